@@ -1,0 +1,34 @@
+# StressFlux quick start (README): `make run` runs the main job, `make test` runs the tests.
+# Both install missing system packages first and build in release mode.
+SHELL := /bin/bash
+SWIFT ?= swift
+NP ?= 2
+BIN := .build/release/stressflux
+
+# Open MPI refuses to run as root unless told; harmless for other users.
+export OMPI_ALLOW_RUN_AS_ROOT := 1
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM := 1
+# --oversubscribe: more ranks than cores is fine for checks; -q: no Open MPI banners on failure.
+MPIRUN := mpirun -q --oversubscribe
+
+.PHONY: all deps build run test clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product stressflux
+
+# Until the default study exists: versions and slab layout, then the self-check on $(NP) ranks.
+run: build
+	$(MPIRUN) -np $(NP) $(BIN) info --grid 256x256
+	$(MPIRUN) -np $(NP) $(BIN) selfcheck
+
+# Unit tests (one process, an MPI singleton) and integration tests (the release binary under mpirun).
+test: build
+	STRESSFLUX_BIN="$(CURDIR)/$(BIN)" $(SWIFT) test --no-parallel
+
+clean:
+	rm -rf .build

@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// StressFlux: MPI simulations and coarse-grained stress budgets of soft amorphous solids.
+// Module layout and dependency order: ../shared/docs/design.md ("Modules").
+import PackageDescription
+
+let package = Package(
+    name: "StressFlux",
+    products: [
+        .executable(name: "stressflux", targets: ["stressflux"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian: libopenmpi-dev, libfftw3-mpi-dev, libhdf5-openmpi-dev)
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CFFTW", providers: [.apt(["libfftw3-mpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
+
+        // MARK: Modules
+        .target(name: "Parallel", dependencies: ["CMPI", "CFFTW"]),
+        .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
+        .target(name: "Study", dependencies: ["Parallel", "Fields", "CMPI", "CHDF5"]),
+        .executableTarget(
+            name: "stressflux",
+            dependencies: [
+                "Parallel", "Fields", "Study",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests (unit: one process, an MPI singleton; integration: the built binary under mpirun)
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
+        .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Study", "Parallel", "TestSupport"]),
+    ]
+)

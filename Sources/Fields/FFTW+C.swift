@@ -1,0 +1,71 @@
+import CFFTW
+import Parallel
+
+// Every raw FFTW call of the Fields module is in this file.
+
+/// FFTW's planner effort: how long it searches for a fast plan before the first transform.
+public enum PlannerEffort: String, Sendable, CaseIterable {
+    /// A heuristic plan, no timing (fast to create; tests and one-off transforms).
+    case estimate
+    /// FFTW_MEASURE: times candidate plans; the default for production runs.
+    case measure
+    /// FFTW_PATIENT: a wider search, worth it for long runs on a fixed grid.
+    case patient
+
+    var flags: UInt32 {
+        switch self {
+        case .estimate: return UInt32(FFTW_ESTIMATE)
+        case .measure: return UInt32(FFTW_MEASURE)
+        case .patient: return UInt32(FFTW_PATIENT)
+        }
+    }
+}
+
+/// The FFTW library's version string (e.g. `fftw-3.3.10-sse2-avx`).
+public let fftwVersion = String(cString: sf_fftw_version())
+
+/// Owns one FFTW-MPI plan and destroys it with the owner.
+final class FFTWPlan {
+    private let plan: fftw_plan
+
+    private init(_ plan: fftw_plan?, what: String) {
+        guard let plan else { fatalError("FFTW could not create a plan for \(what)") }
+        self.plan = plan
+    }
+
+    /// Collective: an r2c plan from padded real rows to the non-transposed complex slab.
+    static func realToComplex(grid: GridShape, real: UnsafeMutablePointer<Double>, complex: UnsafeMutablePointer<Double>,
+                              communicator: Communicator, effort: PlannerEffort) -> FFTWPlan {
+        FFTWLayout.ensureInitialized()
+        let p = fftw_mpi_plan_dft_r2c(Int32(grid.dimension), grid.extents, real,
+                                      UnsafeMutableRawPointer(complex).assumingMemoryBound(to: fftw_complex.self),
+                                      communicator.mpiComm, effort.flags)
+        return FFTWPlan(p, what: "r2c \(grid)")
+    }
+
+    /// Collective: the matching c2r plan (it overwrites the complex input).
+    static func complexToReal(grid: GridShape, complex: UnsafeMutablePointer<Double>, real: UnsafeMutablePointer<Double>,
+                              communicator: Communicator, effort: PlannerEffort) -> FFTWPlan {
+        FFTWLayout.ensureInitialized()
+        let p = fftw_mpi_plan_dft_c2r(Int32(grid.dimension), grid.extents,
+                                      UnsafeMutableRawPointer(complex).assumingMemoryBound(to: fftw_complex.self),
+                                      real, communicator.mpiComm, effort.flags)
+        return FFTWPlan(p, what: "c2r \(grid)")
+    }
+
+    /// Collective: runs the plan on the arrays it was made for.
+    func execute() { fftw_execute(plan) }
+
+    deinit { fftw_destroy_plan(plan) }
+}
+
+/// Memory from `fftw_malloc` (aligned for SIMD), released with `fftw_free`.
+func fftwAllocate(doubles count: Int) -> UnsafeMutableBufferPointer<Double> {
+    let base = fftw_alloc_real(max(count, 1))!
+    base.initialize(repeating: 0, count: max(count, 1))
+    return UnsafeMutableBufferPointer(start: base, count: count)
+}
+
+func fftwFree(_ buffer: UnsafeMutableBufferPointer<Double>) {
+    fftw_free(buffer.baseAddress)
+}

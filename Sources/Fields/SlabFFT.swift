@@ -1,0 +1,69 @@
+import Parallel
+
+/// Distributed real-to-complex FFTs of one grid on its slab decomposition (FFTW-MPI, non-transposed
+/// layout), with plans made once and reused.
+///
+/// Conventions (physics.md §3.2): the forward transform is F_m = Σ_n f_n e^{−i k_m·x_n} (unnormalised);
+/// ``inverse()`` divides by the number of grid points, so `forward(); inverse()` is the identity.
+///
+/// Layouts on rank r, with `local = decomposition.count` planes and `nc = n_last/2 + 1`:
+/// - ``real``: `local × n1 [× n2]` samples, the last axis padded to `2·nc` doubles (FFTW's r2c rows);
+///   index with ``realIndex(_:_:_:)``.
+/// - ``spectral``: `local × [n1 ×] nc` complex values as interleaved (re, im) doubles, axis 0 still
+///   distributed; index with ``spectralIndex(_:_:_:)``.
+public final class SlabFFT {
+    public let decomposition: SlabDecomposition
+    /// Complex points along the last axis, n_last/2 + 1.
+    public let spectralLastExtent: Int
+    /// Doubles per padded real row, 2·(n_last/2 + 1).
+    public let paddedRowLength: Int
+    public let real: UnsafeMutableBufferPointer<Double>
+    public let spectral: UnsafeMutableBufferPointer<Double>
+    private let forwardPlan: FFTWPlan
+    private let inversePlan: FFTWPlan
+
+    /// Collective: allocates the arrays and plans both directions.
+    public init(decomposition: SlabDecomposition, effort: PlannerEffort = .measure) {
+        let grid = decomposition.grid
+        self.decomposition = decomposition
+        spectralLastExtent = grid.extents[grid.dimension - 1] / 2 + 1
+        paddedRowLength = 2 * spectralLastExtent
+        let allocation = decomposition.fftwComplexAllocation
+        real = fftwAllocate(doubles: 2 * allocation)
+        spectral = fftwAllocate(doubles: 2 * allocation)
+        // Planning with FFTW_MEASURE overwrites the arrays; they are fresh here.
+        forwardPlan = .realToComplex(grid: grid, real: real.baseAddress!, complex: spectral.baseAddress!,
+                                     communicator: decomposition.communicator, effort: effort)
+        inversePlan = .complexToReal(grid: grid, complex: spectral.baseAddress!, real: real.baseAddress!,
+                                     communicator: decomposition.communicator, effort: effort)
+    }
+
+    deinit {
+        fftwFree(real)
+        fftwFree(spectral)
+    }
+
+    /// The grid's extents.
+    public var extents: [Int] { decomposition.grid.extents }
+
+    /// Index into ``real`` of local plane `i0` (0-based in this slab), row `i1`, column `i2`
+    /// (in 2D, `i1` is the column and `i2` must be 0).
+    public func realIndex(_ i0: Int, _ i1: Int, _ i2: Int = 0) -> Int {
+        extents.count == 2 ? i0 * paddedRowLength + i1 : (i0 * extents[1] + i1) * paddedRowLength + i2
+    }
+
+    /// Index into ``spectral`` of the real part of mode (local `i0`, `i1`[, `i2`]); the imaginary part follows.
+    public func spectralIndex(_ i0: Int, _ i1: Int, _ i2: Int = 0) -> Int {
+        2 * (extents.count == 2 ? i0 * spectralLastExtent + i1 : (i0 * extents[1] + i1) * spectralLastExtent + i2)
+    }
+
+    /// Collective: ``real`` → ``spectral``. May overwrite ``real``.
+    public func forward() { forwardPlan.execute() }
+
+    /// Collective: ``spectral`` → ``real``, divided by the number of grid points. Overwrites ``spectral``.
+    public func inverse() {
+        inversePlan.execute()
+        let scale = 1 / Double(decomposition.grid.pointCount)
+        for i in real.indices { real[i] *= scale }
+    }
+}

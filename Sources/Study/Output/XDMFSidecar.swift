@@ -1,0 +1,80 @@
+import Foundation
+
+/// An XDMF 3 description of fields stored in HDF5 on a uniform periodic grid, so ParaView and VisIt
+/// can open them (`2DCoRectMesh` / `3DCoRectMesh`).
+///
+/// XDMF lists dimensions slowest axis first, which is our array order (axis 0 first, the slab axis);
+/// `ORIGIN_DXDY[DZ]` values follow the same order.
+public struct XDMFSidecar: Sendable {
+    /// One scalar field: a dataset of shape ``extents`` in an HDF5 file.
+    public struct Field: Sendable {
+        public let name: String
+        /// The HDF5 file, relative to the sidecar's folder.
+        public let file: String
+        /// Dataset path inside the file, e.g. `/rho`.
+        public let dataset: String
+        public init(name: String, file: String, dataset: String) {
+            self.name = name
+            self.file = file
+            self.dataset = dataset
+        }
+    }
+
+    public let gridName: String
+    /// Points per axis, axis 0 first.
+    public let extents: [Int]
+    /// Grid spacing per axis.
+    public let spacing: [Double]
+    public let fields: [Field]
+
+    public init(gridName: String, extents: [Int], spacing: [Double], fields: [Field]) {
+        precondition(extents.count == spacing.count && (2...3).contains(extents.count))
+        self.gridName = gridName
+        self.extents = extents
+        self.spacing = spacing
+        self.fields = fields
+    }
+
+    /// The XML document.
+    public var xml: String {
+        let d = extents.count
+        let dims = extents.map(String.init).joined(separator: " ")
+        let origin = Array(repeating: "0", count: d).joined(separator: " ")
+        let steps = spacing.map { "\($0)" }.joined(separator: " ")
+        let geometry = d == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ"
+        var lines = [
+            #"<?xml version="1.0" ?>"#,
+            #"<Xdmf Version="3.0">"#,
+            "  <Domain>",
+            #"    <Grid Name="\#(escape(gridName))" GridType="Uniform">"#,
+            #"      <Topology TopologyType="\#(d)DCoRectMesh" Dimensions="\#(dims)"/>"#,
+            #"      <Geometry GeometryType="\#(geometry)">"#,
+            #"        <DataItem Name="Origin" Dimensions="\#(d)" NumberType="Float" Precision="8" Format="XML">\#(origin)</DataItem>"#,
+            #"        <DataItem Name="Spacing" Dimensions="\#(d)" NumberType="Float" Precision="8" Format="XML">\#(steps)</DataItem>"#,
+            "      </Geometry>",
+        ]
+        for field in fields {
+            lines += [
+                #"      <Attribute Name="\#(escape(field.name))" AttributeType="Scalar" Center="Node">"#,
+                #"        <DataItem Dimensions="\#(dims)" NumberType="Float" Precision="8" Format="HDF">\#(escape(field.file)):\#(escape(field.dataset))</DataItem>"#,
+                "      </Attribute>",
+            ]
+        }
+        lines += ["    </Grid>", "  </Domain>", "</Xdmf>", ""]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Local: writes ``xml`` to `path` atomically (temporary file, then rename).
+    public func write(to path: String) throws {
+        do {
+            try Data(xml.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw StudyError.write(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
