@@ -28,47 +28,41 @@ public final class HaloExchange {
 
     /// Collective: owned planes → ghost slots everywhere.
     func fill(_ field: GhostedField) {
-        precondition(field.planeLength == valuesPerPlane && field.components == components)
-        let me = communicator.rank
-        for (transfer, buffer) in zip(plan.sends, sendBuffers) where transfer.peer != me {
-            pack(transfer, from: field, into: buffer) { $0.ownedPlane + field.width }
-        }
-        communicator.handle.exchange(
-            sends: zip(plan.sends, sendBuffers).filter { $0.0.peer != me }.map { ($0.0.peer, UnsafeBufferPointer($0.1)) },
-            receives: zip(plan.receives, receiveBuffers).filter { $0.0.peer != me }.map { ($0.0.peer, $0.1) },
-            tag: Self.fillTag)
-        for (transfer, buffer) in zip(plan.receives, receiveBuffers) {
-            if transfer.peer == me {
-                copyLocal(transfer, in: field)
-            } else {
-                unpack(transfer, from: buffer, into: field, adding: false) { $0.ghostSlot }
-            }
-        }
+        move(field, outgoing: (plan.sends, sendBuffers), incoming: (plan.receives, receiveBuffers),
+             from: { $0.ownedPlane + field.width }, to: { $0.ghostSlot }, adding: false, tag: Self.fillTag)
     }
 
     /// Collective: ghost slots → added into their owners' planes, contributions added in peer-rank order
     /// (so the result is deterministic for a given rank count); ghosts are zeroed afterwards.
     func accumulate(_ field: GhostedField) {
-        precondition(field.planeLength == valuesPerPlane && field.components == components)
-        let me = communicator.rank
         // The roles swap: what this rank received in `fill` it now sends back, and vice versa.
-        for (transfer, buffer) in zip(plan.receives, receiveBuffers) where transfer.peer != me {
-            pack(transfer, from: field, into: buffer) { $0.ghostSlot }
-        }
-        communicator.handle.exchange(
-            sends: zip(plan.receives, receiveBuffers).filter { $0.0.peer != me }.map { ($0.0.peer, UnsafeBufferPointer($0.1)) },
-            receives: zip(plan.sends, sendBuffers).filter { $0.0.peer != me }.map { ($0.0.peer, $0.1) },
-            tag: Self.accumulateTag)
-        for (transfer, buffer) in zip(plan.sends, sendBuffers) {
-            if transfer.peer == me {
-                addLocal(transfer, in: field)
-            } else {
-                unpack(transfer, from: buffer, into: field, adding: true) { $0.ownedPlane + field.width }
-            }
-        }
+        move(field, outgoing: (plan.receives, receiveBuffers), incoming: (plan.sends, sendBuffers),
+             from: { $0.ghostSlot }, to: { $0.ownedPlane + field.width }, adding: true, tag: Self.accumulateTag)
         let ghosts = Array(0..<field.width) + Array(field.ownedSlots.upperBound..<field.slots)
         for c in 0..<components {
             for slot in ghosts { field.plane(slot: slot, component: c).update(repeating: 0) }
+        }
+    }
+
+    private typealias Side = (transfers: [HaloPlan.Transfer], buffers: [UnsafeMutableBufferPointer<Double>])
+
+    /// Packs `outgoing` from the slots `from(run)`, exchanges one message per peer, then writes (or adds)
+    /// `incoming` into the slots `to(run)`; a transfer with this rank itself is applied directly.
+    private func move(_ field: GhostedField, outgoing: Side, incoming: Side, from: (HaloPlan.Run) -> Int,
+                      to: (HaloPlan.Run) -> Int, adding: Bool, tag: Int) {
+        precondition(field.planeLength == valuesPerPlane && field.components == components)
+        let me = communicator.rank
+        let sends = zip(outgoing.transfers, outgoing.buffers).filter { $0.0.peer != me }
+        let receives = zip(incoming.transfers, incoming.buffers).filter { $0.0.peer != me }
+        for (transfer, buffer) in sends { pack(transfer, from: field, into: buffer, slot: from) }
+        communicator.handle.exchange(sends: sends.map { ($0.0.peer, UnsafeBufferPointer($0.1)) },
+                                     receives: receives.map { ($0.0.peer, $0.1) }, tag: tag)
+        for (transfer, buffer) in zip(incoming.transfers, incoming.buffers) {
+            if transfer.peer == me {
+                applyLocal(transfer, in: field, from: from, to: to, adding: adding)
+            } else {
+                unpack(transfer, from: buffer, into: field, adding: adding, slot: to)
+            }
         }
     }
 
@@ -104,27 +98,15 @@ public final class HaloExchange {
         }
     }
 
-    /// This rank's own ghosts from its own planes.
-    private func copyLocal(_ transfer: HaloPlan.Transfer, in field: GhostedField) {
+    /// A transfer between this rank and itself (one rank, or a halo wrapping onto its own slab).
+    private func applyLocal(_ transfer: HaloPlan.Transfer, in field: GhostedField, from: (HaloPlan.Run) -> Int,
+                            to: (HaloPlan.Run) -> Int, adding: Bool) {
         for c in 0..<components {
             for run in transfer.runs {
                 for p in 0..<run.length {
-                    let source = field.plane(slot: run.ownedPlane + field.width + p, component: c)
-                    field.plane(slot: run.ghostSlot + p, component: c).baseAddress!
-                        .update(from: source.baseAddress!, count: valuesPerPlane)
-                }
-            }
-        }
-    }
-
-    /// This rank's own ghosts added into its own planes.
-    private func addLocal(_ transfer: HaloPlan.Transfer, in field: GhostedField) {
-        for c in 0..<components {
-            for run in transfer.runs {
-                for p in 0..<run.length {
-                    let source = field.plane(slot: run.ghostSlot + p, component: c)
-                    let target = field.plane(slot: run.ownedPlane + field.width + p, component: c)
-                    for e in 0..<valuesPerPlane { target[e] += source[e] }
+                    let source = field.plane(slot: from(run) + p, component: c)
+                    let target = field.plane(slot: to(run) + p, component: c)
+                    for e in 0..<valuesPerPlane { target[e] = adding ? target[e] + source[e] : source[e] }
                 }
             }
         }

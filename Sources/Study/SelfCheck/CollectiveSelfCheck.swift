@@ -35,6 +35,7 @@ enum CollectiveSelfCheck {
         let ring = comm.sendrecv([r, 7], to: (r + 1) % p, receiving: 2, from: (r + last) % p)
         exact("sendrecv ring", ring == [(r + last) % p, 7] ? 0 : 1)
         exact("agree on a failure of the last rank", agreementMismatch(comm))
+        exact("slab owner of coordinates and periodic images", ownershipMismatch(d))
 
         let (fieldResults, values) = distributedField(d)
         results += fieldResults.map { .init(name: "collectives \($0.name)", error: $0.error, tolerance: $0.tolerance) }
@@ -57,6 +58,19 @@ enum CollectiveSelfCheck {
         } catch {
             return 1
         }
+    }
+
+    /// 0 when this rank owns the start, middle and last plane of its interval and their periodic
+    /// images one box length away, and its neighbours own the points just outside it.
+    static func ownershipMismatch(_ d: SlabDecomposition) -> Double {
+        let (lower, upper) = d.interval, h0 = d.spacing[0], l0 = d.box[0], p = d.communicator.size
+        var mismatches = 0
+        for x in [lower + 0.25 * h0, (lower + upper) / 2, upper - 0.25 * h0] {
+            for image in [x, x - l0, x + l0, x + 3 * l0] where d.owner(ofCoordinate: image) != d.rank { mismatches += 1 }
+        }
+        if d.owner(ofCoordinate: upper + 0.25 * h0) != (d.rank + 1) % p { mismatches += 1 }
+        if d.owner(ofCoordinate: lower - 0.25 * h0) != (d.rank + p - 1) % p { mismatches += 1 }
+        return Double(mismatches)
     }
 
     /// Reductions and a gather of a field spread over the slabs; the values returned are compared
