@@ -19,8 +19,9 @@ let package = Package(
 
         // MARK: Modules
         .target(name: "Parallel", dependencies: ["CMPI", "CFFTW"]),
+        .target(name: "Particles", dependencies: ["Parallel"]),
         .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
-        .target(name: "Study", dependencies: ["Parallel", "Fields", "CMPI", "CHDF5"]),
+        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5"]),
         .executableTarget(
             name: "stressflux",
             dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
         // MARK: Tests (unit: one process, an MPI singleton; integration: the built binary under mpirun)
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
+        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel"], resources: [.copy("Resources")]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Study", "Parallel", "TestSupport"]),

@@ -113,6 +113,40 @@ extension Communicator {
         return offsets
     }
 
+    // MARK: All to all
+
+    /// Collective: `counts[q]` goes to rank q; returns what every rank sent to this one, by source rank.
+    public func alltoall<T: MPIScalar>(_ values: [T]) -> [T] {
+        precondition(values.count == size, "alltoall needs one value per rank")
+        var result = [T](repeating: .zero, count: size)
+        values.withUnsafeBufferPointer { send in
+            result.withUnsafeMutableBufferPointer { handle.alltoall(send.baseAddress, $0.baseAddress, count: 1, T.mpiKind) }
+        }
+        return result
+    }
+
+    /// Collective: sends `counts[q]` consecutive values of `values` to rank q (in rank order) and returns
+    /// the values received, concatenated in source-rank order, with the count from each source.
+    public func alltoallv<T: MPIScalar>(_ values: [T], counts: [Int]) -> (values: [T], counts: [Int]) {
+        precondition(counts.count == size && counts.reduce(0, +) == values.count, "alltoallv counts mismatch")
+        let received = alltoall(counts)
+        var result = [T](repeating: .zero, count: received.reduce(0, +))
+        values.withUnsafeBufferPointer { send in
+            result.withUnsafeMutableBufferPointer { recv in
+                handle.alltoallv(send.baseAddress, sendCounts: counts, sendDisplacements: Self.offsets(counts),
+                                 recv.baseAddress, recvCounts: received, recvDisplacements: Self.offsets(received), T.mpiKind)
+            }
+        }
+        return (result, received)
+    }
+
+    /// Collective over the peers named: one message of doubles to each peer in `sends` and from each peer
+    /// in `receives` (non-blocking, then wait for all). Both sides must agree on the message sizes.
+    public func exchange(sends: [(peer: Int, buffer: UnsafeBufferPointer<Double>)],
+                         receives: [(peer: Int, buffer: UnsafeMutableBufferPointer<Double>)], tag: Int) {
+        handle.exchange(sends: sends, receives: receives, tag: tag)
+    }
+
     // MARK: Point to point
 
     /// Collective over the pair: sends `values` to `dest` while receiving `count` elements from `source`

@@ -148,6 +148,19 @@ extension MPIHandle {
               "MPI_Allgatherv", self)
     }
 
+    func alltoall(_ send: UnsafeRawPointer?, _ recv: UnsafeMutableRawPointer?, count: Int, _ kind: MPIScalarKind) {
+        let n = mpiCount(count, "MPI_Alltoall")
+        check(MPI_Alltoall(send, n, kind.datatype, recv, n, kind.datatype, comm), "MPI_Alltoall", self)
+    }
+
+    func alltoallv(_ send: UnsafeRawPointer?, sendCounts: [Int], sendDisplacements: [Int],
+                   _ recv: UnsafeMutableRawPointer?, recvCounts: [Int], recvDisplacements: [Int],
+                   _ kind: MPIScalarKind) {
+        let c = { (v: [Int]) in v.map { mpiCount($0, "MPI_Alltoallv") } }
+        check(MPI_Alltoallv(send, c(sendCounts), c(sendDisplacements), kind.datatype,
+                            recv, c(recvCounts), c(recvDisplacements), kind.datatype, comm), "MPI_Alltoallv", self)
+    }
+
     func sendrecv(_ send: UnsafeRawPointer?, sendCount: Int, to dest: Int,
                   _ recv: UnsafeMutableRawPointer?, recvCount: Int, from source: Int,
                   tag: Int, _ kind: MPIScalarKind) {

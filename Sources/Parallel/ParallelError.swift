@@ -11,6 +11,8 @@ public enum ParallelError: Error, Equatable, Sendable {
     case emptySlab(grid: String, ranks: Int, emptyRank: Int, planes: Int)
     /// A halo width that is negative.
     case negativeHaloWidth(Int)
+    /// A particle halo (pair cutoff + skin) wider than half the box along the slab axis.
+    case haloWiderThanHalfBox(halo: Double, length: Double)
 }
 
 extension ParallelError: CustomStringConvertible {
@@ -29,6 +31,9 @@ extension ParallelError: CustomStringConvertible {
             return "grid \(grid): FFTW's slab layout gives rank \(emptyRank) of \(ranks) no planes along axis 0 "
                 + "(\(planes) planes in blocks of \(block)), run with \(fitting) ranks "
                 + "or use a multiple of \(ranks) planes along axis 0"
+        case .haloWiderThanHalfBox(let halo, let length):
+            return "halo \(halo) (pair cutoff + skin): more than half the box length \(length) along the slab axis, "
+                + "use a larger box (more particles) or a smaller skin"
         case .negativeHaloWidth(let width):
             return "halo width \(width): must be zero or positive, ask for the number of ghost planes needed"
         }

@@ -58,19 +58,25 @@ public struct SlabDecomposition: Sendable {
 
     /// Rank `r`'s interval `[lower, upper)` along axis 0.
     public func interval(ofRank r: Int) -> (lower: Double, upper: Double) {
-        let h0 = spacing[0]
-        return (Double(layout.starts[r]) * h0, Double(layout.starts[r] + layout.counts[r]) * h0)
+        (lowerBound(ofPlane: layout.starts[r]), lowerBound(ofPlane: layout.starts[r] + layout.counts[r]))
     }
+
+    /// The coordinate where plane `p` begins along axis 0, p·L0/n0: the one formula behind every
+    /// interval and ownership decision, so they agree to the last bit.
+    public func lowerBound(ofPlane p: Int) -> Double { Double(p) * box[0] / Double(grid.extents[0]) }
 
     /// The rank owning plane `p` (periodic: any integer).
     public func owner(ofPlane p: Int) -> Int { layout.owner(ofPlane: p) }
 
-    /// The rank owning coordinate `x0` along axis 0, wrapped periodically into `[0, L0)`.
+    /// The rank owning coordinate `x0` along axis 0, wrapped periodically into `[0, L0)`: the rank r
+    /// with `interval(ofRank: r).lower ≤ x < interval(ofRank: r).upper`.
     public func owner(ofCoordinate x0: Double) -> Int {
         let l0 = box[0]
         var x = x0 - l0 * (x0 / l0).rounded(.down)
         if x >= l0 { x = 0 }  // x0 just below a multiple of L0 can round up to L0
-        let plane = min(Int(x / spacing[0]), grid.extents[0] - 1)
+        var plane = min(Int(x / spacing[0]), grid.extents[0] - 1)
+        while plane > 0 && lowerBound(ofPlane: plane) > x { plane -= 1 }  // the division may round up
+        while plane + 1 < grid.extents[0] && lowerBound(ofPlane: plane + 1) <= x { plane += 1 }
         return layout.owner(ofPlane: plane)
     }
 }

@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every use of random numbers in StressFlux, each a distinct Philox key, so that draws for
+/// different purposes never coincide (style.md §9). A draw is a pure function of
+/// (stream, seed, counter words), never of a rank's history, so trajectories do not depend on the
+/// number of ranks (physics.md §1.3, design.md "Conventions").
+public enum RandomStream: UInt32, Sendable {
+    /// The Brownian force ξ of particle `id` at step `n` (physics.md §1.3).
+    case brownian = 0x4252_4F57
+    /// Random initial placement (physics.md §1.6).
+    case placement = 0x504C_4143
+
+    /// Four uniform 32-bit words for (seed, id, n); word c serves component c.
+    @inline(__always)
+    public func words(seed: UInt64, id: Int, n: Int) -> (UInt32, UInt32, UInt32, UInt32) {
+        let i = UInt64(bitPattern: Int64(id)), s = UInt64(bitPattern: Int64(n))
+        return Philox.block(
+            counter: (UInt32(truncatingIfNeeded: i), UInt32(truncatingIfNeeded: i >> 32),
+                      UInt32(truncatingIfNeeded: s), UInt32(truncatingIfNeeded: s >> 32)),
+            key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32) ^ rawValue))
+    }
+
+    /// A uniform double in the open interval (0, 1) from one word.
+    @inline(__always)
+    public static func unit(_ word: UInt32) -> Double { (Double(word) + 0.5) * 0x1.0p-32 }
+}
+
+/// The distribution of the Brownian noise components (config `[dynamics] noise`).
+public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
+    /// Standard normal, by Box–Muller from two words (|ξ| ≤ 6.8 from 32-bit uniforms).
+    case gaussian
+    /// Uniform on [−√3, √3): mean 0, variance 1, like LAMMPS fix brownian's default `rng uniform`.
+    case uniform
+
+    /// Four unit-variance noise components for (seed, id, n) of stream `stream`.
+    @inline(__always)
+    public func components(_ stream: RandomStream, seed: UInt64, id: Int, n: Int) -> (Double, Double, Double, Double) {
+        let w = stream.words(seed: seed, id: id, n: n)
+        switch self {
+        case .gaussian:
+            let (a0, b0) = Self.boxMuller(w.0, w.1), (a1, b1) = Self.boxMuller(w.2, w.3)
+            return (a0, b0, a1, b1)
+        case .uniform:
+            let s = 3.0.squareRoot()
+            return (s * (2 * RandomStream.unit(w.0) - 1), s * (2 * RandomStream.unit(w.1) - 1),
+                    s * (2 * RandomStream.unit(w.2) - 1), s * (2 * RandomStream.unit(w.3) - 1))
+        }
+    }
+
+    @inline(__always)
+    static func boxMuller(_ u: UInt32, _ v: UInt32) -> (Double, Double) {
+        let radius = (-2 * log(RandomStream.unit(u))).squareRoot()
+        let angle = 2 * Double.pi * RandomStream.unit(v)
+        return (radius * cos(angle), radius * sin(angle))
+    }
+}

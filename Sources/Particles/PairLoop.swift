@@ -1,0 +1,103 @@
+/// The pair loop: one function, generic over the potential (style.md §2), over full neighbour lists
+/// in global-id order, so each particle's force is the same sum on any number of ranks.
+extension ParticleSystem {
+    /// Partial sums of one rank, for ``Thermo``.
+    struct LocalThermo {
+        var energy = 0.0
+        var virial = [Double](repeating: 0, count: 6)
+        var contacts = 0
+        var maxOverlap = 0.0
+        var maxForce = 0.0
+    }
+
+    /// Local: forces on owned particles (and, with `thermo`, energies, per-particle virials, contacts).
+    @discardableResult
+    func computeLocalForces(thermo: Bool) -> LocalThermo {
+        switch potential {
+        case .harmonic(let p): return pairLoop(p, thermo: thermo)
+        case .hertzian(let p): return pairLoop(p, thermo: thermo)
+        case .wca(let p): return pairLoop(p, thermo: thermo)
+        }
+    }
+
+    @inline(__always)
+    private func pairLoop<P: PairPotential>(_ potential: P, thermo: Bool) -> LocalThermo {
+        let d = dimension, n = localCount, ratio = potential.cutoffRatio
+        let lx = box[0], lz = d == 3 ? box[2] : 1
+        var result = LocalThermo()
+        positions.withUnsafeBufferPointer { x in
+        diameters.withUnsafeBufferPointer { diameter in
+        neighborStart.withUnsafeBufferPointer { start in
+        neighbors.withUnsafeBufferPointer { list in
+        forces.withUnsafeMutableBufferPointer { force in
+        virials.withUnsafeMutableBufferPointer { virial in
+            for i in 0..<n {
+                let xi = x[i * d], yi = x[i * d + 1], zi = d == 3 ? x[i * d + 2] : 0, di = diameter[i]
+                var fx = 0.0, fy = 0.0, fz = 0.0
+                var s = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // xx, yy, zz, xy, xz, yz
+                for k in Int(start[i])..<Int(start[i + 1]) {
+                    let j = Int(list[k])
+                    var dx = xi - x[j * d], dz = d == 3 ? zi - x[j * d + 2] : 0
+                    let dy = yi - x[j * d + 1]  // the slab axis: ghosts carry their periodic shift
+                    dx -= lx * (dx / lx).rounded()
+                    if d == 3 { dz -= lz * (dz / lz).rounded() }
+                    let r2 = dx * dx + dy * dy + dz * dz
+                    let sigma = 0.5 * (di + diameter[j])
+                    let cut = ratio * sigma
+                    guard r2 < cut * cut else { continue }
+                    let (energy, f) = potential.evaluate(r2: r2, sigma: sigma)
+                    fx += f * dx
+                    fy += f * dy
+                    fz += f * dz
+                    if thermo {
+                        result.energy += 0.5 * energy
+                        // s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij) = −½ Σ_j f (x_i − x_j) ⊗ (x_i − x_j)
+                        s.0 -= 0.5 * f * dx * dx
+                        s.1 -= 0.5 * f * dy * dy
+                        s.2 -= 0.5 * f * dz * dz
+                        s.3 -= 0.5 * f * dx * dy
+                        s.4 -= 0.5 * f * dx * dz
+                        s.5 -= 0.5 * f * dy * dz
+                        if r2 < sigma * sigma {
+                            result.contacts += 1
+                            result.maxOverlap = max(result.maxOverlap, 1 - r2.squareRoot() / sigma)
+                        }
+                    }
+                }
+                force[i * d] = fx
+                force[i * d + 1] = fy
+                if d == 3 { force[i * d + 2] = fz }
+                result.maxForce = max(result.maxForce, abs(fx), abs(fy), abs(fz))
+                if thermo {
+                    let c = d == 2 ? [s.0, s.1, s.3] : [s.0, s.1, s.2, s.3, s.4, s.5]
+                    for m in c.indices {
+                        virial[i * c.count + m] = c[m]
+                        result.virial[m] += c[m]
+                    }
+                }
+            }
+        }}}}}}
+        return result
+    }
+
+    /// Collective: forces on every particle, and the reduced ``Thermo`` when `thermo` is true.
+    @discardableResult
+    public func computeForces(thermo: Bool = false) -> Thermo? {
+        let local = computeLocalForces(thermo: thermo)
+        guard thermo else { return nil }
+        let c = tensorComponents
+        let sums = communicator.allreduce([local.energy, Double(local.contacts)] + local.virial[0..<c], .sum)
+        let maxima = communicator.allreduce([local.maxOverlap, local.maxForce], .max)
+        let volume = box.reduce(1, *)
+        let stress = sums[2...].map { $0 / volume }
+        return Thermo(step: step, particles: totalCount, potentialEnergy: sums[0],
+                      virialStress: stress, virialPressure: -stress[0..<dimension].reduce(0, +) / Double(dimension),
+                      contactsPerParticle: sums[1] / Double(max(totalCount, 1)), maxOverlap: maxima[0],
+                      maxForce: maxima[1], volume: volume)
+    }
+
+    /// Collective: max_{i,α} |F_iα| over all ranks from the current forces.
+    public func maxForce() -> Double {
+        communicator.allreduce(forces.lazy.map(abs).max() ?? 0, .max)
+    }
+}

@@ -1,0 +1,49 @@
+/// A whole particle configuration in plain arrays: the hand-over format between the engine and files
+/// (H5MD, GSD, LAMMPS data, checkpoints). Units: physics.md §1.2 (lengths in ℓ₀).
+///
+/// Axes are physical: (x, y[, z]). The box is the orthogonal periodic box [0, L_x) × [0, L_y) (× [0, L_z)).
+/// Per-particle arrays are all in the same particle order (any order; writers may sort by id).
+public struct ParticleSnapshot: Sendable, Equatable {
+    /// 2 or 3.
+    public var dimension: Int
+    /// Box edge lengths (L_x, L_y[, L_z]).
+    public var box: [Double]
+    /// Time step index of the configuration.
+    public var step: Int
+    /// Global particle ids, 0-based, unique.
+    public var ids: [Int]
+    /// N × dimension positions, particle-major: (x₀, y₀[, z₀], x₁, …), wrapped into the box.
+    public var positions: [Double]
+    /// N × dimension periodic image counters: unwrapped position = position + image · L.
+    public var images: [Int32]
+    /// Species index per particle (0-based, into ``speciesNames``).
+    public var species: [Int32]
+    /// Species names, e.g. ["A", "B"] (small, large).
+    public var speciesNames: [String]
+    /// Particle diameters d_i (contact distance of a pair: (d_i + d_j)/2, physics.md §1.4).
+    public var diameters: [Double]
+    /// Optional N × dimension forces F_i (in V₀/ℓ₀).
+    public var forces: [Double]? = nil
+    /// Optional per-particle virials s_i (physics.md §2.2), N × 3 in 2D (xx, yy, xy) or N × 6 in 3D
+    /// (xx, yy, zz, xy, xz, yz).
+    public var virials: [Double]? = nil
+
+    public init(dimension: Int, box: [Double], step: Int = 0, ids: [Int], positions: [Double], images: [Int32],
+                species: [Int32], speciesNames: [String], diameters: [Double]) {
+        self.dimension = dimension
+        self.box = box
+        self.step = step
+        self.ids = ids
+        self.positions = positions
+        self.images = images
+        self.species = species
+        self.speciesNames = speciesNames
+        self.diameters = diameters
+    }
+
+    /// Number of particles.
+    public var count: Int { ids.count }
+
+    /// Box volume (area in 2D).
+    public var volume: Double { box.reduce(1, *) }
+}

@@ -1,0 +1,244 @@
+import Parallel
+
+/// Neighbour-list rebuilds: wrap into the box, migrate to owners, sort in cell order, copy ghosts,
+/// bin into cells, build full Verlet lists ordered by global id.
+extension ParticleSystem {
+    /// Collective: rebuilds everything that depends on which particle is where.
+    public func rebuild() {
+        dropGhosts()
+        wrapIntoBox()
+        migrate()
+        sortByCell()
+        exchangeGhosts()
+        buildNeighborList()
+        reference = Array(positions[0..<(localCount * dimension)])
+        forces = [Double](repeating: 0, count: localCount * dimension)
+        virials = [Double](repeating: 0, count: localCount * tensorComponents)
+        rebuilds += 1
+    }
+
+    func dropGhosts() {
+        let n = localCount, d = dimension
+        ids.removeSubrange(n...)
+        species.removeSubrange(n...)
+        diameters.removeSubrange(n...)
+        positions.removeSubrange((n * d)...)
+        ghostCount = 0
+    }
+
+    /// Maps positions into [0, L) per axis, counting the images crossed.
+    func wrapIntoBox() {
+        let d = dimension
+        for i in 0..<localCount {
+            for a in 0..<d {
+                let length = box[a]
+                var x = positions[i * d + a]
+                let k = (x / length).rounded(.down)
+                if k != 0 {
+                    x -= k * length
+                    images[i * d + a] += Int32(k)
+                }
+                if x >= length {  // rounding of x − kL
+                    x -= length
+                    images[i * d + a] += 1
+                }
+                positions[i * d + a] = x
+            }
+        }
+    }
+
+    /// Collective: sends particles whose y left this rank's slab to their owners.
+    func migrate() {
+        let d = dimension, me = decomposition.rank
+        let stride = 3 + 3 * d
+        var rows: [Double] = [], destinations: [Int] = []
+        var keep = 0
+        for i in 0..<localCount {
+            let owner = router.owner(of: positions[i * d + Self.slabAxis])
+            if owner == me {
+                move(from: i, to: keep)
+                keep += 1
+                continue
+            }
+            rows.append(Double(ids[i]))
+            rows.append(Double(species[i]))
+            rows.append(diameters[i])
+            for a in 0..<d { rows.append(positions[i * d + a]) }
+            for a in 0..<d { rows.append(Double(images[i * d + a])) }
+            for a in 0..<d { rows.append(velocities[i * d + a]) }
+            destinations.append(owner)
+        }
+        truncate(to: keep)
+        let arrived = router.route(rows: rows, destinations: destinations, stride: stride).rows
+        for r in 0..<(arrived.count / stride) {
+            let row = arrived[(r * stride)..<((r + 1) * stride)]
+            let b = row.startIndex
+            append(id: Int(row[b]), species: Int32(row[b + 1]), diameter: row[b + 2],
+                   position: row[(b + 3)..<(b + 3 + d)],
+                   image: ArraySlice(row[(b + 3 + d)..<(b + 3 + 2 * d)].map { Int32($0) }),
+                   velocity: row[(b + 3 + 2 * d)..<(b + 3 + 3 * d)])
+        }
+    }
+
+    private func move(from i: Int, to j: Int) {
+        guard i != j else { return }
+        let d = dimension
+        ids[j] = ids[i]
+        species[j] = species[i]
+        diameters[j] = diameters[i]
+        for a in 0..<d {
+            positions[j * d + a] = positions[i * d + a]
+            images[j * d + a] = images[i * d + a]
+            velocities[j * d + a] = velocities[i * d + a]
+        }
+    }
+
+    private func truncate(to n: Int) {
+        let d = dimension
+        ids.removeSubrange(n...)
+        species.removeSubrange(n...)
+        diameters.removeSubrange(n...)
+        positions.removeSubrange((n * d)...)
+        images.removeSubrange((n * d)...)
+        velocities.removeSubrange((n * d)...)
+        localCount = n
+    }
+
+    /// Orders owned particles by cell so that neighbours sit close in memory (results do not depend
+    /// on this order: pair sums run in global-id order).
+    func sortByCell() {
+        let d = dimension
+        let cells = CellList(dimension: d, box: box, boundedAxis: Self.slabAxis, bounded: decomposition.interval,
+                             minimumSize: halo)
+        positions.withUnsafeBufferPointer { cells.build(positions: $0, count: localCount) }
+        let order = cells.entries.map(Int.init)
+        ids = order.map { ids[$0] }
+        species = order.map { species[$0] }
+        diameters = order.map { diameters[$0] }
+        positions = order.flatMap { i in positions[(i * d)..<((i + 1) * d)] }
+        images = order.flatMap { i in images[(i * d)..<((i + 1) * d)] }
+        velocities = order.flatMap { i in velocities[(i * d)..<((i + 1) * d)] }
+    }
+
+    /// Collective: copies every owned particle within the halo of another rank's slab (or of this
+    /// rank's own, across the periodic boundary) to that rank, shifted by the periodic image.
+    func exchangeGhosts() {
+        let d = dimension, y = Self.slabAxis
+        var bySink: [Int: (indices: [Int32], shifts: [Double])] = [:]
+        var rows: [Double] = [], destinations: [Int] = []
+        for i in 0..<localCount {
+            router.forEachGhostDestination(of: positions[i * d + y]) { rank, shift in
+                bySink[rank, default: ([], [])].indices.append(Int32(i))
+                bySink[rank, default: ([], [])].shifts.append(shift)
+                rows.append(Double(ids[i]))
+                rows.append(Double(species[i]))
+                rows.append(diameters[i])
+                for a in 0..<d { rows.append(positions[i * d + a] + (a == y ? shift : 0)) }
+                destinations.append(rank)
+            }
+        }
+        let stride = 3 + d
+        let received = router.route(rows: rows, destinations: destinations, stride: stride)
+        ghostSends = bySink.keys.sorted().map { (peer: $0, indices: bySink[$0]!.indices, shifts: bySink[$0]!.shifts) }
+        var first = localCount
+        ghostReceives = []
+        for (peer, count) in received.rowsBySource.enumerated() where count > 0 {
+            ghostReceives.append((peer: peer, first: first, count: count))
+            first += count
+        }
+        for r in 0..<(received.rows.count / stride) {
+            let b = r * stride
+            ids.append(Int(received.rows[b]))
+            species.append(Int32(received.rows[b + 1]))
+            diameters.append(received.rows[b + 2])
+            positions.append(contentsOf: received.rows[(b + 3)..<(b + 3 + d)])
+        }
+        ghostCount = received.rows.count / stride
+        releaseGhostBuffers()
+        sendBuffers = ghostSends.map { .allocate(capacity: $0.indices.count * d) }
+        receiveBuffers = ghostReceives.map { .allocate(capacity: $0.count * d) }
+    }
+
+    /// Full Verlet lists (both i–j and j–i) of pairs within cutoff + skin, each list sorted by the
+    /// neighbours' global ids so that force sums run in an order that no decomposition changes.
+    func buildNeighborList() {
+        let d = dimension, n = localCount, total = localCount + ghostCount
+        let lower = decomposition.interval.lower - halo, upper = decomposition.interval.upper + halo
+        let cells = CellList(dimension: d, box: box, boundedAxis: Self.slabAxis, bounded: (lower, upper), minimumSize: halo)
+        positions.withUnsafeBufferPointer { cells.build(positions: $0, count: total) }
+        let ratio = potential.cutoffRatio
+        neighborStart = [Int32](repeating: 0, count: n + 1)
+        neighbors = []
+        neighbors.reserveCapacity(n * 8)
+        var candidates: [(id: Int, index: Int32)] = []
+        var neighborCellsOf: [Int: [Int]] = [:]
+        for i in 0..<n {
+            candidates.removeAll(keepingCapacity: true)
+            let cell = Int(cells.cellOfPoint[i])
+            if neighborCellsOf[cell] == nil { neighborCellsOf[cell] = cells.neighborCells(of: cell) }
+            for c in neighborCellsOf[cell]! {
+                for e in Int(cells.cellStart[c])..<Int(cells.cellStart[c + 1]) {
+                    let j = Int(cells.entries[e])
+                    guard j != i else { continue }
+                    let reach = ratio * 0.5 * (diameters[i] + diameters[j]) + skin
+                    if squaredDistance(i, j) < reach * reach { candidates.append((ids[j], Int32(j))) }
+                }
+            }
+            candidates.sort { $0.id < $1.id }
+            neighbors.append(contentsOf: candidates.map(\.index))
+            neighborStart[i + 1] = Int32(neighbors.count)
+        }
+    }
+
+    /// |x_i − x_j|² with minimum images on the periodic (non-slab) axes.
+    @inline(__always)
+    func squaredDistance(_ i: Int, _ j: Int) -> Double {
+        let d = dimension
+        var r2 = 0.0
+        for a in 0..<d {
+            var dx = positions[i * d + a] - positions[j * d + a]
+            if a != Self.slabAxis { dx -= box[a] * (dx / box[a]).rounded() }
+            r2 += dx * dx
+        }
+        return r2
+    }
+
+    /// Collective: copies the current positions of owned particles into their ghost copies.
+    public func refreshGhosts() {
+        let d = dimension, y = Self.slabAxis
+        for (s, send) in ghostSends.enumerated() {
+            for (k, i) in send.indices.enumerated() {
+                for a in 0..<d {
+                    sendBuffers[s][k * d + a] = positions[Int(i) * d + a] + (a == y ? send.shifts[k] : 0)
+                }
+            }
+        }
+        communicator.exchange(sends: zip(ghostSends, sendBuffers).map { ($0.peer, UnsafeBufferPointer($1)) },
+                              receives: zip(ghostReceives, receiveBuffers).map { ($0.peer, $1) }, tag: 8201)
+        for (r, receive) in ghostReceives.enumerated() {
+            for k in 0..<(receive.count * d) { positions[receive.first * d + k] = receiveBuffers[r][k] }
+        }
+    }
+
+    /// Collective: after positions changed, rebuilds if any particle moved more than skin/2 since the
+    /// last rebuild (decided on every rank alike), else refreshes the ghosts. Returns whether it rebuilt.
+    @discardableResult
+    public func positionsChanged() -> Bool {
+        let d = dimension
+        var maxMove = 0.0
+        for i in 0..<(localCount * d) where i % d == 0 {
+            var m = 0.0
+            for a in 0..<d {
+                let dx = positions[i + a] - reference[i + a]
+                m += dx * dx
+            }
+            maxMove = max(maxMove, m)
+        }
+        if communicator.allreduce(maxMove, .max) > 0.25 * skin * skin {
+            rebuild()
+            return true
+        }
+        refreshGhosts()
+        return false
+    }
+}

@@ -1,0 +1,14 @@
+/// Harmonic soft spheres, V(r) = (ε/2)(1 − r/σ)² for r < σ (physics.md §1.4; LAMMPS harmonic/cut with
+/// k = ε/(2σ²), r_c = σ). −V'(r)/r = ε(1 − r/σ)/(σ r).
+public struct HarmonicPotential: PairPotential {
+    public let epsilon: Double
+    public init(epsilon: Double = 1) { self.epsilon = epsilon }
+    public var cutoffRatio: Double { 1 }
+
+    @inlinable
+    public func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double) {
+        let r = r2.squareRoot()
+        let gap = 1 - r / sigma
+        return (0.5 * epsilon * gap * gap, epsilon * gap / (sigma * r))
+    }
+}

@@ -1,0 +1,50 @@
+/// A radial pair potential V(r) of finite range, scaled by the pair's contact distance
+/// σ_ij = (d_i + d_j)/2 (physics.md §1.4). Energies in ε, lengths in ℓ₀.
+///
+/// Implementations are small value types; the pair loop is generic over them, so each V(r) is
+/// written once and inlined into the loop (style.md §1–2).
+public protocol PairPotential: Sendable {
+    /// Range as a multiple of σ_ij: V = 0 for r ≥ cutoffRatio · σ_ij.
+    var cutoffRatio: Double { get }
+    /// Energy V(r) and −V'(r)/r at squared distance `r2 < (cutoffRatio·sigma)²`. The force on i from j is
+    /// `forceOverR · (x_i − x_j)`; positive means repulsion.
+    func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double)
+}
+
+/// The potentials a run can choose (config `[potential] kind`).
+public enum PotentialKind: String, Sendable, CaseIterable, Codable {
+    case harmonic, hertzian, wca
+
+    /// The potential with amplitude `epsilon`.
+    public func potential(epsilon: Double = 1) -> AnyPairPotential {
+        switch self {
+        case .harmonic: return .harmonic(HarmonicPotential(epsilon: epsilon))
+        case .hertzian: return .hertzian(HertzianPotential(epsilon: epsilon))
+        case .wca: return .wca(WCAPotential(epsilon: epsilon))
+        }
+    }
+}
+
+/// One of the potentials, switched on once per loop (never per pair).
+public enum AnyPairPotential: Sendable {
+    case harmonic(HarmonicPotential)
+    case hertzian(HertzianPotential)
+    case wca(WCAPotential)
+
+    public var cutoffRatio: Double {
+        switch self {
+        case .harmonic(let p): return p.cutoffRatio
+        case .hertzian(let p): return p.cutoffRatio
+        case .wca(let p): return p.cutoffRatio
+        }
+    }
+
+    /// One-off evaluation (tests, single pairs); loops switch once and call a generic loop instead.
+    public func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double) {
+        switch self {
+        case .harmonic(let p): return p.evaluate(r2: r2, sigma: sigma)
+        case .hertzian(let p): return p.evaluate(r2: r2, sigma: sigma)
+        case .wca(let p): return p.evaluate(r2: r2, sigma: sigma)
+        }
+    }
+}
