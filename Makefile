@@ -28,7 +28,8 @@ run: build
 
 # Unit tests (one process, an MPI singleton) and integration tests (the release binary under mpirun).
 test: build
-	STRESSFLUX_BIN="$(CURDIR)/$(BIN)" $(SWIFT) test --no-parallel
+	@scripts/python-env.sh
+	STRESSFLUX_BIN="$(CURDIR)/$(BIN)" STRESSFLUX_PYTHON="$(CURDIR)/.venv/bin/python" $(SWIFT) test --no-parallel
 
 clean:
 	rm -rf .build

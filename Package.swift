@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: System libraries (Debian: libopenmpi-dev, libfftw3-mpi-dev, libhdf5-openmpi-dev)
@@ -21,7 +22,7 @@ let package = Package(
         .target(name: "Parallel", dependencies: ["CMPI", "CFFTW"]),
         .target(name: "Particles", dependencies: ["Parallel"]),
         .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
-        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5"]),
+        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5", "TOMLKit"]),
         .executableTarget(
             name: "stressflux",
             dependencies: [
@@ -33,7 +34,7 @@ let package = Package(
         // MARK: Tests (unit: one process, an MPI singleton; integration: the built binary under mpirun)
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
-        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel"], resources: [.copy("Resources")]),
+        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Study", "Parallel", "TestSupport"]),

@@ -12,6 +12,8 @@ static inline hid_t sf_h5e_default(void) { return H5E_DEFAULT; }
 static inline MPI_Info sf_mpi_info_null(void) { return MPI_INFO_NULL; }
 static inline hid_t sf_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t sf_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t sf_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t sf_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t sf_h5t_c_s1(void) { return H5T_C_S1; }
 static inline unsigned sf_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned sf_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }

@@ -12,6 +12,14 @@ public var hdf5Version: String {
     return "\(major).\(minor).\(release)"
 }
 
+/// Element types of datasets, with their HDF5 memory types.
+public protocol HDF5Element: Numeric {
+    static var hdf5Type: hid_t { get }
+}
+extension Double: HDF5Element { public static var hdf5Type: hid_t { sf_h5t_native_double() } }
+extension Int64: HDF5Element { public static var hdf5Type: hid_t { sf_h5t_native_int64() } }
+extension Int32: HDF5Element { public static var hdf5Type: hid_t { sf_h5t_native_int32() } }
+
 /// An HDF5 file, written collectively through MPI-IO or read serially.
 ///
 /// A file being written lives at `<path>.partial` until ``close()`` renames it to `path`, so a run that
@@ -57,49 +65,148 @@ public final class HDF5File {
     /// Each rank passes its planes `[start, start + planes)` as contiguous values, C order, no padding.
     public func writeSlabs(name: String, grid: GridShape, start: Int, planes: Int,
                            values: UnsafeBufferPointer<Double>) throws {
-        guard let communicator else { preconditionFailure("\(path) was opened for reading") }
         precondition(values.count == planes * grid.planeSize, "slab values do not match the grid")
-        try communicator.agree {
-            var dims = grid.extents.map { hsize_t($0) }
-            let fileSpace = H5Screate_simple(Int32(dims.count), &dims, nil)
-            defer { H5Sclose(fileSpace) }
-            let dataset = H5Dcreate2(id, name, sf_h5t_native_double(), fileSpace,
-                                     sf_h5p_default(), sf_h5p_default(), sf_h5p_default())
-            guard dataset >= 0 else { throw StudyError.hdf5(path: path, operation: "create dataset \(name)") }
-            defer { H5Dclose(dataset) }
-            var offset = [hsize_t](repeating: 0, count: dims.count)
-            var count = dims
-            offset[0] = hsize_t(start)
-            count[0] = hsize_t(planes)
-            H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &offset, nil, &count, nil)
-            let memorySpace = H5Screate_simple(Int32(count.count), &count, nil)
-            defer { H5Sclose(memorySpace) }
-            let transfer = H5Pcreate(sf_h5p_dataset_xfer())
-            defer { H5Pclose(transfer) }
-            H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE)
-            guard H5Dwrite(dataset, sf_h5t_native_double(), memorySpace, fileSpace, transfer, values.baseAddress) >= 0
-            else { throw StudyError.hdf5(path: path, operation: "write dataset \(name)") }
+        try writeBlock(name, shape: grid.extents, start: [start] + Array(repeating: 0, count: grid.dimension - 1),
+                       count: [planes] + grid.extents.dropFirst(), values: values)
+    }
+
+    /// Collective for files being written (every rank passes the same value): a string attribute on the
+    /// object at `object` (a group or dataset path).
+    public func writeAttribute(_ name: String, _ value: String, at object: String = "/") throws {
+        try writeAttribute(name, strings: [value], scalar: true, at: object)
+    }
+
+    /// Collective for files being written: a fixed-length string array attribute (scalar if `scalar`).
+    public func writeAttribute(_ name: String, strings: [String], scalar: Bool = false, at object: String = "/") throws {
+        try collectively {
+            let width = max(strings.map(\.utf8.count).max() ?? 1, 1)
+            let type = H5Tcopy(sf_h5t_c_s1())
+            defer { H5Tclose(type) }
+            H5Tset_size(type, width)
+            var dims = [hsize_t(strings.count)]
+            let space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil)
+            defer { H5Sclose(space) }
+            var bytes = [UInt8](repeating: 0, count: width * strings.count)
+            for (k, text) in strings.enumerated() {
+                for (b, byte) in text.utf8.enumerated() { bytes[k * width + b] = byte }
+            }
+            try self.attribute(name, at: object, type: type, space: space) { H5Awrite($0, type, bytes) }
         }
     }
 
-    /// Collective for files being written (every rank passes the same value); local for files being read.
-    /// Writes a string attribute on the root group.
-    public func writeAttribute(_ name: String, _ value: String) throws {
-        let body = {
-            let type = H5Tcopy(sf_h5t_c_s1())
-            defer { H5Tclose(type) }
-            H5Tset_size(type, max(value.utf8.count, 1))
-            let space = H5Screate(H5S_SCALAR)
+    /// Collective for files being written: an integer array attribute (int64).
+    public func writeAttribute(_ name: String, integers: [Int], at object: String = "/") throws {
+        try collectively {
+            var dims = [hsize_t(integers.count)]
+            let space = H5Screate_simple(1, &dims, nil)
             defer { H5Sclose(space) }
-            let attribute = H5Acreate2(self.id, name, type, space, sf_h5p_default(), sf_h5p_default())
-            guard attribute >= 0 else { throw StudyError.hdf5(path: self.path, operation: "create attribute \(name)") }
-            defer { H5Aclose(attribute) }
-            var bytes = Array(value.utf8)
-            if bytes.isEmpty { bytes = [0] }
-            guard H5Awrite(attribute, type, bytes) >= 0 else {
-                throw StudyError.hdf5(path: self.path, operation: "write attribute \(name)")
+            let values = integers.map(Int64.init)
+            try self.attribute(name, at: object, type: sf_h5t_native_int64(), space: space) {
+                H5Awrite($0, sf_h5t_native_int64(), values)
             }
         }
+    }
+
+    private func attribute(_ name: String, at object: String, type: hid_t, space: hid_t,
+                           write: (hid_t) -> herr_t) throws {
+        let attribute = H5Acreate_by_name(id, object, name, type, space, sf_h5p_default(), sf_h5p_default(), sf_h5p_default())
+        guard attribute >= 0 else { throw StudyError.hdf5(path: path, operation: "create attribute \(object) \(name)") }
+        defer { H5Aclose(attribute) }
+        guard write(attribute) >= 0 else { throw StudyError.hdf5(path: path, operation: "write attribute \(object) \(name)") }
+    }
+
+    /// Collective for files being written: a group at `group`, with any missing parents.
+    public func createGroup(_ group: String) throws {
+        try collectively {
+            let links = H5Pcreate(sf_h5p_link_create())
+            defer { H5Pclose(links) }
+            H5Pset_create_intermediate_group(links, 1)
+            let g = H5Gcreate2(self.id, group, links, sf_h5p_default(), sf_h5p_default())
+            guard g >= 0 else { throw StudyError.hdf5(path: self.path, operation: "create group \(group)") }
+            H5Gclose(g)
+        }
+    }
+
+    /// Collective: dataset `name` (parents created) of `shape`; this rank writes the block at `start` of
+    /// extent `count` (C order) from `values`. A rank with an empty block writes nothing.
+    public func writeBlock<T: HDF5Element>(_ name: String, shape: [Int], start: [Int], count: [Int],
+                                           values: UnsafeBufferPointer<T>) throws {
+        guard let communicator else { preconditionFailure("\(path) was opened for reading") }
+        precondition(values.count == count.reduce(1, *), "block values do not match the block")
+        try communicator.agree {
+            var dims = shape.map { hsize_t($0) }
+            let fileSpace = H5Screate_simple(Int32(dims.count), &dims, nil)
+            defer { H5Sclose(fileSpace) }
+            let links = H5Pcreate(sf_h5p_link_create())
+            defer { H5Pclose(links) }
+            H5Pset_create_intermediate_group(links, 1)
+            let dataset = H5Dcreate2(id, name, T.hdf5Type, fileSpace, links, sf_h5p_default(), sf_h5p_default())
+            guard dataset >= 0 else { throw StudyError.hdf5(path: path, operation: "create dataset \(name)") }
+            defer { H5Dclose(dataset) }
+            var offset = start.map { hsize_t($0) }, extent = count.map { hsize_t(max($0, 1)) }
+            var memoryDims = [hsize_t(max(values.count, 1))]
+            let memorySpace = H5Screate_simple(1, &memoryDims, nil)
+            defer { H5Sclose(memorySpace) }
+            if values.isEmpty {
+                H5Sselect_none(fileSpace)
+                H5Sselect_none(memorySpace)
+            } else {
+                H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &offset, nil, &extent, nil)
+            }
+            let transfer = H5Pcreate(sf_h5p_dataset_xfer())
+            defer { H5Pclose(transfer) }
+            H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE)
+            let dummy = [T](repeating: .zero, count: 1)
+            let status = dummy.withUnsafeBufferPointer { d in
+                H5Dwrite(dataset, T.hdf5Type, memorySpace, fileSpace, transfer, values.baseAddress ?? d.baseAddress)
+            }
+            guard status >= 0 else { throw StudyError.hdf5(path: path, operation: "write dataset \(name)") }
+        }
+    }
+
+    /// Collective: a small dataset whose values every rank holds alike; rank 0 writes it.
+    public func writeReplicated<T: HDF5Element>(_ name: String, shape: [Int], values: [T]) throws {
+        guard let communicator else { preconditionFailure("\(path) was opened for reading") }
+        let mine = communicator.isRoot ? values : []
+        try mine.withUnsafeBufferPointer {
+            try writeBlock(name, shape: shape, start: Array(repeating: 0, count: shape.count),
+                           count: communicator.isRoot ? shape : Array(repeating: 0, count: shape.count), values: $0)
+        }
+    }
+
+    /// Local: a string attribute of `object` (the first string of an array), or nil when absent.
+    public func readStringAttribute(_ name: String, at object: String = "/") -> String? {
+        readStringArrayAttribute(name, at: object)?.first
+    }
+
+    /// Local: a string array attribute of `object` (fixed-length strings), or nil when absent.
+    public func readStringArrayAttribute(_ name: String, at object: String = "/") -> [String]? {
+        guard H5Aexists_by_name(id, object, name, sf_h5p_default()) > 0 else { return nil }
+        let attribute = H5Aopen_by_name(id, object, name, sf_h5p_default(), sf_h5p_default())
+        guard attribute >= 0 else { return nil }
+        defer { H5Aclose(attribute) }
+        let type = H5Aget_type(attribute), space = H5Aget_space(attribute)
+        defer { H5Tclose(type); H5Sclose(space) }
+        let width = H5Tget_size(type), count = max(Int(H5Sget_simple_extent_npoints(space)), 1)
+        let memoryType = H5Tcopy(sf_h5t_c_s1())
+        defer { H5Tclose(memoryType) }
+        H5Tset_size(memoryType, width)
+        var bytes = [UInt8](repeating: 0, count: width * count)
+        guard H5Aread(attribute, memoryType, &bytes) >= 0 else { return nil }
+        return (0..<count).map { k in String(decoding: bytes[(k * width)..<((k + 1) * width)].prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// Local: whether a link (group or dataset) exists at `name`.
+    public func contains(_ name: String) -> Bool {
+        var prefix = ""
+        for part in name.split(separator: "/") {
+            prefix += "/" + part
+            guard H5Lexists(id, prefix, sf_h5p_default()) > 0 else { return false }
+        }
+        return true
+    }
+
+    private func collectively(_ body: () throws -> Void) throws {
         if let communicator { try communicator.agree(body) } else { try body() }
     }
 

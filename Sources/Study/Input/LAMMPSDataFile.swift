@@ -1,0 +1,808 @@
+import Foundation
+import Parallel
+import Particles
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// LAMMPS data files (the text format of LAMMPS's `read_data` and `write_data` commands) to and from
+/// ``ParticleSnapshot``, so a run can start from a LAMMPS configuration and hand its own back to LAMMPS.
+///
+/// The format followed is the one the LAMMPS manual describes on its `read_data` page (header, then
+/// sections) and produces with `write_data`; only orthogonal boxes and the atom styles `atomic` and
+/// `sphere` are read, and `atomic` is written.
+///
+/// ## Layout of a data file, as read here
+/// - The first line is a title and is always skipped; if it contains `timestep = N` (as `write_data`
+///   writes it), `N` becomes the snapshot's ``ParticleSnapshot/step``, else the step is 0.
+/// - Everything after a `#` on a line is a comment. Lines blank after removing comments are skipped.
+/// - The header: lines of numbers followed by a keyword, e.g. `100 atoms`, `2 atom types`, `0 10 xlo xhi`.
+///   `atoms` and (for N > 0) `atom types` are required; a missing `xlo xhi`, `ylo yhi` or `zlo zhi` takes
+///   LAMMPS's default −0.5 0.5. `xy xz yz` must be `0 0 0` (an orthogonal box); `avec`, `bvec`, `cvec`
+///   and `abc origin` (general triclinic boxes) are rejected; other header keywords (`bonds`, `extra …`,
+///   `ellipsoids`, …) are ignored.
+/// - The body: sections, each opened by a line of words only (`Atoms`, `Masses`, `Pair Coeffs`, or any
+///   other name, optionally followed by `# style`) and running up to the next such line. LAMMPS always
+///   skips the line right after a section keyword, so for the sections read here (`Atoms`, `Masses`,
+///   `Atom Type Labels`) it must be blank. Every other section (`Velocities`, `Pair Coeffs`, `Bonds`,
+///   sections of fixes, …) is skipped whole. Data lines always start with a number (an id or a type),
+///   so a data line is never mistaken for a section keyword, not even a `Masses` line that names its type
+///   by a label (`C 12.011` has a number in it).
+///
+/// ## Atoms: `atomic` or `sphere`
+/// Atom lines are `id type x y z [ix iy iz]` for `atom_style atomic` and
+/// `id type diameter density x y z [ix iy iz]` for `atom_style sphere`. The style is decided so:
+/// 1. A style hint after the keyword, `Atoms # atomic` or `Atoms # sphere` (as `write_data` writes it),
+///    decides; any other hint (`full`, `charge`, …) is an error.
+/// 2. Without a hint, the first atom line's field count decides: 5 or 8 fields is `atomic`, 7 or 10 is
+///    `sphere`, anything else is an error. (A file of another style with 7 or 10 fields, e.g. `full`
+///    without image flags, would pass for `sphere`; such files must carry their hint, which
+///    `write_data` always writes. A sphere density that is not positive is rejected, which catches most
+///    `full` files, whose fourth field is a charge.)
+///
+/// Image flags are given on every atom line or on none.
+///
+/// ## What the snapshot gets
+/// - ids: LAMMPS ids are positive and unique but need not be 1…N nor in order; particle `k` of the
+///   snapshot is the atom with the `k`-th smallest LAMMPS id, its id is `k` (0-based), and the
+///   snapshot's arrays are in that order.
+/// - species = type − 1; `speciesNames` has one entry per header atom type: the label of an
+///   `Atom Type Labels` section, else a one-word comment on the type's `Masses` line (`1 1.0 # A`, as
+///   ``write(_:to:)`` writes it), else the type number (`"1"`, `"2"`, …).
+/// - diameters: from the file for `sphere` (each > 0); from the caller's `diameters` (keyed by the
+///   1-based LAMMPS type) for `atomic`, with an entry > 0 for every type that appears.
+/// - positions: shifted by the lower bounds into [0, L) and wrapped, the image flags updated so that
+///   position + image · L equals the file's (x − lo) + image · L up to rounding; a position already
+///   inside a box whose lower bound is 0 is kept bit for bit (so files from ``write(_:to:)`` are).
+/// - In 2D (`dimension` 2) z and iz must still parse as numbers but are dropped, and `zlo zhi` is ignored.
+public enum LAMMPSDataFile {
+    /// The atom styles read: one line per atom, fields as named.
+    public enum AtomStyle: String, Sendable, Equatable {
+        /// `id type x y z [ix iy iz]`
+        case atomic
+        /// `id type diameter density x y z [ix iy iz]`
+        case sphere
+
+        /// Field count without image flags.
+        var baseFieldCount: Int { self == .atomic ? 5 : 7 }
+        /// Index of the x field.
+        var xField: Int { self == .atomic ? 2 : 4 }
+        var layout: String {
+            self == .atomic ? "id type x y z [ix iy iz]" : "id type diameter density x y z [ix iy iz]"
+        }
+    }
+
+    /// Reads a LAMMPS data file of `atom_style atomic` or `sphere` in an orthogonal box (see the type's
+    /// documentation for the rules).
+    ///
+    /// - Parameters:
+    ///   - path: the data file (plain text; gzip-compressed files are refused with a hint).
+    ///   - dimension: 2 or 3; in 2D the z column is parsed and dropped.
+    ///   - diameters: diameter (in ℓ₀) per LAMMPS atom type (1-based); needed for `atomic` files, with an
+    ///     entry for every type that appears; ignored for `sphere` files, which carry their diameters.
+    /// - Returns: the configuration, particles in order of increasing LAMMPS id, ids 0…N−1.
+    /// - Throws: ``LAMMPSDataError``, a one-line message naming the file and line.
+    public static func read(path: String, dimension: Int, diameters: [Int: Double] = [:]) throws -> ParticleSnapshot {
+        precondition(dimension == 2 || dimension == 3, "dimension must be 2 or 3, got \(dimension)")
+        let text = try contents(of: path)
+        var reader = Reader(path: path, text: text, dimension: dimension)
+        return try reader.snapshot(typeDiameters: diameters)
+    }
+
+    /// Writes `snapshot` as an `atom_style atomic` data file that LAMMPS's `read_data` accepts: a title
+    /// naming StressFlux and the step, `N atoms`, `M atom types`, box bounds `0 L xlo xhi` (2D: z bounds
+    /// `-0.5 0.5`), a comment per type with its species and diameter(s), `Masses` (all 1.0, each line
+    /// commented with the species name), and `Atoms # atomic` lines `id type x y z ix iy iz` with
+    /// id = our id + 1, type = species + 1, in order of id. Numbers are written in the shortest form that
+    /// reads back to the same `Double`, so positions and box round-trip bit for bit.
+    ///
+    /// `atom_style atomic` has no per-atom diameter: read the file back with the diameters from
+    /// ``typeDiameters(of:)``; a species whose particles differ in diameter cannot round-trip this way.
+    ///
+    /// The file is written to `<path>.partial`, flushed to disk and renamed to `path`, so a failure never
+    /// leaves a half-written file under the final name.
+    /// - Throws: ``LAMMPSDataError/nonFinitePosition(path:id:)`` or ``LAMMPSDataError/write(path:reason:)``.
+    public static func write(_ snapshot: ParticleSnapshot, to path: String) throws {
+        let d = snapshot.dimension, n = snapshot.count
+        precondition(d == 2 || d == 3, "dimension must be 2 or 3, got \(d)")
+        precondition(snapshot.box.count == d && snapshot.box.allSatisfy { $0 > 0 && $0.isFinite },
+                     "box must hold \(d) positive lengths")
+        precondition(snapshot.positions.count == n * d && snapshot.images.count == n * d
+                     && snapshot.species.count == n && snapshot.diameters.count == n,
+                     "snapshot arrays do not match its \(n) ids")
+        let types = max(snapshot.speciesNames.count, Int(snapshot.species.max() ?? -1) + 1)
+        precondition(snapshot.species.allSatisfy { $0 >= 0 }, "species must be non-negative")
+        let order = (0..<n).sorted { snapshot.ids[$0] < snapshot.ids[$1] }
+        for (a, b) in zip(order, order.dropFirst()) {
+            precondition(snapshot.ids[a] != snapshot.ids[b], "particle id \(snapshot.ids[a]) appears twice")
+        }
+        precondition(order.first.map { snapshot.ids[$0] >= 0 } ?? true, "particle ids must be non-negative")
+        for p in 0..<n where !(0..<d).allSatisfy({ snapshot.positions[p * d + $0].isFinite }) {
+            throw LAMMPSDataError.nonFinitePosition(path: path, id: snapshot.ids[p])
+        }
+
+        let file = try PartialFile(path: path)
+        do {
+            var out = ""
+            out.reserveCapacity(1 << 20)
+            out += "LAMMPS data file written by StressFlux, timestep = \(snapshot.step), units = lj\n\n"
+            out += "\(n) atoms\n\(types) atom types\n\n"
+            for (axis, name) in ["x", "y", "z"].enumerated() {
+                out += axis < d ? "0.0 \(snapshot.box[axis]) \(name)lo \(name)hi\n" : "-0.5 0.5 zlo zhi\n"
+            }
+            out += "\n# StressFlux species and diameters per atom type (atom_style atomic keeps no diameter):\n"
+            for species in 0..<types {
+                out += "# type \(species + 1): species \(speciesName(snapshot, species)), \(diameterSummary(snapshot, species))\n"
+            }
+            if types > 0 { out += "\nMasses\n\n" }
+            for species in 0..<types {
+                let name = speciesName(snapshot, species)
+                let isWord = !name.isEmpty && !name.contains("#") && !name.contains(where: \.isWhitespace)
+                out += isWord ? "\(species + 1) 1.0 # \(name)\n" : "\(species + 1) 1.0\n"
+            }
+            if n > 0 { out += "\nAtoms # atomic\n\n" }
+            for p in order {
+                out += "\(snapshot.ids[p] + 1) \(snapshot.species[p] + 1)"
+                for axis in 0..<3 { out += axis < d ? " \(snapshot.positions[p * d + axis])" : " 0.0" }
+                for axis in 0..<3 { out += axis < d ? " \(snapshot.images[p * d + axis])" : " 0" }
+                out += "\n"
+                if out.utf8.count >= 1 << 20 {
+                    try file.append(out)
+                    out.removeAll(keepingCapacity: true)
+                }
+            }
+            try file.append(out)
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+
+    /// The diameter of each LAMMPS type (species + 1) of `snapshot`, for reading back a file written by
+    /// ``write(_:to:)``; `nil` if some species has particles of different diameters.
+    public static func typeDiameters(of snapshot: ParticleSnapshot) -> [Int: Double]? {
+        var result: [Int: Double] = [:]
+        for (species, diameter) in zip(snapshot.species, snapshot.diameters) {
+            let type = Int(species) + 1
+            if let known = result[type], known != diameter { return nil }
+            result[type] = diameter
+        }
+        return result
+    }
+
+    /// `s` (a coordinate relative to the lower bound) wrapped into [0, length), and the number of box
+    /// lengths taken off (`nil` if beyond any image counter), so s = wrapped + shift · length up to rounding.
+    static func wrap(_ s: Double, into length: Double) -> (Double, Int?) {
+        if s >= 0 && s < length { return (s, 0) }
+        let boxes = (s / length).rounded(.down)
+        guard abs(boxes) < 1e9 else { return (0, nil) }
+        var wrapped = s.addingProduct(-boxes, length)
+        var shift = Int(boxes)
+        if wrapped < 0 { wrapped += length; shift -= 1 }
+        if wrapped >= length { wrapped -= length; shift += 1 }
+        if !(wrapped >= 0 && wrapped < length) { wrapped = 0 }
+        return (wrapped, shift)
+    }
+
+    // MARK: Writing helpers
+
+    private static func speciesName(_ snapshot: ParticleSnapshot, _ species: Int) -> String {
+        species < snapshot.speciesNames.count ? snapshot.speciesNames[species] : "\(species + 1)"
+    }
+
+    private static func diameterSummary(_ snapshot: ParticleSnapshot, _ species: Int) -> String {
+        let values = zip(snapshot.species, snapshot.diameters).filter { Int($0.0) == species }.map(\.1)
+        guard let low = values.min(), let high = values.max() else { return "no particles" }
+        return low == high ? "diameter \(low)" : "diameters \(low) to \(high) (polydisperse)"
+    }
+
+    /// A file written under `<path>.partial` and renamed to `path` once complete.
+    private final class PartialFile {
+        let path: String
+        let partial: String
+        private var fd: Int32
+
+        init(path: String) throws {
+            self.path = path
+            partial = path + ".partial"
+            fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
+        }
+
+        func append(_ text: String) throws {
+            var text = text
+            try text.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = posixWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
+                    offset += written
+                }
+            }
+        }
+
+        func commit() throws {
+            guard fsync(fd) == 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
+            let closed = close(fd)
+            fd = -1
+            guard closed == 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
+            guard rename(partial, path) == 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
+        }
+
+        func abandon() {
+            if fd >= 0 { close(fd); fd = -1 }
+            unlink(partial)
+        }
+
+        deinit { if fd >= 0 { close(fd) } }
+
+        static func lastError() -> String { String(cString: strerror(errno)) }
+    }
+
+    // MARK: Reading
+
+    private static func contents(of path: String) throws -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw LAMMPSDataError.missingFile(path: path)
+        }
+        guard !isFolder.boolValue else { throw LAMMPSDataError.unreadable(path: path, reason: "it is a folder") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LAMMPSDataError.unreadable(path: path, reason: "permission denied or I/O error")
+        }
+        if data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B {
+            throw LAMMPSDataError.compressed(path: path)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// One section of the body: its keyword line and the lines up to the next section.
+    private struct Section {
+        var name: String
+        var hint: String?
+        /// Index (0-based) of the keyword line in ``Reader/lines``.
+        var keyword: Int
+        /// Indices of the section's lines after the keyword line.
+        var body: Range<Int>
+    }
+
+    private struct Reader {
+        let path: String
+        let dimension: Int
+        let lines: [Substring]
+        /// Scratch for ``split(_:)``.
+        var fields: [Substring] = []
+
+        init(path: String, text: String, dimension: Int) {
+            self.path = path
+            self.dimension = dimension
+            lines = Self.lines(of: text)
+        }
+
+        /// Lines split at LF, CRLF or CR.
+        static func lines(of text: String) -> [Substring] {
+            var lines: [Substring] = []
+            let bytes = text.utf8
+            var start = bytes.startIndex, index = start
+            while index != bytes.endIndex {
+                let byte = bytes[index]
+                if byte == 0x0A || byte == 0x0D {
+                    lines.append(text[start..<index])
+                    var next = bytes.index(after: index)
+                    if byte == 0x0D && next != bytes.endIndex && bytes[next] == 0x0A { next = bytes.index(after: next) }
+                    start = next
+                    index = next
+                } else {
+                    index = bytes.index(after: index)
+                }
+            }
+            if start != bytes.endIndex { lines.append(text[start...]) }
+            return lines
+        }
+
+        /// Fills ``fields`` with the whitespace-separated fields of line `index` before any `#`, and returns
+        /// the comment after the `#` (trimmed; `nil` without `#`).
+        @discardableResult
+        mutating func split(_ index: Int) -> String? {
+            fields.removeAll(keepingCapacity: true)
+            let line = lines[index]
+            let bytes = line.utf8
+            var i = bytes.startIndex
+            var fieldStart: Substring.UTF8View.Index? = nil
+            while i != bytes.endIndex {
+                let byte = bytes[i]
+                if byte == 0x23 { break }  // '#'
+                let blank = byte == 0x20 || byte == 0x09 || byte == 0x0B || byte == 0x0C
+                if blank {
+                    if let s = fieldStart { fields.append(line[s..<i]); fieldStart = nil }
+                } else if fieldStart == nil {
+                    fieldStart = i
+                }
+                i = bytes.index(after: i)
+            }
+            if let s = fieldStart { fields.append(line[s..<i]) }
+            guard i != bytes.endIndex else { return nil }
+            return line[bytes.index(after: i)...].trimmingCharacters(in: .whitespaces)
+        }
+
+        /// Whether a field starts like a number (digit, sign or point) rather than a word.
+        static func isNumeric(_ field: Substring) -> Bool {
+            guard let first = field.utf8.first else { return false }
+            return (0x30...0x39).contains(first) || first == 0x2B || first == 0x2D || first == 0x2E
+        }
+
+        // MARK: Header
+
+        struct Header {
+            var atoms: Int?
+            var atomTypes: Int?
+            /// lo, hi per axis, with the line index that set them.
+            var bounds: [(lo: Double, hi: Double, line: Int?)] = Array(repeating: (-0.5, 0.5, nil), count: 3)
+            var step = 0
+        }
+
+        /// Parses the title and header; returns it with the index of the first body line.
+        mutating func header() throws -> (Header, Int) {
+            var header = Header()
+            if let title = lines.first, let range = title.range(of: "timestep =") {
+                let digits = title[range.upperBound...].drop { $0 == " " }.prefix { $0.isNumber }
+                header.step = Int(digits) ?? 0
+            }
+            for index in lines.indices.dropFirst() {
+                split(index)
+                if fields.isEmpty { continue }
+                guard Self.isNumeric(fields[0]) else { return (header, index) }
+                let values = fields.prefix { Self.isNumeric($0) }
+                let keyword = fields[values.count...].joined(separator: " ")
+                let line = index + 1
+                switch keyword {
+                case "atoms", "atom types":
+                    guard values.count == 1, let count = Int(values[0]), count >= 0 else {
+                        throw LAMMPSDataError.badHeaderLine(path: path, line: line, keyword: keyword)
+                    }
+                    if keyword == "atoms" { header.atoms = count } else { header.atomTypes = count }
+                case "xlo xhi", "ylo yhi", "zlo zhi":
+                    guard values.count == 2, let lo = Self.finite(values[0]), let hi = Self.finite(values[1]) else {
+                        throw LAMMPSDataError.badHeaderLine(path: path, line: line, keyword: keyword)
+                    }
+                    let axis = ["xlo xhi", "ylo yhi", "zlo zhi"].firstIndex(of: keyword)!
+                    header.bounds[axis] = (lo, hi, line)
+                case "xy xz yz":
+                    let tilts = values.compactMap { Self.finite($0) }
+                    guard values.count == 3, tilts.count == 3 else {
+                        throw LAMMPSDataError.badHeaderLine(path: path, line: line, keyword: keyword)
+                    }
+                    if tilts.contains(where: { $0 != 0 }) {
+                        throw LAMMPSDataError.triclinic(path: path, line: line, keyword: keyword)
+                    }
+                case "avec", "bvec", "cvec", "abc origin":
+                    throw LAMMPSDataError.triclinic(path: path, line: line, keyword: keyword)
+                default:
+                    continue  // bonds, extra …, ellipsoids, …: not ours
+                }
+            }
+            return (header, lines.count)
+        }
+
+        static func finite(_ field: Substring) -> Double? {
+            guard let value = Double(field), value.isFinite else { return nil }
+            return value
+        }
+
+        // MARK: Body
+
+        /// Splits the body from line index `start` into sections.
+        mutating func sections(from start: Int) throws -> [Section] {
+            var sections: [Section] = []
+            for index in start..<lines.count {
+                let comment = split(index)
+                if fields.isEmpty { continue }
+                if fields.contains(where: Self.isNumeric) {
+                    guard !sections.isEmpty else { throw LAMMPSDataError.unexpectedLine(path: path, line: index + 1) }
+                    continue
+                }
+                if !sections.isEmpty { sections[sections.count - 1].body = sections[sections.count - 1].body.lowerBound..<index }
+                let hint = comment?.split(whereSeparator: \.isWhitespace).first.map(String.init)
+                sections.append(Section(name: fields.joined(separator: " "), hint: hint, keyword: index,
+                                        body: (index + 1)..<lines.count))
+            }
+            var seen: [String: Int] = [:]
+            for section in sections where ["Atoms", "Masses", "Atom Type Labels"].contains(section.name) {
+                if let first = seen[section.name] {
+                    throw LAMMPSDataError.duplicateSection(path: path, line: section.keyword + 1, name: section.name,
+                                                           firstLine: first + 1)
+                }
+                seen[section.name] = section.keyword
+                if let next = section.body.first {
+                    split(next)
+                    guard fields.isEmpty else {
+                        throw LAMMPSDataError.expectedBlankLine(path: path, line: next + 1, section: section.name)
+                    }
+                }
+            }
+            return sections
+        }
+
+        /// Line indices of the non-blank lines of a section's body, past the skipped line.
+        mutating func dataLines(_ section: Section) -> [Int] {
+            section.body.dropFirst().filter { split($0); return !fields.isEmpty }
+        }
+
+        // MARK: Snapshot
+
+        mutating func snapshot(typeDiameters: [Int: Double]) throws -> ParticleSnapshot {
+            let (header, bodyStart) = try header()
+            let sections = try sections(from: bodyStart)
+            let lastLine = max(lines.count, 1)
+            guard let atomCount = header.atoms else {
+                throw LAMMPSDataError.missingHeader(path: path, line: min(bodyStart + 1, lastLine), keyword: "atoms")
+            }
+            let types = header.atomTypes ?? 0
+            if atomCount > 0 && header.atomTypes == nil {
+                throw LAMMPSDataError.missingHeader(path: path, line: min(bodyStart + 1, lastLine), keyword: "atom types")
+            }
+            var box: [Double] = []
+            var lower: [Double] = []
+            for axis in 0..<dimension {
+                let (lo, hi, line) = header.bounds[axis]
+                guard hi > lo, (hi - lo).isFinite else {
+                    throw LAMMPSDataError.emptyBox(path: path, line: line ?? 1, axis: ["x", "y", "z"][axis], lo: lo, hi: hi)
+                }
+                box.append(hi - lo)
+                lower.append(lo)
+            }
+
+            // Names: Atom Type Labels, else one-word Masses comments, else type numbers.
+            var names = (0..<types).map { "\($0 + 1)" }
+            var labels: [Substring: Int] = [:]
+            if let masses = sections.first(where: { $0.name == "Masses" }) {
+                for index in dataLines(masses) {
+                    let comment = split(index)
+                    guard let type = Int(fields[0]), type >= 1 && type <= types,
+                          let comment, !comment.isEmpty, !comment.contains(where: \.isWhitespace) else { continue }
+                    names[type - 1] = String(comment)
+                }
+            }
+            if let section = sections.first(where: { $0.name == "Atom Type Labels" }) {
+                for index in dataLines(section) {
+                    split(index)
+                    guard let type = Int(fields[0]) else {
+                        throw LAMMPSDataError.notANumber(path: path, line: index + 1, field: "atom type",
+                                                         text: String(fields[0]), wholeNumber: true)
+                    }
+                    guard type >= 1 && type <= types else {
+                        throw LAMMPSDataError.typeOutOfRange(path: path, line: index + 1, type: type, types: types)
+                    }
+                    if fields.count >= 2 {
+                        names[type - 1] = String(fields[1])
+                        labels[fields[1]] = type
+                    }
+                }
+            }
+
+            guard let atomsSection = sections.first(where: { $0.name == "Atoms" }) else {
+                if atomCount == 0 {
+                    return ParticleSnapshot(dimension: dimension, box: box, step: header.step, ids: [], positions: [],
+                                            images: [], species: [], speciesNames: names, diameters: [])
+                }
+                throw LAMMPSDataError.missingAtoms(path: path, line: lastLine, declared: atomCount)
+            }
+            let atomLines = dataLines(atomsSection)
+            guard atomLines.count == atomCount else {
+                throw LAMMPSDataError.atomCountMismatch(path: path, line: atomsSection.keyword + 1,
+                                                        declared: atomCount, found: atomLines.count)
+            }
+            var style: AtomStyle? = nil
+            if let hint = atomsSection.hint {
+                guard let known = AtomStyle(rawValue: hint) else {
+                    throw LAMMPSDataError.unsupportedStyle(path: path, line: atomsSection.keyword + 1, style: hint)
+                }
+                style = known
+            }
+            return try atoms(atomLines, style: style, header: header, types: types, box: box, lower: lower,
+                             names: names, labels: labels, typeDiameters: typeDiameters)
+        }
+
+        mutating func atoms(_ atomLines: [Int], style hinted: AtomStyle?, header: Header, types: Int, box: [Double],
+                            lower: [Double], names: [String], labels: [Substring: Int],
+                            typeDiameters: [Int: Double]) throws -> ParticleSnapshot {
+            let n = atomLines.count, d = dimension
+            var lammpsIDs = [Int](repeating: 0, count: n)
+            var species = [Int32](repeating: 0, count: n)
+            var diameters = [Double](repeating: 0, count: n)
+            var positions = [Double](repeating: 0, count: n * d)
+            var images = [Int32](repeating: 0, count: n * d)
+            // Checked diameter per type (index = type), filled at the type's first atom.
+            var typeDiameter = [Double?](repeating: nil, count: types + 1)
+            var decided = hinted
+            var firstCount: (fields: Int, line: Int)? = nil
+
+            for (k, index) in atomLines.enumerated() {
+                split(index)
+                let line = index + 1
+                if decided == nil {
+                    switch fields.count {
+                    case 5, 8: decided = .atomic
+                    case 7, 10: decided = .sphere
+                    default: throw LAMMPSDataError.columnCount(path: path, line: line, style: nil, found: fields.count)
+                    }
+                }
+                guard let style = decided else { preconditionFailure("style decided above") }
+                if let first = firstCount {
+                    guard fields.count == first.fields else {
+                        throw LAMMPSDataError.inconsistentColumns(path: path, line: line, found: fields.count,
+                                                                  expected: first.fields, firstLine: first.line)
+                    }
+                } else {
+                    guard fields.count == style.baseFieldCount || fields.count == style.baseFieldCount + 3 else {
+                        throw LAMMPSDataError.columnCount(path: path, line: line, style: style, found: fields.count)
+                    }
+                    firstCount = (fields.count, line)
+                }
+
+                guard let id = Int(fields[0]) else {
+                    throw LAMMPSDataError.notANumber(path: path, line: line, field: "atom id", text: String(fields[0]),
+                                                     wholeNumber: true)
+                }
+                guard id > 0 else { throw LAMMPSDataError.nonPositiveID(path: path, line: line, id: id) }
+                lammpsIDs[k] = id
+
+                let type: Int
+                if let number = Int(fields[1]) {
+                    type = number
+                } else if let labelled = labels[fields[1]] {
+                    type = labelled
+                } else if Self.isNumeric(fields[1]) {
+                    throw LAMMPSDataError.notANumber(path: path, line: line, field: "atom type",
+                                                     text: String(fields[1]), wholeNumber: true)
+                } else {
+                    throw LAMMPSDataError.unknownTypeLabel(path: path, line: line, label: String(fields[1]))
+                }
+                guard type >= 1 && type <= types else {
+                    throw LAMMPSDataError.typeOutOfRange(path: path, line: line, type: type, types: types)
+                }
+                species[k] = Int32(type - 1)
+
+                switch style {
+                case .sphere:
+                    let diameter = try number(2, "diameter", line)
+                    guard diameter > 0 else {
+                        throw LAMMPSDataError.nonPositiveDiameter(path: path, line: line, value: diameter)
+                    }
+                    let density = try number(3, "density", line)
+                    guard density > 0 else {
+                        throw LAMMPSDataError.nonPositiveDensity(path: path, line: line, value: density)
+                    }
+                    diameters[k] = diameter
+                case .atomic:
+                    if let known = typeDiameter[type] {
+                        diameters[k] = known
+                    } else {
+                        guard let given = typeDiameters[type] else {
+                            throw LAMMPSDataError.missingDiameter(path: path, line: line, type: type)
+                        }
+                        guard given > 0 && given.isFinite else {
+                            throw LAMMPSDataError.badTypeDiameter(path: path, line: line, type: type, value: given)
+                        }
+                        typeDiameter[type] = given
+                        diameters[k] = given
+                    }
+                }
+
+                let hasImages = fields.count == style.baseFieldCount + 3
+                for axis in 0..<3 {
+                    let x = try number(style.xField + axis, ["x", "y", "z"][axis], line)
+                    var image: Int32 = 0
+                    if hasImages {
+                        let field = fields[style.baseFieldCount + axis]
+                        guard let flag = Int32(field) else {
+                            throw LAMMPSDataError.notANumber(path: path, line: line, field: "image flag",
+                                                             text: String(field), wholeNumber: true)
+                        }
+                        image = flag
+                    }
+                    guard axis < d else { continue }
+                    let (wrapped, shift) = LAMMPSDataFile.wrap(x - lower[axis], into: box[axis])
+                    guard let shift, let moved = Int32(exactly: Int(image) + shift) else {
+                        throw LAMMPSDataError.imageOutOfRange(path: path, line: line)
+                    }
+                    positions[k * d + axis] = wrapped
+                    images[k * d + axis] = moved
+                }
+            }
+
+            // Order by LAMMPS id; equal ids are next to each other, the earlier line first.
+            let order = (0..<n).sorted { (lammpsIDs[$0], atomLines[$0]) < (lammpsIDs[$1], atomLines[$1]) }
+            for (a, b) in zip(order, order.dropFirst()) where lammpsIDs[a] == lammpsIDs[b] {
+                throw LAMMPSDataError.duplicateID(path: path, line: atomLines[b] + 1, id: lammpsIDs[b],
+                                                  firstLine: atomLines[a] + 1)
+            }
+            var sortedPositions = [Double](repeating: 0, count: n * d)
+            var sortedImages = [Int32](repeating: 0, count: n * d)
+            for (k, p) in order.enumerated() {
+                for axis in 0..<d {
+                    sortedPositions[k * d + axis] = positions[p * d + axis]
+                    sortedImages[k * d + axis] = images[p * d + axis]
+                }
+            }
+            return ParticleSnapshot(dimension: d, box: box, step: header.step, ids: Array(0..<n),
+                                    positions: sortedPositions, images: sortedImages,
+                                    species: order.map { species[$0] }, speciesNames: names,
+                                    diameters: order.map { diameters[$0] })
+        }
+
+        /// Field `i` of the current line as a finite number.
+        func number(_ i: Int, _ name: String, _ line: Int) throws -> Double {
+            guard let value = Self.finite(fields[i]) else {
+                throw LAMMPSDataError.notANumber(path: path, line: line, field: name, text: String(fields[i]),
+                                                 wholeNumber: false)
+            }
+            return value
+        }
+    }
+}
+
+/// `write(2)`, out of reach of the `write` methods' names inside ``LAMMPSDataFile``.
+private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, bytes, count)
+    #else
+    return Darwin.write(fd, bytes, count)
+    #endif
+}
+
+/// A LAMMPS data file that cannot be read or written; each message is one line,
+/// `<path>:<line>: <what is wrong>, <what to do>` (`<path>: …` where no line applies).
+public enum LAMMPSDataError: ReportableError, Equatable, Sendable {
+    /// The file does not exist.
+    case missingFile(path: String)
+    /// The file exists but cannot be read.
+    case unreadable(path: String, reason: String)
+    /// The file is gzip-compressed.
+    case compressed(path: String)
+    /// A header line's values do not fit its keyword (`atoms`, `atom types`, `xlo xhi`, …, `xy xz yz`).
+    case badHeaderLine(path: String, line: Int, keyword: String)
+    /// A required header line (`atoms`, `atom types`) is missing; `line` is where the body starts.
+    case missingHeader(path: String, line: Int, keyword: String)
+    /// Bounds with hi ≤ lo on an axis.
+    case emptyBox(path: String, line: Int, axis: String, lo: Double, hi: Double)
+    /// Non-zero tilt factors or a general triclinic box.
+    case triclinic(path: String, line: Int, keyword: String)
+    /// A data line where a header line or section keyword belongs.
+    case unexpectedLine(path: String, line: Int)
+    /// A section read here appears twice.
+    case duplicateSection(path: String, line: Int, name: String, firstLine: Int)
+    /// The line after a section keyword, which LAMMPS skips, is not blank.
+    case expectedBlankLine(path: String, line: Int, section: String)
+    /// The header declares atoms but there is no Atoms section; `line` is the file's last line.
+    case missingAtoms(path: String, line: Int, declared: Int)
+    /// The Atoms section's line count differs from the header's `atoms`; `line` is the `Atoms` line.
+    case atomCountMismatch(path: String, line: Int, declared: Int, found: Int)
+    /// An atom style hint other than `atomic` or `sphere`.
+    case unsupportedStyle(path: String, line: Int, style: String)
+    /// An atom line whose field count fits no supported style (`style` nil: none was decided yet).
+    case columnCount(path: String, line: Int, style: LAMMPSDataFile.AtomStyle?, found: Int)
+    /// An atom line with a different field count from the first atom line.
+    case inconsistentColumns(path: String, line: Int, found: Int, expected: Int, firstLine: Int)
+    /// A field that should be a (whole) number is not.
+    case notANumber(path: String, line: Int, field: String, text: String, wholeNumber: Bool)
+    /// An atom id ≤ 0.
+    case nonPositiveID(path: String, line: Int, id: Int)
+    /// An atom id given twice.
+    case duplicateID(path: String, line: Int, id: Int, firstLine: Int)
+    /// An atom type outside 1…`types`.
+    case typeOutOfRange(path: String, line: Int, type: Int, types: Int)
+    /// An atom type that is neither a number nor a defined label.
+    case unknownTypeLabel(path: String, line: Int, label: String)
+    /// An atomic-style file has an atom type for which the caller gave no diameter; `line` is its first atom.
+    case missingDiameter(path: String, line: Int, type: Int)
+    /// The caller's diameter for a type is not positive and finite; `line` is the type's first atom.
+    case badTypeDiameter(path: String, line: Int, type: Int, value: Double)
+    /// A sphere-style diameter ≤ 0.
+    case nonPositiveDiameter(path: String, line: Int, value: Double)
+    /// A sphere-style density ≤ 0.
+    case nonPositiveDensity(path: String, line: Int, value: Double)
+    /// A coordinate so far outside the box that its image counter would overflow.
+    case imageOutOfRange(path: String, line: Int)
+    /// Writing: a particle's position is NaN or infinite.
+    case nonFinitePosition(path: String, id: Int)
+    /// Writing: the file could not be created, written or renamed.
+    case write(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path):
+            return "\(path): no such file, check the path"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read the file (\(reason)), check the path and its permissions"
+        case .compressed(let path):
+            return "\(path): the file is gzip-compressed, decompress it (gunzip) first"
+        case .badHeaderLine(let path, let line, let keyword):
+            let example: String
+            switch keyword {
+            case "atoms": example = "a count ≥ 0, like '100 atoms'"
+            case "atom types": example = "a count ≥ 0, like '2 atom types'"
+            case "xy xz yz": example = "3 numbers, like '0.0 0.0 0.0 xy xz yz'"
+            default:
+                let axis = keyword.prefix(1)
+                example = "2 numbers, like '0.0 10.0 \(axis)lo \(axis)hi'"
+            }
+            return "\(path):\(line): bad '\(keyword)' header line, write \(example)"
+        case .missingHeader(let path, let line, let keyword):
+            let example = keyword == "atoms" ? "'100 atoms'" : "'2 atom types'"
+            return "\(path):\(line): the header has no '\(keyword)' line, add one like \(example) before the first section"
+        case .emptyBox(let path, let line, let axis, let lo, let hi):
+            return "\(path):\(line): box bounds \(axis)lo \(lo) and \(axis)hi \(hi) enclose no length, give \(axis)hi > \(axis)lo"
+        case .triclinic(let path, let line, let keyword):
+            if keyword == "xy xz yz" {
+                return "\(path):\(line): non-zero tilt factors (a triclinic box) are not supported, "
+                    + "use an orthogonal box or set 'xy xz yz' to 0 0 0"
+            }
+            return "\(path):\(line): '\(keyword)' (a general triclinic box) is not supported, "
+                + "give an orthogonal box with 'xlo xhi', 'ylo yhi', 'zlo zhi'"
+        case .unexpectedLine(let path, let line):
+            return "\(path):\(line): expected a header line like '100 atoms' or a section keyword like 'Atoms', "
+                + "check the layout of the file"
+        case .duplicateSection(let path, let line, let name, let firstLine):
+            return "\(path):\(line): a second '\(name)' section (the first is at line \(firstLine)), merge them into one"
+        case .expectedBlankLine(let path, let line, let section):
+            return "\(path):\(line): the line after '\(section)' must be blank (LAMMPS skips it), "
+                + "insert an empty line after the section keyword"
+        case .missingAtoms(let path, let line, let declared):
+            return "\(path):\(line): no Atoms section but the header declares \(declared) atoms, "
+                + "add an 'Atoms' section with one line per atom"
+        case .atomCountMismatch(let path, let line, let declared, let found):
+            return "\(path):\(line): the Atoms section has \(found) atom lines but the header declares \(declared) atoms, "
+                + "make the 'atoms' header line match the section"
+        case .unsupportedStyle(let path, let line, let style):
+            return "\(path):\(line): atom_style '\(style)' is not supported, write the file with atom_style atomic or sphere"
+        case .columnCount(let path, let line, let style, let found):
+            guard let style else {
+                return "\(path):\(line): atom line has \(found) fields, which fits neither atom_style atomic "
+                    + "(5 or 8: id type x y z [ix iy iz]) nor sphere (7 or 10: id type diameter density x y z [ix iy iz]), "
+                    + "write the file in one of these styles"
+            }
+            let base = style.baseFieldCount
+            return "\(path):\(line): atom line has \(found) fields but atom_style \(style.rawValue) needs \(base) or "
+                + "\(base + 3) (\(style.layout)), fix the line or the style after 'Atoms #'"
+        case .inconsistentColumns(let path, let line, let found, let expected, let firstLine):
+            return "\(path):\(line): atom line has \(found) fields but the first atom line (line \(firstLine)) has "
+                + "\(expected), give image flags on every atom line or on none"
+        case .notANumber(let path, let line, let field, let text, let wholeNumber):
+            return wholeNumber
+                ? "\(path):\(line): \(field) '\(text)' is not a whole number, write it as an integer like 3"
+                : "\(path):\(line): \(field) '\(text)' is not a finite number, write it as a decimal like 1.25 or 1e-3"
+        case .nonPositiveID(let path, let line, let id):
+            return "\(path):\(line): atom id \(id) is not positive, number the atoms from 1"
+        case .duplicateID(let path, let line, let id, let firstLine):
+            return "\(path):\(line): atom id \(id) was already used at line \(firstLine), give every atom a unique id"
+        case .typeOutOfRange(let path, let line, let type, let types):
+            return "\(path):\(line): atom type \(type) is outside the \(types) atom types of the header, "
+                + "fix the type or raise the 'atom types' count"
+        case .unknownTypeLabel(let path, let line, let label):
+            return "\(path):\(line): atom type '\(label)' is neither a number nor a label of the 'Atom Type Labels' "
+                + "section, use a type number or define the label"
+        case .missingDiameter(let path, let line, let type):
+            return "\(path):\(line): atom type \(type) has no diameter, pass a diameter for every atom type of an "
+                + "atom_style atomic file"
+        case .badTypeDiameter(let path, let line, let type, let value):
+            return "\(path):\(line): the diameter \(value) passed for atom type \(type) is not positive, pass a diameter > 0"
+        case .nonPositiveDiameter(let path, let line, let value):
+            return "\(path):\(line): diameter \(value) is not positive, give every particle a diameter > 0"
+        case .nonPositiveDensity(let path, let line, let value):
+            return "\(path):\(line): density \(value) is not positive, give every sphere a density > 0 "
+                + "(if the file is not atom_style sphere, name its style after 'Atoms #')"
+        case .imageOutOfRange(let path, let line):
+            return "\(path):\(line): the atom lies too many box lengths outside the box, wrap it into the box"
+        case .nonFinitePosition(let path, let id):
+            return "\(path): particle \(id) has a non-finite position, check the run for a blow-up before writing"
+        case .write(let path, let reason):
+            return "\(path): could not write (\(reason)), check that the folder exists, is writable and has free space"
+        }
+    }
+}

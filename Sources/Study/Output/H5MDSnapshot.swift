@@ -1,0 +1,124 @@
+import Foundation
+import Parallel
+import Particles
+
+/// Particle snapshots in H5MD 1.1 (https://www.nongnu.org/h5md/h5md.html), written collectively with
+/// parallel HDF5, one frame per file:
+///
+/// - `h5md/` version 1.1, `author`, `creator` (StressFlux and its version);
+/// - `particles/all/box`: attributes `dimension`, `boundary` ("periodic" per axis), dataset `edges`;
+/// - `particles/all/{position, image, id, force, virial}`: time-dependent elements (`step`, `time`,
+///   `value` of shape [1, N, …]); `species` and `diameter`: time-independent datasets [N];
+/// - `parameters/stressflux`: attributes `units`, `species_names`, `virial_components`, `ranks`, `config`.
+///
+/// Rows are in rank order, not id order: the `id` element names each row's particle (readers sort).
+/// Positions are wrapped into [0, L) with images; `virial` is the per-particle virial of physics.md §2.2.
+public enum H5MDSnapshot {
+    /// Units of every quantity, as written into each file (physics.md §1.2).
+    public static let units = "lengths in l0 (small-particle diameter), energies in V0, time in l0^2/(mu V0), "
+        + "forces in V0/l0, virials in V0, stress in V0/l0^d, T_v = kB T/V0"
+
+    /// Collective: writes the owned particles of every rank to `path` (atomically: `<path>.partial`, then rename).
+    public static func write(_ system: ParticleSystem, to path: String, time: Double, includeForces: Bool,
+                             config: String = "") throws {
+        let comm = system.communicator, d = system.dimension, n = system.localCount, c = system.tensorComponents
+        let counts = comm.allgather(n)
+        let total = counts.reduce(0, +), offset = counts[..<comm.rank].reduce(0, +)
+        var positions = Array(system.positions[0..<(n * d)]), images = system.images
+        for k in 0..<(n * d) {  // wrapped copies: the system keeps its own positions untouched
+            let length = system.box[k % d]
+            let shift = (positions[k] / length).rounded(.down)
+            positions[k] -= shift * length
+            images[k] += Int32(shift)
+            if positions[k] >= length { positions[k] -= length; images[k] += 1 }
+        }
+        let file = try HDF5File.create(path: path, communicator: comm)
+        try file.createGroup("/h5md/author")
+        try file.createGroup("/h5md/creator")
+        try file.writeAttribute("version", integers: [1, 1], at: "/h5md")
+        try file.writeAttribute("name", NSUserName(), at: "/h5md/author")
+        try file.writeAttribute("name", "StressFlux", at: "/h5md/creator")
+        try file.writeAttribute("version", BuildInfo.version, at: "/h5md/creator")
+        try file.createGroup("/particles/all/box")
+        try file.writeAttribute("dimension", integers: [d], at: "/particles/all/box")
+        try file.writeAttribute("boundary", strings: Array(repeating: "periodic", count: d), at: "/particles/all/box")
+        try file.writeReplicated("/particles/all/box/edges", shape: [d], values: system.box)
+        func element<T: HDF5Element>(_ name: String, _ values: [T], width: Int) throws {
+            try file.writeReplicated("/particles/all/\(name)/step", shape: [1], values: [Int64(system.step)])
+            try file.writeReplicated("/particles/all/\(name)/time", shape: [1], values: [time])
+            try values.withUnsafeBufferPointer {
+                try file.writeBlock("/particles/all/\(name)/value", shape: [1, total, width], start: [0, offset, 0],
+                                    count: [1, n, width], values: $0)
+            }
+        }
+        try element("position", positions, width: d)
+        try element("image", images, width: d)
+        try element("id", system.ids[0..<n].map(Int64.init), width: 1)
+        if includeForces {
+            try element("force", system.forces, width: d)
+            try element("virial", system.virials, width: c)
+        }
+        try system.species[0..<n].map { $0 }.withUnsafeBufferPointer {
+            try file.writeBlock("/particles/all/species", shape: [total], start: [offset], count: [n], values: $0)
+        }
+        try Array(system.diameters[0..<n]).withUnsafeBufferPointer {
+            try file.writeBlock("/particles/all/diameter", shape: [total], start: [offset], count: [n], values: $0)
+        }
+        try file.createGroup("/parameters/stressflux")
+        let parameters = "/parameters/stressflux"
+        try file.writeAttribute("units", units, at: parameters)
+        try file.writeAttribute("species_names", strings: system.speciesNames, at: parameters)
+        try file.writeAttribute("virial_components", strings: Thermo.componentNames(dimension: d), at: parameters)
+        try file.writeAttribute("ranks", integers: [comm.size], at: parameters)
+        try file.writeAttribute("config", config, at: parameters)
+        try file.close()
+    }
+
+    /// Local: reads an H5MD snapshot (the last frame of `particles/all`), sorted by id. Files from other
+    /// writers need `position`, `box/edges`; missing `id` means ids 0..N−1 in row order, missing
+    /// `image` zeros, missing `species` 0, missing `diameter` 1.
+    public static func read(path: String) throws -> ParticleSnapshot {
+        let file = try HDF5File.openForReading(path: path)
+        func need(_ name: String) throws -> (extents: [Int], values: [Double]) {
+            guard file.contains(name) else {
+                throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "no \(name) in the file, write snapshots with particles/all/position and box/edges")
+            }
+            return try file.read(name: name)
+        }
+        func lastFrame(_ data: (extents: [Int], values: [Double])) -> [Double] {
+            guard data.extents.count == 3 else { return data.values }
+            let frame = data.extents[1] * data.extents[2]
+            return Array(data.values.suffix(frame))
+        }
+        let edges = try need("/particles/all/box/edges").values
+        let d = edges.count
+        let position = try need("/particles/all/position/value")
+        let positions = lastFrame(position)
+        let n = positions.count / d
+        let optional = { (name: String, fallback: Double) -> [Double] in
+            file.contains(name) ? ((try? file.read(name: name)).map(lastFrame) ?? []) : Array(repeating: fallback, count: n)
+        }
+        let ids = file.contains("/particles/all/id/value") ? optional("/particles/all/id/value", 0) : (0..<n).map(Double.init)
+        let images = optional("/particles/all/image/value", 0)
+        let species = optional("/particles/all/species", 0)
+        let diameters = optional("/particles/all/diameter", 1)
+        guard ids.count == n, images.count == n * d || images.count == 0, species.count == n, diameters.count == n else {
+            throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "particle elements disagree on the number of particles, check the file")
+        }
+        let order = (0..<n).sorted { ids[$0] < ids[$1] }
+        let speciesCount = Int(species.max() ?? 0) + 1
+        var snapshot = ParticleSnapshot(
+            dimension: d, box: edges, step: file.contains("/particles/all/position/step")
+                ? Int((try file.read(name: "/particles/all/position/step")).values.last ?? 0) : 0,
+            ids: order.map { Int(ids[$0]) }, positions: order.flatMap { positions[($0 * d)..<(($0 + 1) * d)] },
+            images: order.flatMap { i in (0..<d).map { Int32(images.isEmpty ? 0 : images[i * d + $0]) } },
+            species: order.map { Int32(species[$0]) },
+            speciesNames: file.readStringArrayAttribute("species_names", at: "/parameters/stressflux") ?? (0..<speciesCount).map { String(UnicodeScalar(UInt8(65 + $0 % 26))) },
+            diameters: order.map { diameters[$0] })
+        if file.contains("/particles/all/force/value") {
+            let forces = lastFrame(try file.read(name: "/particles/all/force/value"))
+            snapshot.forces = order.flatMap { forces[($0 * d)..<(($0 + 1) * d)] }
+        }
+        return snapshot
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Parallel
+import Particles
+
+/// `stressflux run`: prepare (random placement + FIRE, or an input file), then overdamped Brownian
+/// dynamics with thermo, snapshots and checkpoints; or continue from the last checkpoint.
+///
+/// Files in the output folder: `thermo.csv`, `minimized.h5` (after FIRE), `snapshot-<step>.h5`,
+/// `checkpoint.h5`, `final.h5` (+ `final.gsd`, `final.data` on request), `summary.json`.
+public struct SimulationRun {
+    public let config: RunConfig
+    /// The config file's text, recorded in every output.
+    public let configText: String
+    /// Folder against which a relative `[system] input` is resolved.
+    public let configFolder: String
+    public let outputDirectory: String
+    public let restart: Bool
+    public let quiet: Bool
+    public let communicator: Communicator
+
+    public init(config: RunConfig, configText: String, configFolder: String, outputDirectory: String?,
+                restart: Bool, quiet: Bool, communicator: Communicator) {
+        self.config = config
+        self.configText = configText
+        self.configFolder = configFolder
+        self.outputDirectory = outputDirectory ?? config.output.directory
+        self.restart = restart
+        self.quiet = quiet
+        self.communicator = communicator
+    }
+
+    /// What `summary.json` records.
+    public struct Summary: Codable, Sendable {
+        public var stressflux = BuildInfo.version
+        public var ranks: Int
+        public var units = H5MDSnapshot.units
+        public var particles: Int
+        public var dimension: Int
+        public var box: [Double]
+        public var firstStep: Int
+        public var lastStep: Int
+        public var wallSeconds: Double
+        public var atomStepsPerSecond: Double
+        public var rebuilds: Int
+        public var fire: FIREMinimizer.Result?
+        public var finalThermo: Thermo
+        public var config: RunConfig
+    }
+
+    private func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
+    private func say(_ line: String) { if communicator.isRoot && !quiet { print(line) } }
+
+    /// Collective: the whole run. Returns the summary on every rank.
+    @discardableResult
+    public func run() throws -> Summary {
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
+                throw StudyError.write(path: outputDirectory, reason: error.localizedDescription)
+            }
+        }
+        let start = try communicator.agree(startingConfiguration)
+        let system = try ParticleSystem(snapshot: start, potential: config.potential.kind.potential(epsilon: config.potential.epsilon),
+                                        skin: config.potential.skin, communicator: communicator)
+        say("StressFlux \(BuildInfo.version): \(system.totalCount) particles, \(system.dimension)D box "
+            + system.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", \(communicator.size) rank(s), "
+            + (restart ? "restarting at step \(system.step)" : "starting at step \(system.step)"))
+        var fire: FIREMinimizer.Result?
+        if !restart && config.minimize.enabled {
+            let minimizer = try FIREMinimizer(forceTolerance: config.minimize.forceTolerance, maxIterations: config.minimize.maxIterations)
+            let result = minimizer.minimize(system) { iteration, fmax in
+                say("FIRE iteration \(iteration): max|F| = \(String(format: "%.3e", fmax))")
+            }
+            say("FIRE: \(result.iterations) iterations, max|F| = \(String(format: "%.3e", result.maxForce)) "
+                + (result.converged ? "(converged)" : "(iteration cap \(config.minimize.maxIterations) reached before the tolerance \(config.minimize.forceTolerance))")
+                + ", U/N = \(String(format: "%.6e", result.energyPerParticle))")
+            system.computeForces(thermo: true)
+            try H5MDSnapshot.write(system, to: path("minimized.h5"), time: 0, includeForces: true, config: configText)
+            fire = result
+        }
+        let dynamics = try BrownianDynamics(timeStep: config.dynamics.dt, temperature: config.dynamics.temperature,
+                                            noise: config.dynamics.noise, seed: config.dynamics.seed)
+        let log = ThermoLog(path: path("thermo.csv"), dimension: system.dimension, temperature: config.dynamics.temperature)
+        try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: restart ? system.step : nil) } }
+        let firstStep = system.step, steps = config.dynamics.steps, output = config.output
+        let time = { Double(system.step) * config.dynamics.dt }
+        func thermoLine() throws {
+            let thermo = system.computeForces(thermo: true)!
+            try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time()) } }
+        }
+        if !restart { try thermoLine() }
+        var progress = ProgressLine(label: "run", from: firstStep, total: steps, atoms: system.totalCount,
+                                    enabled: communicator.isRoot && !quiet)
+        let clock = Date()
+        while system.step < steps {
+            dynamics.step(system)
+            let n = system.step
+            if n == steps || (output.thermoEvery > 0 && n % output.thermoEvery == 0) { try thermoLine() }
+            if output.snapshotEvery > 0 && n % output.snapshotEvery == 0 {
+                system.computeForces(thermo: true)
+                try H5MDSnapshot.write(system, to: path("snapshot-\(n).h5"), time: time(), includeForces: true, config: configText)
+            }
+            if output.checkpointEvery > 0 && n % output.checkpointEvery == 0 {
+                system.rebuild()  // positions wrapped now, exactly as a restart will find them
+                try H5MDSnapshot.write(system, to: path("checkpoint.h5"), time: time(), includeForces: false, config: configText)
+            }
+            progress.update(step: n)
+        }
+        let wall = Date().timeIntervalSince(clock)
+        progress.update(step: system.step, force: firstStep < steps)
+        let final = system.computeForces(thermo: true)!
+        try writeFinal(system, time: time())
+        let summary = Summary(ranks: communicator.size, particles: system.totalCount, dimension: system.dimension, box: system.box,
+                              firstStep: firstStep, lastStep: system.step, wallSeconds: wall,
+                              atomStepsPerSecond: wall > 0 ? Double(system.totalCount * (system.step - firstStep)) / wall : 0,
+                              rebuilds: system.rebuilds, fire: fire, finalThermo: final, config: config)
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            do { try encoder.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")), options: .atomic) } catch {
+                throw StudyError.write(path: path("summary.json"), reason: error.localizedDescription)
+            }
+        }
+        say("done: step \(system.step), U/N = \(String(format: "%.6e", final.energyPerParticle)), "
+            + "P = \(String(format: "%.6e", final.pressure(temperature: config.dynamics.temperature))), "
+            + "\(String(format: "%.3g", summary.atomStepsPerSecond)) atom-steps/s; outputs in \(outputDirectory)")
+        return summary
+    }
+
+    /// Local (inside `agree`): the checkpoint, the input file or a random packing.
+    private func startingConfiguration() throws -> ParticleSnapshot {
+        if restart {
+            let checkpoint = path("checkpoint.h5")
+            guard FileManager.default.fileExists(atPath: checkpoint) else {
+                throw StudyError.invalidOption(name: "--restart", value: "", expected: "no checkpoint.h5 in \(outputDirectory), run without --restart first (with [output] checkpoint_every > 0)")
+            }
+            return try H5MDSnapshot.read(path: checkpoint)
+        }
+        if let input = config.system.input {
+            let resolved = input.hasPrefix("/") ? input : (configFolder as NSString).appendingPathComponent(input)
+            return try ConfigurationFile.read(resolved, dimension: config.system.dimension, typeDiameters: config.system.typeDiameters)
+        }
+        return try RandomPacking.make(dimension: config.system.dimension, count: config.system.particles,
+                                      packingFraction: config.system.packingFraction, mixture: config.system.mixture,
+                                      seed: config.system.seed)
+    }
+
+    /// Collective: `final.h5` (forces and per-particle virials included) and the other requested formats.
+    private func writeFinal(_ system: ParticleSystem, time: Double) throws {
+        if config.output.formats.contains("h5md") {
+            try H5MDSnapshot.write(system, to: path("final.h5"), time: time, includeForces: true, config: configText)
+        }
+        let gathered = system.gatherSnapshot()
+        try communicator.agree {
+            guard let gathered else { return }
+            try ConfigurationFile.writeGathered(gathered, formats: config.output.formats, stem: path("final"))
+        }
+    }
+}

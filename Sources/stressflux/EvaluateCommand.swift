@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import Parallel
+import Particles
+import Study
+
+/// `stressflux evaluate INPUT`: forces, energy and virial stress of one configuration, to compare with
+/// another code.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate one configuration: writes DIR/state.h5 (H5MD with forces and per-particle virials) and DIR/thermo.json.")
+
+    @Argument(help: "Configuration: LAMMPS data file (.data, .lmp), H5MD (.h5) or GSD (.gsd).")
+    var input: String
+
+    @Option(help: "2 or 3; for a LAMMPS data file, 2 ignores z.")
+    var dimension = 2
+
+    @Option(help: "Pair potential: harmonic, hertzian or wca.")
+    var potential = "harmonic"
+
+    @Option(help: "Potential amplitude ε.")
+    var epsilon = 1.0
+
+    @Option(name: .customLong("type-diameters"), help: "Diameters of LAMMPS atom types 1, 2, … (atom_style atomic).")
+    var typeDiameters = "1.0,1.4"
+
+    @Option(help: "Output folder.")
+    var output: String
+
+    /// `thermo.json`; its keys are a contract for other tools.
+    struct Report: Codable {
+        let N: Int
+        let dimension: Int
+        let box: [Double]
+        let potential: String
+        let potential_energy: Double
+        let potential_energy_per_particle: Double
+        let virial_stress: [String: Double]
+        let pressure: Double
+        let max_force: Double
+        let contacts: Int
+        let contacts_per_particle: Double
+        let max_overlap: Double
+        let units: String
+        let stressflux: String
+    }
+
+    func run() throws {
+        let communicator = Communicator.world
+        guard let kind = PotentialKind(rawValue: potential) else {
+            throw StudyError.invalidOption(name: "--potential", value: potential, expected: "must be harmonic, hertzian or wca")
+        }
+        guard dimension == 2 || dimension == 3 else {
+            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
+        }
+        let diameters = typeDiameters.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !diameters.isEmpty, diameters.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw StudyError.invalidOption(name: "--type-diameters", value: typeDiameters, expected: "give positive diameters separated by commas, like 1.0,1.4")
+        }
+        let snapshot = try communicator.agree {
+            try ConfigurationFile.read(input, dimension: dimension, typeDiameters: diameters.map { $0! })
+        }
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+                throw StudyError.write(path: output, reason: error.localizedDescription)
+            }
+        }
+        let system = try ParticleSystem(snapshot: snapshot, potential: kind.potential(epsilon: epsilon), skin: 0,
+                                        communicator: communicator)
+        let thermo = system.computeForces(thermo: true)!
+        try H5MDSnapshot.write(system, to: (output as NSString).appendingPathComponent("state.h5"), time: 0, includeForces: true,
+                               config: "stressflux evaluate \(input) --potential \(potential) --epsilon \(epsilon)")
+        let names = Thermo.componentNames(dimension: system.dimension)
+        let contactCount = Int((thermo.contactsPerParticle * Double(thermo.particles)).rounded()) / 2
+        let report = Report(N: thermo.particles, dimension: system.dimension, box: system.box, potential: potential,
+                            potential_energy: thermo.potentialEnergy, potential_energy_per_particle: thermo.energyPerParticle,
+                            virial_stress: Dictionary(uniqueKeysWithValues: zip(names, thermo.virialStress)),
+                            pressure: thermo.virialPressure, max_force: thermo.maxForce, contacts: contactCount,
+                            contacts_per_particle: thermo.contactsPerParticle, max_overlap: thermo.maxOverlap,
+                            units: H5MDSnapshot.units, stressflux: BuildInfo.version)
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let path = (output as NSString).appendingPathComponent("thermo.json")
+            do { try encoder.encode(report).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+                throw StudyError.write(path: path, reason: error.localizedDescription)
+            }
+            print("N = \(report.N), U = \(report.potential_energy), P = \(report.pressure), max|F| = \(report.max_force), contacts = \(report.contacts)")
+        }
+    }
+}
