@@ -37,6 +37,6 @@ let package = Package(
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Study", "Parallel", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Study", "Particles", "Parallel", "TestSupport"]),
     ]
 )

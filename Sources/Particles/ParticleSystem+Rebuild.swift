@@ -104,14 +104,17 @@ extension ParticleSystem {
         localCount = n
     }
 
-    /// Orders owned particles by cell so that neighbours sit close in memory (results do not depend
-    /// on this order: pair sums run in global-id order).
+    /// Orders owned particles by cell, then by id, so that neighbours sit close in memory and the order
+    /// (hence the rounding of per-rank sums such as the energy) depends only on where the particles are,
+    /// not on how they arrived: a restarted run sums exactly as the uninterrupted one.
     func sortByCell() {
         let d = dimension
         let cells = CellList(dimension: d, box: box, boundedAxis: Self.slabAxis, bounded: decomposition.interval,
                              minimumSize: halo)
         positions.withUnsafeBufferPointer { cells.build(positions: $0, count: localCount) }
-        let order = cells.entries.map(Int.init)
+        let order = (0..<localCount).sorted {
+            (cells.cellOfPoint[$0], ids[$0]) < (cells.cellOfPoint[$1], ids[$1])
+        }
         ids = order.map { ids[$0] }
         species = order.map { species[$0] }
         diameters = order.map { diameters[$0] }

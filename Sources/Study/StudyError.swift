@@ -17,7 +17,7 @@ public enum StudyError: ReportableError, Equatable, Sendable {
         case .write(let path, let reason):
             return "\(path): could not write (\(reason)), check that the folder exists and is writable"
         case .invalidOption(let name, let value, let expected):
-            return "\(name) \(value): \(expected)"
+            return value.isEmpty ? "\(name): \(expected)" : "\(name) \(value): \(expected)"
         }
     }
 }

