@@ -21,10 +21,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product stressflux
 
-# Until the default study exists: versions and slab layout, then the self-check on $(NP) ranks.
+# Until the default study exists: versions and slab layout, the self-check, and the example simulation,
+# all on $(NP) ranks.
 run: build
 	$(MPIRUN) -np $(NP) $(BIN) info --grid 256x256
-	$(MPIRUN) -np $(NP) $(BIN) selfcheck
+	$(MPIRUN) -np $(NP) $(BIN) selfcheck --quiet
+	$(MPIRUN) -np $(NP) $(BIN) run examples/bidisperse-2d.toml
 
 # Unit tests (one process, an MPI singleton) and integration tests (the release binary under mpirun).
 test: build

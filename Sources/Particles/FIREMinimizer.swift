@@ -45,16 +45,23 @@ public struct FIREMinimizer: Sendable {
         var fmax = system.maxForce()
         while fmax >= forceTolerance && iteration < maxIterations {
             let n = system.localCount * system.dimension
-            var local = (0.0, 0.0, 0.0)  // F·v, |F|², |v|²
-            for k in 0..<n {
-                local.0 += system.forces[k] * system.velocities[k]
-                local.1 += system.forces[k] * system.forces[k]
-                local.2 += system.velocities[k] * system.velocities[k]
+            // Loops run on buffer pointers: element access through the class would pay an exclusivity check each.
+            let local = system.forces.withUnsafeBufferPointer { f in
+                system.velocities.withUnsafeBufferPointer { v in
+                    var sums = (0.0, 0.0, 0.0)  // F·v, |F|², |v|²
+                    for k in 0..<n {
+                        sums.0 += f[k] * v[k]
+                        sums.1 += f[k] * f[k]
+                        sums.2 += v[k] * v[k]
+                    }
+                    return sums
+                }
             }
             let sums = comm.allreduce([local.0, local.1, local.2], .sum)
+            var mix = 1.0, push = 0.0
             if sums[0] > 0 {
-                let scale = sums[1] > 0 ? alpha * (sums[2] / sums[1]).squareRoot() : 0
-                for k in 0..<n { system.velocities[k] = (1 - alpha) * system.velocities[k] + scale * system.forces[k] }
+                mix = 1 - alpha
+                push = sums[1] > 0 ? alpha * (sums[2] / sums[1]).squareRoot() : 0
                 positiveSteps += 1
                 if positiveSteps > minStepsBeforeGrowth {
                     dt = min(dt * timeStepGrowth, maxTimeStep)
@@ -64,11 +71,17 @@ public struct FIREMinimizer: Sendable {
                 dt *= timeStepShrink
                 alpha = initialAlpha
                 positiveSteps = 0
-                for k in 0..<n { system.velocities[k] = 0 }
+                mix = 0
             }
-            for k in 0..<n {
-                system.velocities[k] += dt * system.forces[k]
-                system.positions[k] += dt * system.velocities[k]
+            system.forces.withUnsafeBufferPointer { f in
+                system.velocities.withUnsafeMutableBufferPointer { v in
+                    system.positions.withUnsafeMutableBufferPointer { x in
+                        for k in 0..<n {
+                            v[k] = mix * v[k] + push * f[k] + dt * f[k]  // mixing (or reset), then v += Δt F
+                            x[k] += dt * v[k]
+                        }
+                    }
+                }
             }
             system.positionsChanged()
             if let observe { observe(system.computeForces(thermo: true)!.potentialEnergy) } else { system.computeForces() }

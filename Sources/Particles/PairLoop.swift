@@ -23,7 +23,7 @@ extension ParticleSystem {
     @inline(__always)
     private func pairLoop<P: PairPotential>(_ potential: P, thermo: Bool) -> LocalThermo {
         let d = dimension, n = localCount, ratio = potential.cutoffRatio
-        let lx = box[0], lz = d == 3 ? box[2] : 1
+        let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
         var result = LocalThermo()
         positions.withUnsafeBufferPointer { x in
         diameters.withUnsafeBufferPointer { diameter in
@@ -39,8 +39,9 @@ extension ParticleSystem {
                     let j = Int(list[k])
                     var dx = xi - x[j * d], dz = d == 3 ? zi - x[j * d + 2] : 0
                     let dy = yi - x[j * d + 1]  // the slab axis: ghosts carry their periodic shift
-                    dx -= lx * (dx / lx).rounded()
-                    if d == 3 { dz -= lz * (dz / lz).rounded() }
+                    // Minimum image on the periodic axes; |dx| < L + skin, so one correction suffices.
+                    if dx > halfX { dx -= lx } else if dx < -halfX { dx += lx }
+                    if dz > halfZ { dz -= lz } else if dz < -halfZ { dz += lz }
                     let r2 = dx * dx + dy * dy + dz * dz
                     let sigma = 0.5 * (di + diameter[j])
                     let cut = ratio * sigma

@@ -200,7 +200,9 @@ extension ParticleSystem {
         var r2 = 0.0
         for a in 0..<d {
             var dx = positions[i * d + a] - positions[j * d + a]
-            if a != Self.slabAxis { dx -= box[a] * (dx / box[a]).rounded() }
+            if a != Self.slabAxis {
+                if dx > 0.5 * box[a] { dx -= box[a] } else if dx < -0.5 * box[a] { dx += box[a] }
+            }
             r2 += dx * dx
         }
         return r2
@@ -227,15 +229,20 @@ extension ParticleSystem {
     /// last rebuild (decided on every rank alike), else refreshes the ghosts. Returns whether it rebuilt.
     @discardableResult
     public func positionsChanged() -> Bool {
-        let d = dimension
-        var maxMove = 0.0
-        for i in 0..<(localCount * d) where i % d == 0 {
-            var m = 0.0
-            for a in 0..<d {
-                let dx = positions[i + a] - reference[i + a]
-                m += dx * dx
+        let d = dimension, n = localCount
+        let maxMove = positions.withUnsafeBufferPointer { x in
+            reference.withUnsafeBufferPointer { r in
+                var largest = 0.0
+                for i in 0..<n {
+                    var m = 0.0
+                    for a in 0..<d {
+                        let dx = x[i * d + a] - r[i * d + a]
+                        m += dx * dx
+                    }
+                    largest = max(largest, m)
+                }
+                return largest
             }
-            maxMove = max(maxMove, m)
         }
         if communicator.allreduce(maxMove, .max) > 0.25 * skin * skin {
             rebuild()
