@@ -6,11 +6,7 @@ import Testing
 
 /// The particle engine through `stressflux run` and `evaluate` under mpirun -np 1, 2, 4.
 @Suite(.serialized) struct ParticleIntegrationTests {
-    static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("particles-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func scratch() throws -> URL { try Scratch.url("particles") }
 
     /// Runs `stressflux run` on `config` (TOML text) in `dir`, output in `dir/<name>`; fails the test on error.
     static func run(_ config: String, in dir: URL, name: String, ranks: Int, extra: [String] = []) throws -> URL {

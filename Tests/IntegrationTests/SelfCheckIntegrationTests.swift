@@ -7,11 +7,7 @@ import Testing
 /// `stressflux selfcheck` under mpirun -np 1, 2, 4: halo exchange (widths 1, thinnest slab, wider:
 /// multi-hop, wider than the box), collectives, FFTW-MPI and parallel HDF5, all from the real binary.
 @Suite(.serialized) struct SelfCheckIntegrationTests {
-    static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("selfcheck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func scratch() throws -> URL { try Scratch.url("selfcheck") }
 
     static func report(_ url: URL) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]

@@ -1,6 +1,7 @@
 import Foundation
 import Parallel
 import Particles
+import TestSupport
 import Testing
 @testable import Study
 
@@ -8,11 +9,7 @@ import Testing
 /// defaults, one-line errors on bad files, and a check of our files by the reference reader (the `gsd`
 /// Python package, through Tests/Scripts/check_gsd.py).
 @Suite struct GSDFileTests {
-    static func folder() throws -> String {
-        let path = NSTemporaryDirectory() + "stressflux-gsd-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func folder() throws -> String { try Scratch.folder("stressflux-gsd") }
 
     /// Package root (three levels above this file: Tests/StudyTests/GSDFileTests.swift).
     static let packageRoot = URL(fileURLWithPath: #filePath)

@@ -7,11 +7,7 @@ import Parallel
 /// Parallel HDF5 through `CHDF5` on the MPI singleton (the 2- and 4-rank collective writes run in the
 /// integration tests), and the XDMF sidecar that points at the data.
 @Suite(.serialized) struct HDF5FileTests {
-    static func folder() throws -> String {
-        let path = NSTemporaryDirectory() + "stressflux-hdf5-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func folder() throws -> String { try Scratch.folder("stressflux-hdf5") }
 
     /// A slab written collectively and read back serially is bit-for-bit the same array, and the
     /// file appears under its final name only once closed.

@@ -1,5 +1,6 @@
 import Foundation
 import Particles
+import TestSupport
 import Testing
 @testable import Study
 
@@ -7,11 +8,7 @@ import Testing
 /// read back bit for bit, and every malformed file gives its one-line `<path>:<line>: …` message.
 /// Fixtures are written into a fresh temporary folder per test.
 @Suite struct LAMMPSDataFileTests {
-    static func folder() throws -> String {
-        let path = NSTemporaryDirectory() + "stressflux-lammps-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func folder() throws -> String { try Scratch.folder("stressflux-lammps") }
 
     /// Writes `text` to `<folder>/<name>` and returns the path.
     static func fixture(_ text: String, in folder: String, name: String = "in.data") throws -> String {

@@ -36,8 +36,7 @@ public struct MPIRun {
         guard let binary = binary, FileManager.default.isExecutableFile(atPath: binary) else {
             throw Missing(description: "no stressflux binary: run `make test`, or `swift build -c release` first")
         }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mpirun-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let scratch = try Scratch.url("mpirun")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
