@@ -47,6 +47,10 @@ public struct SimulationRun {
         public var config: RunConfig
     }
 
+    /// The most particles gathered on rank 0 for the single-writer formats (GSD, LAMMPS data): about
+    /// 0.5 GB of rows there.
+    public static let maxGatheredParticles = 8_000_000
+
     private func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
     private func say(_ line: String) { if communicator.isRoot && !quiet { print(line) } }
 
@@ -62,6 +66,13 @@ public struct SimulationRun {
         let start = try communicator.agree(startingConfiguration)
         let system = try ParticleSystem(snapshot: start, potential: config.potential.kind.potential(epsilon: config.potential.epsilon),
                                         skin: config.potential.skin, communicator: communicator)
+        let gathered = config.output.formats.filter { $0 != "h5md" }
+        if !gathered.isEmpty && system.totalCount > Self.maxGatheredParticles {
+            throw StudyError.invalidOption(
+                name: "[output] formats", value: "= \(gathered)",
+                expected: "these are written by rank 0 from all \(system.totalCount) particles, more than the limit "
+                    + "\(Self.maxGatheredParticles); keep only \"h5md\", which every rank writes in parallel")
+        }
         say("StressFlux \(BuildInfo.version): \(system.totalCount) particles, \(system.dimension)D box "
             + system.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", \(communicator.size) rank(s), "
             + (restart ? "restarting at step \(system.step)" : "starting at step \(system.step)"))
