@@ -11,6 +11,7 @@ extension ParticleSystem {
     }
 
     /// Local: forces on owned particles (and, with `thermo`, energies, per-particle virials, contacts).
+    /// Switches once on potential, dimension and thermo so that each combination is its own specialised loop.
     @discardableResult
     func computeLocalForces(thermo: Bool) -> LocalThermo {
         switch potential {
@@ -22,7 +23,17 @@ extension ParticleSystem {
 
     @inline(__always)
     private func pairLoop<P: PairPotential>(_ potential: P, thermo: Bool) -> LocalThermo {
-        let d = dimension, n = localCount, ratio = potential.cutoffRatio
+        switch (dimension, thermo) {
+        case (2, false): return pairLoop(potential, Plane.self, ForcesOnly.self)
+        case (2, true): return pairLoop(potential, Plane.self, WithThermo.self)
+        case (_, false): return pairLoop(potential, Space.self, ForcesOnly.self)
+        case (_, true): return pairLoop(potential, Space.self, WithThermo.self)
+        }
+    }
+
+    @inline(__always)
+    private func pairLoop<P: PairPotential, D: SpatialDimension, M: LoopMode>(_ potential: P, _: D.Type, _: M.Type) -> LocalThermo {
+        let d = D.count, thermo = M.thermo, n = localCount, ratio = potential.cutoffRatio
         let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
         var result = LocalThermo()
         positions.withUnsafeBufferPointer { x in
@@ -102,3 +113,14 @@ extension ParticleSystem {
         communicator.allreduce(forces.lazy.map(abs).max() ?? 0, .max)
     }
 }
+
+/// The dimension as a type, so loops over components unroll (2 or 3).
+protocol SpatialDimension { static var count: Int { get } }
+enum Plane: SpatialDimension { static var count: Int { 2 } }
+enum Space: SpatialDimension { static var count: Int { 3 } }
+
+/// Whether a pair loop also accumulates energies, virials and contacts, as a type so that the plain
+/// force loop carries none of that work.
+protocol LoopMode { static var thermo: Bool { get } }
+enum ForcesOnly: LoopMode { static var thermo: Bool { false } }
+enum WithThermo: LoopMode { static var thermo: Bool { true } }

@@ -169,43 +169,43 @@ extension ParticleSystem {
         let lower = decomposition.interval.lower - halo, upper = decomposition.interval.upper + halo
         let cells = CellList(dimension: d, box: box, boundedAxis: Self.slabAxis, bounded: (lower, upper), minimumSize: halo)
         positions.withUnsafeBufferPointer { cells.build(positions: $0, count: total) }
-        let ratio = potential.cutoffRatio
-        neighborStart = [Int32](repeating: 0, count: n + 1)
-        neighbors = []
-        neighbors.reserveCapacity(n * 8)
+        let cellStart = cells.cellStart, entries = cells.entries, cellOfPoint = cells.cellOfPoint
+        var adjacent = [[Int]?](repeating: nil, count: cells.cellCount)
+        let ratio = potential.cutoffRatio, skin = skin, periodic = box.enumerated().map { $0.offset != Self.slabAxis }
+        var start = [Int32](repeating: 0, count: n + 1)
+        var list: [Int32] = []
+        list.reserveCapacity(n * 12)
         var candidates: [(id: Int, index: Int32)] = []
-        var neighborCellsOf: [Int: [Int]] = [:]
-        for i in 0..<n {
-            candidates.removeAll(keepingCapacity: true)
-            let cell = Int(cells.cellOfPoint[i])
-            if neighborCellsOf[cell] == nil { neighborCellsOf[cell] = cells.neighborCells(of: cell) }
-            for c in neighborCellsOf[cell]! {
-                for e in Int(cells.cellStart[c])..<Int(cells.cellStart[c + 1]) {
-                    let j = Int(cells.entries[e])
-                    guard j != i else { continue }
-                    let reach = ratio * 0.5 * (diameters[i] + diameters[j]) + skin
-                    if squaredDistance(i, j) < reach * reach { candidates.append((ids[j], Int32(j))) }
+        positions.withUnsafeBufferPointer { x in
+        diameters.withUnsafeBufferPointer { diameter in
+        ids.withUnsafeBufferPointer { id in
+            for i in 0..<n {
+                candidates.removeAll(keepingCapacity: true)
+                let cell = Int(cellOfPoint[i])
+                if adjacent[cell] == nil { adjacent[cell] = cells.neighborCells(of: cell) }
+                for c in adjacent[cell]! {
+                    for e in Int(cellStart[c])..<Int(cellStart[c + 1]) {
+                        let j = Int(entries[e])
+                        guard j != i else { continue }
+                        var r2 = 0.0
+                        for a in 0..<d {
+                            var dx = x[i * d + a] - x[j * d + a]
+                            if periodic[a] {
+                                if dx > 0.5 * box[a] { dx -= box[a] } else if dx < -0.5 * box[a] { dx += box[a] }
+                            }
+                            r2 += dx * dx
+                        }
+                        let reach = ratio * 0.5 * (diameter[i] + diameter[j]) + skin
+                        if r2 < reach * reach { candidates.append((id[j], Int32(j))) }
+                    }
                 }
+                candidates.sort { $0.id < $1.id }
+                for c in candidates { list.append(c.index) }
+                start[i + 1] = Int32(list.count)
             }
-            candidates.sort { $0.id < $1.id }
-            neighbors.append(contentsOf: candidates.map(\.index))
-            neighborStart[i + 1] = Int32(neighbors.count)
-        }
-    }
-
-    /// |x_i − x_j|² with minimum images on the periodic (non-slab) axes.
-    @inline(__always)
-    func squaredDistance(_ i: Int, _ j: Int) -> Double {
-        let d = dimension
-        var r2 = 0.0
-        for a in 0..<d {
-            var dx = positions[i * d + a] - positions[j * d + a]
-            if a != Self.slabAxis {
-                if dx > 0.5 * box[a] { dx -= box[a] } else if dx < -0.5 * box[a] { dx += box[a] }
-            }
-            r2 += dx * dx
-        }
-        return r2
+        }}}
+        neighborStart = start
+        neighbors = list
     }
 
     /// Collective: copies the current positions of owned particles into their ghost copies.

@@ -2,7 +2,8 @@
 """Samples machine load while the benchmark runs, so that summarize.py can say how noisy it was.
 
 Every INTERVAL seconds one JSON line: time, the 1/5/15-minute load averages, and every process that
-used more than 5% of a core over the interval (pid, command name, % of one core), from /proc/<pid>/stat
+used more than 5% of a core over the interval (pid, command name, % of one core, "kernel" for kernel
+threads else "user"), from /proc/<pid>/stat
 deltas. Stops when the process PARENT (the benchmark script) is gone, or on SIGTERM.
 
     python3 loadmon.py OUTPUT.jsonl PARENT_PID [INTERVAL]
@@ -30,8 +31,9 @@ def cpu_times():
         lp, rp = s.index("("), s.rindex(")")
         comm = s[lp + 1:rp]
         fields = s[rp + 2:].split()
-        utime, stime = int(fields[11]), int(fields[12])
-        out[int(pid)] = (comm, utime + stime)
+        utime, stime, ppid, start = int(fields[11]), int(fields[12]), int(fields[1]), int(fields[19])
+        # key by (pid, start time): pids can be reused, and kernel workers rename themselves
+        out[(int(pid), start)] = (comm, utime + stime, ppid == 2 or pid == "2")
     return out
 
 
@@ -49,12 +51,12 @@ def main():
                 return
             after, t1 = cpu_times(), time.time()
             busy = []
-            for pid, (comm, ticks) in after.items():
-                prev = before.get(pid)
-                used = ticks - (prev[1] if prev and prev[0] == comm else 0)
+            for key, (comm, ticks, kernel) in after.items():
+                prev = before.get(key)
+                used = ticks - (prev[1] if prev else 0)
                 pct = 100.0 * used / TICKS / (t1 - t0)
                 if pct > 5:
-                    busy.append([pid, comm, round(pct, 1)])
+                    busy.append([key[0], comm, round(pct, 1), "kernel" if kernel else "user"])
             busy.sort(key=lambda b: -b[2])
             with open("/proc/loadavg") as f:
                 load = [float(x) for x in f.read().split()[:3]]

@@ -5,10 +5,12 @@ public struct HarmonicPotential: PairPotential {
     public init(epsilon: Double = 1) { self.epsilon = epsilon }
     public var cutoffRatio: Double { 1 }
 
+    /// One division per pair: with q = 1/(σ² r), the force is ε(σ − r) q and the energy (ε/2)(σ − r)² q r.
     @inlinable
     public func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double) {
         let r = r2.squareRoot()
-        let gap = 1 - r / sigma
-        return (0.5 * epsilon * gap * gap, epsilon * gap / (sigma * r))
+        let gap = sigma - r
+        let q = 1 / (sigma * sigma * r)
+        return (0.5 * epsilon * gap * gap * q * r, epsilon * gap * q)
     }
 }
