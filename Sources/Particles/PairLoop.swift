@@ -1,5 +1,6 @@
-/// The pair loop: one function, generic over the potential (style.md §2), over full neighbour lists
-/// in global-id order, so each particle's force is the same sum on any number of ranks.
+/// The pair loops, generic over the potential (style.md §2): each particle's force is summed over its
+/// neighbours in global-id order, so it is the same sum on any number of ranks. The force-only loop
+/// evaluates each pair once; the thermo loop walks the full lists and also gathers energies and virials.
 extension ParticleSystem {
     /// Partial sums of one rank, for ``Thermo``.
     struct LocalThermo {
@@ -24,11 +25,69 @@ extension ParticleSystem {
     @inline(__always)
     private func pairLoop<P: PairPotential>(_ potential: P, thermo: Bool) -> LocalThermo {
         switch (dimension, thermo) {
-        case (2, false): return pairLoop(potential, Plane.self, ForcesOnly.self)
+        case (2, false): return pairForces(potential, Plane.self)
         case (2, true): return pairLoop(potential, Plane.self, WithThermo.self)
-        case (_, false): return pairLoop(potential, Space.self, ForcesOnly.self)
+        case (_, false): return pairForces(potential, Space.self)
         case (_, true): return pairLoop(potential, Space.self, WithThermo.self)
         }
+    }
+
+    /// The force-only loop: each pair evaluated once (``buildPairs()``), then each force summed over its
+    /// id-ordered list. Bit for bit the same forces as the full-list loop, at about half the evaluations.
+    @inline(__always)
+    private func pairForces<P: PairPotential, D: SpatialDimension>(_ potential: P, _: D.Type) -> LocalThermo {
+        let d = D.count, n = localCount, pairs = pairFirst.count, ratio = potential.cutoffRatio
+        let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
+        var largest = 0.0
+        positions.withUnsafeBufferPointer { x in
+        diameters.withUnsafeBufferPointer { diameter in
+        pairFirst.withUnsafeBufferPointer { first in
+        pairSecond.withUnsafeBufferPointer { second in
+        pairForce.withUnsafeMutableBufferPointer { pf in
+            for p in 0..<pairs {
+                let i = Int(first[p]), j = Int(second[p])
+                var dx = x[i * d] - x[j * d], dz = d == 3 ? x[i * d + 2] - x[j * d + 2] : 0
+                let dy = x[i * d + 1] - x[j * d + 1]  // the slab axis: ghosts carry their periodic shift
+                if dx > halfX { dx -= lx } else if dx < -halfX { dx += lx }
+                if dz > halfZ { dz -= lz } else if dz < -halfZ { dz += lz }
+                let r2 = dx * dx + dy * dy + dz * dz
+                let sigma = 0.5 * (diameter[i] + diameter[j])
+                let cut = ratio * sigma
+                var f = 0.0
+                if r2 < cut * cut { f = potential.evaluate(r2: r2, sigma: sigma).forceOverR }
+                pf[p * d] = f * dx
+                pf[p * d + 1] = f * dy
+                if d == 3 { pf[p * d + 2] = f * dz }
+            }
+        }}}}}
+        pairForce.withUnsafeBufferPointer { pf in
+        neighborStart.withUnsafeBufferPointer { start in
+        entryPair.withUnsafeBufferPointer { entry in
+        forces.withUnsafeMutableBufferPointer { force in
+            for i in 0..<n {
+                var fx = 0.0, fy = 0.0, fz = 0.0
+                for k in Int(start[i])..<Int(start[i + 1]) {
+                    let e = Int(entry[k])
+                    if e >= 0 {
+                        fx += pf[e * d]
+                        fy += pf[e * d + 1]
+                        if d == 3 { fz += pf[e * d + 2] }
+                    } else {
+                        let q = -e - 1
+                        fx -= pf[q * d]
+                        fy -= pf[q * d + 1]
+                        if d == 3 { fz -= pf[q * d + 2] }
+                    }
+                }
+                force[i * d] = fx
+                force[i * d + 1] = fy
+                if d == 3 { force[i * d + 2] = fz }
+                largest = max(largest, abs(fx), abs(fy), abs(fz))
+            }
+        }}}}
+        var result = LocalThermo()
+        result.maxForce = largest
+        return result
     }
 
     @inline(__always)

@@ -52,6 +52,13 @@ public final class ParticleSystem {
     var reference: [Double] = []
     var neighborStart: [Int32] = []
     var neighbors: [Int32] = []
+    /// Each pair evaluated once by the force loop: both particles' indices (the second may be a ghost).
+    var pairFirst: [Int32] = []
+    var pairSecond: [Int32] = []
+    /// For each entry of ``neighbors``: the pair it reads, p ≥ 0 as (this, neighbour), −p − 1 reversed.
+    var entryPair: [Int32] = []
+    /// Scratch: f_p (x_first − x_second) per pair.
+    var pairForce: [Double] = []
     var ghostSends: [(peer: Int, indices: [Int32], shifts: [Double])] = []
     var ghostReceives: [(peer: Int, first: Int, count: Int)] = []
     var sendBuffers: [UnsafeMutableBufferPointer<Double>] = []

@@ -150,7 +150,10 @@ public struct SimulationRun {
         }
         if let input = config.system.input {
             let resolved = input.hasPrefix("/") ? input : (configFolder as NSString).appendingPathComponent(input)
-            return try ConfigurationFile.read(resolved, dimension: config.system.dimension, typeDiameters: config.system.typeDiameters)
+            var snapshot = try ConfigurationFile.read(resolved, dimension: config.system.dimension,
+                                                      typeDiameters: config.system.typeDiameters)
+            snapshot.step = 0  // a new run: the file's own step counter belongs to the run that wrote it
+            return snapshot
         }
         return try RandomPacking.make(dimension: config.system.dimension, count: config.system.particles,
                                       packingFraction: config.system.packingFraction, mixture: config.system.mixture,
