@@ -2,8 +2,9 @@
 ///
 ///   x_i ← x_i + Δt [F_i + f^e(x_i)] + √(2 T_v Δt) ξ_i,
 ///
-/// ξ_i a unit-variance vector drawn from ``RandomStream/brownian`` at (seed, id, step): the same
-/// trajectory on any number of ranks.
+/// ξ_i a unit-variance vector drawn from ``RandomStream/brownian`` at (seed, id, step) (in 2D with
+/// ``NoiseDistribution/pair(_:seed:id:n:)``, in 3D with ``NoiseDistribution/components(_:seed:id:n:)``):
+/// the same trajectory on any number of ranks.
 public struct BrownianDynamics: Sendable {
     /// Time step Δt in ℓ₀²/(μV₀).
     public let timeStep: Double
@@ -33,21 +34,35 @@ public struct BrownianDynamics: Sendable {
         system.computeForces()
         let d = system.dimension, n = system.localCount, dt = timeStep, step = system.step
         let amplitude = (2 * temperature * dt).squareRoot()
-        system.forces.withUnsafeBufferPointer { f in
+        // The move and the largest squared displacement since the last rebuild, in one pass.
+        let largestMove = system.forces.withUnsafeBufferPointer { f in
         system.ids.withUnsafeBufferPointer { id in
+        system.reference.withUnsafeBufferPointer { r in
         system.positions.withUnsafeMutableBufferPointer { x in
-            for i in 0..<n {
-                if amplitude > 0 {
-                    let xi = noise.components(.brownian, seed: seed, id: id[i], n: step)
-                    x[i * d] += dt * f[i * d] + amplitude * xi.0
-                    x[i * d + 1] += dt * f[i * d + 1] + amplitude * xi.1
-                    if d == 3 { x[i * d + 2] += dt * f[i * d + 2] + amplitude * xi.2 }
-                } else {
-                    for a in 0..<d { x[i * d + a] += dt * f[i * d + a] }
+            var largest = 0.0
+            if d == 2 {
+                for i in 0..<n {
+                    var (a, b) = (0.0, 0.0)
+                    if amplitude > 0 { (a, b) = noise.pair(.brownian, seed: seed, id: id[i], n: step) }
+                    x[i * 2] += dt * f[i * 2] + amplitude * a
+                    x[i * 2 + 1] += dt * f[i * 2 + 1] + amplitude * b
+                    let dx = x[i * 2] - r[i * 2], dy = x[i * 2 + 1] - r[i * 2 + 1]
+                    largest = max(largest, dx * dx + dy * dy)
+                }
+            } else {
+                for i in 0..<n {
+                    var xi = (0.0, 0.0, 0.0, 0.0)
+                    if amplitude > 0 { xi = noise.components(.brownian, seed: seed, id: id[i], n: step) }
+                    x[i * 3] += dt * f[i * 3] + amplitude * xi.0
+                    x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * xi.1
+                    x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * xi.2
+                    let dx = x[i * 3] - r[i * 3], dy = x[i * 3 + 1] - r[i * 3 + 1], dz = x[i * 3 + 2] - r[i * 3 + 2]
+                    largest = max(largest, dx * dx + dy * dy + dz * dz)
                 }
             }
-        }}}
+            return largest
+        }}}}
         system.step += 1
-        system.positionsChanged()
+        system.positionsChanged(largestSquaredMove: largestMove)
     }
 }

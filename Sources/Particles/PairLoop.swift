@@ -63,28 +63,22 @@ extension ParticleSystem {
         pairForce.withUnsafeBufferPointer { pf in
         neighborStart.withUnsafeBufferPointer { start in
         entryPair.withUnsafeBufferPointer { entry in
+        entrySign.withUnsafeBufferPointer { sign in
         forces.withUnsafeMutableBufferPointer { force in
             for i in 0..<n {
                 var fx = 0.0, fy = 0.0, fz = 0.0
                 for k in Int(start[i])..<Int(start[i + 1]) {
-                    let e = Int(entry[k])
-                    if e >= 0 {
-                        fx += pf[e * d]
-                        fy += pf[e * d + 1]
-                        if d == 3 { fz += pf[e * d + 2] }
-                    } else {
-                        let q = -e - 1
-                        fx -= pf[q * d]
-                        fy -= pf[q * d + 1]
-                        if d == 3 { fz -= pf[q * d + 2] }
-                    }
+                    let e = Int(entry[k]), s = sign[k]
+                    fx += s * pf[e * d]
+                    fy += s * pf[e * d + 1]
+                    if d == 3 { fz += s * pf[e * d + 2] }
                 }
                 force[i * d] = fx
                 force[i * d + 1] = fy
                 if d == 3 { force[i * d + 2] = fz }
                 largest = max(largest, abs(fx), abs(fy), abs(fz))
             }
-        }}}}
+        }}}}}
         var result = LocalThermo()
         result.maxForce = largest
         return result

@@ -219,6 +219,7 @@ extension ParticleSystem {
         first.reserveCapacity(neighbors.count / 2 + 1)
         second.reserveCapacity(neighbors.count / 2 + 1)
         var entry = [Int32](repeating: 0, count: neighbors.count)
+        var sign = [Double](repeating: 1, count: neighbors.count)
         neighbors.withUnsafeBufferPointer { list in
         neighborStart.withUnsafeBufferPointer { start in
         ids.withUnsafeBufferPointer { id in
@@ -237,13 +238,15 @@ extension ParticleSystem {
                         if id[Int(list[mid])] < id[i] { lo = mid + 1 } else { hi = mid }
                     }
                     precondition(lo < Int(start[j + 1]) && Int(list[lo]) == i, "neighbour lists are not symmetric")
-                    entry[lo] = -p - 1
+                    entry[lo] = p
+                    sign[lo] = -1
                 }
             }
         }}}
         pairFirst = first
         pairSecond = second
         entryPair = entry
+        entrySign = sign
         pairForce = [Double](repeating: 0, count: first.count * dimension)
     }
 
@@ -266,10 +269,11 @@ extension ParticleSystem {
 
     /// Collective: after positions changed, rebuilds if any particle moved more than skin/2 since the
     /// last rebuild (decided on every rank alike), else refreshes the ghosts. Returns whether it rebuilt.
+    /// A caller that already knows this rank's largest squared move since the last rebuild passes it.
     @discardableResult
-    public func positionsChanged() -> Bool {
+    public func positionsChanged(largestSquaredMove: Double? = nil) -> Bool {
         let d = dimension, n = localCount
-        let maxMove = positions.withUnsafeBufferPointer { x in
+        let maxMove = largestSquaredMove ?? positions.withUnsafeBufferPointer { x in
             reference.withUnsafeBufferPointer { r in
                 var largest = 0.0
                 for i in 0..<n {

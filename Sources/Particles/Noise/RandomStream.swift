@@ -49,6 +49,22 @@ public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Two unit-variance noise components for (seed, id, n): one Philox block serves steps 2m and 2m + 1
+    /// (words 0–1, then 2–3), so 2D dynamics draws half as many blocks. Still a pure function of
+    /// (stream, seed, id, n).
+    @inline(__always)
+    public func pair(_ stream: RandomStream, seed: UInt64, id: Int, n: Int) -> (Double, Double) {
+        let w = stream.words(seed: seed, id: id, n: n >> 1)
+        let (u, v) = n & 1 == 0 ? (w.0, w.1) : (w.2, w.3)
+        switch self {
+        case .gaussian:
+            return Self.boxMuller(u, v)
+        case .uniform:
+            let s = 3.0.squareRoot()
+            return (s * (2 * RandomStream.unit(u) - 1), s * (2 * RandomStream.unit(v) - 1))
+        }
+    }
+
     @inline(__always)
     static func boxMuller(_ u: UInt32, _ v: UInt32) -> (Double, Double) {
         let radius = (-2 * log(RandomStream.unit(u))).squareRoot()
