@@ -188,6 +188,7 @@ import Testing
         ("[system]\npacking_fraction = 1.0", "error: [system] packing_fraction = 1.0: must lie strictly between 0 and 1"),
         ("[potential]\nkind = \"lj\"", "error: [potential] kind \"lj\": must be one of \"harmonic\", \"hertzian\", \"wca\""),
         ("[system]\ntype_diameters = [0.0, 1.4]\ninput = \"x.data\"", "error: [system] type_diameters = [0.0, 1.4]: must be positive"),
+        ("[dynamics]\nseed = -3", "error: [dynamics] seed = -3: seeds are zero or positive integers"),
         ("[dynamics]\ndtt = 0.1", "error: [dynamics] dtt: unknown key, valid keys are dt, noise, seed, steps, temperature"),
         ("[system]\nparticles = 4\npacking_fraction = 0.5", "error: "),
         ("[system]\ninput = \"broken.data\"", "error: "),

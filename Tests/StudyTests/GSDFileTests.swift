@@ -15,24 +15,13 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// Deterministic generator (SplitMix64) so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// A snapshot with shuffled, sparse ids, random positions in [0, L) (plus the edge cases 0, L/2 and
     /// just below L, which float32 rounds onto HOOMD's open box end), random images, and diameters that
     /// float32 holds exactly.
     static func snapshot(dimension: Int, box: [Double], n: Int, step: Int, names: [String] = ["A", "B"],
                          seed: UInt64) -> ParticleSnapshot {
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(state: seed)
         var ids = (0..<n).map { 3 * $0 + 1 }
         ids.shuffle(using: &rng)
         var positions = (0..<(n * dimension)).map { Double.random(in: 0..<box[$0 % dimension], using: &rng) }
@@ -272,7 +261,7 @@ import Testing
         guard case .notGSD = e1 else { Issue.record("empty file: \(String(describing: e1))"); return }
 
         let garbage = dir + "/garbage.gsd"
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix64(state: 42)
         _ = FileManager.default.createFile(atPath: garbage, contents: Data((0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }))
         let e2 = Self.expectError(path: garbage) { _ = try GSDReader(path: garbage) }
         guard case .notGSD = e2 else { Issue.record("garbage file: \(String(describing: e2))"); return }

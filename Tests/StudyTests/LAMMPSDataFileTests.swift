@@ -247,17 +247,6 @@ extension LAMMPSDataFileTests {
 // MARK: - Writing and round trips
 
 extension LAMMPSDataFileTests {
-    /// A deterministic generator for test data.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// A three-species snapshot in shuffled id order, with awkward positions (0, just below L,
     /// subnormal, thirds) and images in −3…3.

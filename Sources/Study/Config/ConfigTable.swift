@@ -28,6 +28,12 @@ struct ConfigTable {
         return i
     }
 
+    mutating func seed(_ key: String, default value: UInt64) throws -> UInt64 {
+        let n = try int(key, default: Int(value))
+        guard n >= 0 else { throw StudyError.invalidOption(name: field(key), value: "= \(n)", expected: "seeds are zero or positive integers") }
+        return UInt64(n)
+    }
+
     mutating func double(_ key: String, default value: Double) throws -> Double {
         used.insert(key)
         guard let v = table?[key] else { return value }
