@@ -63,8 +63,9 @@ public struct SimulationRun {
                 throw StudyError.write(path: outputDirectory, reason: error.localizedDescription)
             }
         }
-        let start = try communicator.agree(startingConfiguration)
-        let system = try ParticleSystem(snapshot: start, potential: config.potential.kind.potential(epsilon: config.potential.epsilon),
+        // The whole starting configuration lives on every rank only until each has taken its slab.
+        let system = try ParticleSystem(snapshot: try communicator.agree(startingConfiguration),
+                                        potential: config.potential.kind.potential(epsilon: config.potential.epsilon),
                                         skin: config.potential.skin, communicator: communicator)
         let gathered = config.output.formats.filter { $0 != "h5md" }
         if !gathered.isEmpty && system.totalCount > Self.maxGatheredParticles {
