@@ -16,9 +16,11 @@ public enum Console {
         fflush(nil)
     }
 
-    /// Makes standard output line-buffered, so progress lines reach `mpirun` and log files promptly.
-    public static func lineBufferStandardOutput() {
-        setvbuf(fdopen(1, "w"), nil, _IOLBF, 0)
+    /// Prints `line` and flushes at once: standard output to a pipe (`mpirun`, a batch log) is fully
+    /// buffered, and a progress line that waits in a buffer until exit tells nobody anything.
+    public static func line(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     private static func write(_ fd: Int32, _ text: String) {

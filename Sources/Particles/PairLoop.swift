@@ -89,6 +89,7 @@ extension ParticleSystem {
         let d = D.count, thermo = M.thermo, n = localCount, ratio = potential.cutoffRatio
         let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
         var result = LocalThermo()
+        var local = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // this rank's virial sum, in the per-particle order
         positions.withUnsafeBufferPointer { x in
         diameters.withUnsafeBufferPointer { diameter in
         neighborStart.withUnsafeBufferPointer { start in
@@ -134,14 +135,26 @@ extension ParticleSystem {
                 if d == 3 { force[i * d + 2] = fz }
                 result.maxForce = max(result.maxForce, abs(fx), abs(fy), abs(fz))
                 if thermo {
-                    let c = d == 2 ? [s.0, s.1, s.3] : [s.0, s.1, s.2, s.3, s.4, s.5]
-                    for m in c.indices {
-                        virial[i * c.count + m] = c[m]
-                        result.virial[m] += c[m]
+                    // components (xx, yy, xy) in 2D, (xx, yy, zz, xy, xz, yz) in 3D (physics.md §2.2)
+                    if d == 2 {
+                        (virial[i * 3], virial[i * 3 + 1], virial[i * 3 + 2]) = (s.0, s.1, s.3)
+                        local.0 += s.0
+                        local.1 += s.1
+                        local.2 += s.3
+                    } else {
+                        (virial[i * 6], virial[i * 6 + 1], virial[i * 6 + 2]) = (s.0, s.1, s.2)
+                        (virial[i * 6 + 3], virial[i * 6 + 4], virial[i * 6 + 5]) = (s.3, s.4, s.5)
+                        local.0 += s.0
+                        local.1 += s.1
+                        local.2 += s.2
+                        local.3 += s.3
+                        local.4 += s.4
+                        local.5 += s.5
                     }
                 }
             }
         }}}}}}
+        result.virial = [local.0, local.1, local.2, local.3, local.4, local.5]
         return result
     }
 

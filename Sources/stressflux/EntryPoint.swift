@@ -8,7 +8,6 @@ import Parallel
 enum EntryPoint {
     static func main() {
         let communicator = Communicator.world  // MPI_Init, once; MPI_Finalize runs at exit
-        Console.lineBufferStandardOutput()
         do {
             var command = try StressFluxCommand.parseAsRoot()
             try command.run()

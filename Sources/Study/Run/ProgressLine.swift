@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 
 /// A progress line on rank 0 for long loops: step, percent, steps/s, atom-steps/s and ETA, at most
 /// every `interval` seconds (design.md "Logging and progress").
@@ -29,7 +30,7 @@ struct ProgressLine {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let remaining = rate > 0 ? Double(total - step) / rate : 0
         let percent = total > 0 ? 100 * Double(step) / Double(total) : 100
-        print("\(label) step \(step)/\(total) (\(String(format: "%.1f", percent))%)  "
+        Console.line("\(label) step \(step)/\(total) (\(String(format: "%.1f", percent))%)  "
               + "\(String(format: "%.3g", rate)) steps/s  \(String(format: "%.3g", rate * Double(atoms))) atom-steps/s  "
               + "ETA \(Self.clock(remaining))")
     }

@@ -52,7 +52,7 @@ public struct SimulationRun {
     public static let maxGatheredParticles = 8_000_000
 
     private func path(_ name: String) -> String { (outputDirectory as NSString).appendingPathComponent(name) }
-    private func say(_ line: String) { if communicator.isRoot && !quiet { print(line) } }
+    private func say(_ line: String) { if communicator.isRoot && !quiet { Console.line(line) } }
 
     /// Collective: the whole run. Returns the summary on every rank.
     @discardableResult
