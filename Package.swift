@@ -18,9 +18,12 @@ let package = Package(
         .systemLibrary(name: "CFFTW", providers: [.apt(["libfftw3-mpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
 
+        // Inline vector math the Swift standard library does not vectorise (a header, no library).
+        .target(name: "CVectorMath"),
+
         // MARK: Modules
         .target(name: "Parallel", dependencies: ["CMPI", "CFFTW"]),
-        .target(name: "Particles", dependencies: ["Parallel"]),
+        .target(name: "Particles", dependencies: ["Parallel", "CVectorMath"]),
         .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
         .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5", "TOMLKit"]),
         .executableTarget(

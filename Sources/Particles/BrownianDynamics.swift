@@ -34,30 +34,44 @@ public struct BrownianDynamics: Sendable {
         system.computeForces()
         let d = system.dimension, n = system.localCount, dt = timeStep, step = system.step
         let amplitude = (2 * temperature * dt).squareRoot()
-        // The move and the largest squared displacement since the last rebuild, in one pass.
+        // The move and the largest squared displacement since the last rebuild, in one pass over groups
+        // of eight particles whose Philox blocks are drawn together (``NoiseLanes``).
         let largestMove = system.forces.withUnsafeBufferPointer { f in
         system.ids.withUnsafeBufferPointer { id in
         system.reference.withUnsafeBufferPointer { r in
         system.positions.withUnsafeMutableBufferPointer { x in
             var largest = 0.0
-            if d == 2 {
-                for i in 0..<n {
-                    var (a, b) = (0.0, 0.0)
-                    if amplitude > 0 { (a, b) = noise.pair(.brownian, seed: seed, id: id[i], n: step) }
-                    x[i * 2] += dt * f[i * 2] + amplitude * a
-                    x[i * 2 + 1] += dt * f[i * 2 + 1] + amplitude * b
-                    let dx = x[i * 2] - r[i * 2], dy = x[i * 2 + 1] - r[i * 2 + 1]
-                    largest = max(largest, dx * dx + dy * dy)
+            let lanes = NoiseLanes.scalarCount
+            for group in stride(from: 0, to: n, by: lanes) {
+                let count = min(lanes, n - group)
+                var w = (NoiseLanes(), NoiseLanes(), NoiseLanes(), NoiseLanes())
+                if amplitude > 0 {
+                    var ids = NoiseLanes()
+                    for l in 0..<count { ids[l] = UInt64(bitPattern: Int64(id[group + l])) }
+                    w = RandomStream.brownian.words(seed: seed, ids: ids, n: d == 2 ? step >> 1 : step)
                 }
-            } else {
-                for i in 0..<n {
-                    var xi = (0.0, 0.0, 0.0, 0.0)
-                    if amplitude > 0 { xi = noise.components(.brownian, seed: seed, id: id[i], n: step) }
-                    x[i * 3] += dt * f[i * 3] + amplitude * xi.0
-                    x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * xi.1
-                    x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * xi.2
-                    let dx = x[i * 3] - r[i * 3], dy = x[i * 3 + 1] - r[i * 3 + 1], dz = x[i * 3 + 2] - r[i * 3 + 2]
-                    largest = max(largest, dx * dx + dy * dy + dz * dz)
+                for l in 0..<count {
+                    let i = group + l
+                    if d == 2 {
+                        // One block per two steps (``NoiseDistribution/pair(_:seed:id:n:)``).
+                        var (a, b) = step & 1 == 0 ? noise.values(UInt32(w.0[l]), UInt32(w.1[l]))
+                                                   : noise.values(UInt32(w.2[l]), UInt32(w.3[l]))
+                        if amplitude == 0 { (a, b) = (0, 0) }
+                        x[i * 2] += dt * f[i * 2] + amplitude * a
+                        x[i * 2 + 1] += dt * f[i * 2 + 1] + amplitude * b
+                        let dx = x[i * 2] - r[i * 2], dy = x[i * 2 + 1] - r[i * 2 + 1]
+                        largest = max(largest, dx * dx + dy * dy)
+                    } else {
+                        // ``NoiseDistribution/components(_:seed:id:n:)``
+                        var (a, b) = noise.values(UInt32(w.0[l]), UInt32(w.1[l]))
+                        var c = noise.values(UInt32(w.2[l]), UInt32(w.3[l])).0
+                        if amplitude == 0 { (a, b, c) = (0, 0, 0) }
+                        x[i * 3] += dt * f[i * 3] + amplitude * a
+                        x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * b
+                        x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * c
+                        let dx = x[i * 3] - r[i * 3], dy = x[i * 3 + 1] - r[i * 3 + 1], dz = x[i * 3 + 2] - r[i * 3 + 2]
+                        largest = max(largest, dx * dx + dy * dy + dz * dz)
+                    }
                 }
             }
             return largest

@@ -1,6 +1,8 @@
-/// The pair loops, generic over the potential (style.md §2): each particle's force is summed over its
-/// neighbours in global-id order, so it is the same sum on any number of ranks. The force-only loop
-/// evaluates each pair once; the thermo loop walks the full lists and also gathers energies and virials.
+/// The pair loop, generic over the potential (style.md §2) and written once for forces alone and for
+/// forces with thermo. Each particle's force is summed over its full neighbour list in global-id order,
+/// ``PairLanes/scalarCount`` neighbours at a time: entry k of the list always goes to lane k mod 4 and the
+/// lanes are added at the end, so the sum is a fixed function of the id-ordered list and the forces are
+/// the same bits on any number of ranks, with or without thermo.
 extension ParticleSystem {
     /// Partial sums of one rank, for ``Thermo``.
     struct LocalThermo {
@@ -25,71 +27,23 @@ extension ParticleSystem {
     @inline(__always)
     private func pairLoop<P: PairPotential>(_ potential: P, thermo: Bool) -> LocalThermo {
         switch (dimension, thermo) {
-        case (2, false): return pairForces(potential, Plane.self)
+        case (2, false): return pairLoop(potential, Plane.self, ForcesOnly.self)
         case (2, true): return pairLoop(potential, Plane.self, WithThermo.self)
-        case (_, false): return pairForces(potential, Space.self)
+        case (_, false): return pairLoop(potential, Space.self, ForcesOnly.self)
         case (_, true): return pairLoop(potential, Space.self, WithThermo.self)
         }
     }
 
-    /// The force-only loop: each pair evaluated once (``buildPairs()``), then each force summed over its
-    /// id-ordered list. Bit for bit the same forces as the full-list loop, at about half the evaluations.
-    @inline(__always)
-    private func pairForces<P: PairPotential, D: SpatialDimension>(_ potential: P, _: D.Type) -> LocalThermo {
-        let d = D.count, n = localCount, pairs = pairFirst.count, ratio = potential.cutoffRatio
-        let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
-        var largest = 0.0
-        positions.withUnsafeBufferPointer { x in
-        diameters.withUnsafeBufferPointer { diameter in
-        pairFirst.withUnsafeBufferPointer { first in
-        pairSecond.withUnsafeBufferPointer { second in
-        pairForce.withUnsafeMutableBufferPointer { pf in
-            for p in 0..<pairs {
-                let i = Int(first[p]), j = Int(second[p])
-                var dx = x[i * d] - x[j * d], dz = d == 3 ? x[i * d + 2] - x[j * d + 2] : 0
-                let dy = x[i * d + 1] - x[j * d + 1]  // the slab axis: ghosts carry their periodic shift
-                if dx > halfX { dx -= lx } else if dx < -halfX { dx += lx }
-                if dz > halfZ { dz -= lz } else if dz < -halfZ { dz += lz }
-                let r2 = dx * dx + dy * dy + dz * dz
-                let sigma = 0.5 * (diameter[i] + diameter[j])
-                let cut = ratio * sigma
-                var f = 0.0
-                if r2 < cut * cut { f = potential.evaluate(r2: r2, sigma: sigma).forceOverR }
-                pf[p * d] = f * dx
-                pf[p * d + 1] = f * dy
-                if d == 3 { pf[p * d + 2] = f * dz }
-            }
-        }}}}}
-        pairForce.withUnsafeBufferPointer { pf in
-        neighborStart.withUnsafeBufferPointer { start in
-        entryPair.withUnsafeBufferPointer { entry in
-        entrySign.withUnsafeBufferPointer { sign in
-        forces.withUnsafeMutableBufferPointer { force in
-            for i in 0..<n {
-                var fx = 0.0, fy = 0.0, fz = 0.0
-                for k in Int(start[i])..<Int(start[i + 1]) {
-                    let e = Int(entry[k]), s = sign[k]
-                    fx += s * pf[e * d]
-                    fy += s * pf[e * d + 1]
-                    if d == 3 { fz += s * pf[e * d + 2] }
-                }
-                force[i * d] = fx
-                force[i * d + 1] = fy
-                if d == 3 { force[i * d + 2] = fz }
-                largest = max(largest, abs(fx), abs(fy), abs(fz))
-            }
-        }}}}}
-        var result = LocalThermo()
-        result.maxForce = largest
-        return result
-    }
-
     @inline(__always)
     private func pairLoop<P: PairPotential, D: SpatialDimension, M: LoopMode>(_ potential: P, _: D.Type, _: M.Type) -> LocalThermo {
-        let d = D.count, thermo = M.thermo, n = localCount, ratio = potential.cutoffRatio
+        typealias V = PairLanes
+        let d = D.count, thermo = M.thermo, n = localCount, width = V.scalarCount
+        let ratio = potential.cutoffRatio
         let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
         var result = LocalThermo()
         var local = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // this rank's virial sum, in the per-particle order
+        var largestForce = V(), contacts = SIMD4<Int64>(), largestOverlap = V(), energy = V()
+        let laneOffsets = SIMD4<Int>(0, 1, 2, 3)
         positions.withUnsafeBufferPointer { x in
         diameters.withUnsafeBufferPointer { diameter in
         neighborStart.withUnsafeBufferPointer { start in
@@ -97,64 +51,86 @@ extension ParticleSystem {
         forces.withUnsafeMutableBufferPointer { force in
         virials.withUnsafeMutableBufferPointer { virial in
             for i in 0..<n {
-                let xi = x[i * d], yi = x[i * d + 1], zi = d == 3 ? x[i * d + 2] : 0, di = diameter[i]
-                var fx = 0.0, fy = 0.0, fz = 0.0
-                var s = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // xx, yy, zz, xy, xz, yz
-                for k in Int(start[i])..<Int(start[i + 1]) {
-                    let j = Int(list[k])
-                    var dx = xi - x[j * d], dz = d == 3 ? zi - x[j * d + 2] : 0
-                    let dy = yi - x[j * d + 1]  // the slab axis: ghosts carry their periodic shift
-                    // Minimum image on the periodic axes; |dx| < L + skin, so one correction suffices.
-                    if dx > halfX { dx -= lx } else if dx < -halfX { dx += lx }
-                    if dz > halfZ { dz -= lz } else if dz < -halfZ { dz += lz }
+                let xi = V(repeating: x[i * d]), yi = V(repeating: x[i * d + 1])
+                let zi = V(repeating: d == 3 ? x[i * d + 2] : 0), di = V(repeating: diameter[i])
+                var fx = V(), fy = V(), fz = V()
+                var s = (V(), V(), V(), V(), V(), V())  // xx, yy, zz, xy, xz, yz
+                let last = Int(start[i + 1])
+                var k = Int(start[i])
+                while k < last {
+                    // Lanes past the end of the list read particle i itself: r = 0, masked out below
+                    // (the list ends in `width − 1` entries of padding, so the loads stay inside it).
+                    let j = SIMD4<Int>(Int(list[k]), Int(list[k + 1]), Int(list[k + 2]), Int(list[k + 3]))
+                        .replacing(with: i, where: laneOffsets .>= SIMD4<Int>(repeating: last - k))
+                    k += width
+                    var dx = xi - V(x[j[0] * d], x[j[1] * d], x[j[2] * d], x[j[3] * d])
+                    let dy = yi - V(x[j[0] * d + 1], x[j[1] * d + 1], x[j[2] * d + 1], x[j[3] * d + 1])
+                    var dz = V()
+                    if d == 3 { dz = zi - V(x[j[0] * d + 2], x[j[1] * d + 2], x[j[2] * d + 2], x[j[3] * d + 2]) }
+                    // Minimum image on the periodic axes (|dx| < L + skin, so one correction suffices);
+                    // along the slab axis y the ghosts carry their periodic shift.
+                    dx.replace(with: dx - lx, where: dx .> halfX)
+                    dx.replace(with: dx + lx, where: dx .< -halfX)
+                    if d == 3 {
+                        dz.replace(with: dz - lz, where: dz .> halfZ)
+                        dz.replace(with: dz + lz, where: dz .< -halfZ)
+                    }
                     let r2 = dx * dx + dy * dy + dz * dz
-                    let sigma = 0.5 * (di + diameter[j])
+                    let sigma = 0.5 * (di + V(diameter[j[0]], diameter[j[1]], diameter[j[2]], diameter[j[3]]))
                     let cut = ratio * sigma
-                    guard r2 < cut * cut else { continue }
-                    let (energy, f) = potential.evaluate(r2: r2, sigma: sigma)
+                    let inRange = (r2 .< cut * cut) .& (r2 .> 0)
+                    let (u, g) = potential.evaluate(r2: r2, sigma: sigma)
+                    let f = V(repeating: 0).replacing(with: g, where: inRange)
                     fx += f * dx
                     fy += f * dy
-                    fz += f * dz
+                    if d == 3 { fz += f * dz }
                     if thermo {
-                        result.energy += 0.5 * energy
+                        energy += V(repeating: 0).replacing(with: 0.5 * u, where: inRange)
                         // s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij) = −½ Σ_j f (x_i − x_j) ⊗ (x_i − x_j)
-                        s.0 -= 0.5 * f * dx * dx
-                        s.1 -= 0.5 * f * dy * dy
-                        s.2 -= 0.5 * f * dz * dz
-                        s.3 -= 0.5 * f * dx * dy
-                        s.4 -= 0.5 * f * dx * dz
-                        s.5 -= 0.5 * f * dy * dz
-                        if r2 < sigma * sigma {
-                            result.contacts += 1
-                            result.maxOverlap = max(result.maxOverlap, 1 - r2.squareRoot() / sigma)
+                        let h = -0.5 * f
+                        s.0 += h * dx * dx
+                        s.1 += h * dy * dy
+                        s.3 += h * dx * dy
+                        if d == 3 {
+                            s.2 += h * dz * dz
+                            s.4 += h * dx * dz
+                            s.5 += h * dy * dz
                         }
+                        let touching = (r2 .< sigma * sigma) .& (r2 .> 0)
+                        contacts &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: touching)
+                        largestOverlap.raise(to: V(repeating: 0).replacing(with: 1 - r2.laneSquareRoot / sigma, where: touching))
                     }
                 }
-                force[i * d] = fx
-                force[i * d + 1] = fy
-                if d == 3 { force[i * d + 2] = fz }
-                result.maxForce = max(result.maxForce, abs(fx), abs(fy), abs(fz))
+                let (gx, gy, gz) = (fx.sum(), fy.sum(), fz.sum())
+                force[i * d] = gx
+                force[i * d + 1] = gy
+                if d == 3 { force[i * d + 2] = gz }
+                largestForce.raise(to: V(gx, gy, gz, 0).magnitude)
                 if thermo {
                     // components (xx, yy, xy) in 2D, (xx, yy, zz, xy, xz, yz) in 3D (physics.md §2.2)
+                    let t = (s.0.sum(), s.1.sum(), s.2.sum(), s.3.sum(), s.4.sum(), s.5.sum())
                     if d == 2 {
-                        (virial[i * 3], virial[i * 3 + 1], virial[i * 3 + 2]) = (s.0, s.1, s.3)
-                        local.0 += s.0
-                        local.1 += s.1
-                        local.2 += s.3
+                        (virial[i * 3], virial[i * 3 + 1], virial[i * 3 + 2]) = (t.0, t.1, t.3)
                     } else {
-                        (virial[i * 6], virial[i * 6 + 1], virial[i * 6 + 2]) = (s.0, s.1, s.2)
-                        (virial[i * 6 + 3], virial[i * 6 + 4], virial[i * 6 + 5]) = (s.3, s.4, s.5)
-                        local.0 += s.0
-                        local.1 += s.1
-                        local.2 += s.2
-                        local.3 += s.3
-                        local.4 += s.4
-                        local.5 += s.5
+                        (virial[i * 6], virial[i * 6 + 1], virial[i * 6 + 2]) = (t.0, t.1, t.2)
+                        (virial[i * 6 + 3], virial[i * 6 + 4], virial[i * 6 + 5]) = (t.3, t.4, t.5)
                     }
+                    local.0 += t.0
+                    local.1 += t.1
+                    local.2 += t.2
+                    local.3 += t.3
+                    local.4 += t.4
+                    local.5 += t.5
                 }
             }
         }}}}}}
-        result.virial = [local.0, local.1, local.2, local.3, local.4, local.5]
+        result.maxForce = largestForce.max()
+        if thermo {
+            result.energy = energy.sum()
+            result.contacts = Int(contacts.wrappedSum())
+            result.maxOverlap = largestOverlap.max()
+            result.virial = d == 2 ? [local.0, local.1, local.3] : [local.0, local.1, local.2, local.3, local.4, local.5]
+        }
         return result
     }
 
@@ -180,12 +156,19 @@ extension ParticleSystem {
     }
 }
 
+extension PairLanes {
+    /// |x| per lane (the standard library's `pointwiseMax` and friends are not inlined here).
+    @inline(__always) var magnitude: PairLanes { replacing(with: -self, where: self .< 0) }
+    /// Lane-wise max(self, other).
+    @inline(__always) mutating func raise(to other: PairLanes) { replace(with: other, where: other .> self) }
+}
+
 /// The dimension as a type, so loops over components unroll (2 or 3).
 protocol SpatialDimension { static var count: Int { get } }
 enum Plane: SpatialDimension { static var count: Int { 2 } }
 enum Space: SpatialDimension { static var count: Int { 3 } }
 
-/// Whether a pair loop also accumulates energies, virials and contacts, as a type so that the plain
+/// Whether the pair loop also accumulates energies, virials and contacts, as a type so that the plain
 /// force loop carries none of that work.
 protocol LoopMode { static var thermo: Bool { get } }
 enum ForcesOnly: LoopMode { static var thermo: Bool { false } }

@@ -11,7 +11,6 @@ extension ParticleSystem {
         sortByCell()
         exchangeGhosts()
         buildNeighborList()
-        buildPairs()
         reference = Array(positions[0..<(localCount * dimension)])
         forces = [Double](repeating: 0, count: localCount * dimension)
         virials = [Double](repeating: 0, count: localCount * tensorComponents)
@@ -205,49 +204,9 @@ extension ParticleSystem {
                 start[i + 1] = Int32(list.count)
             }
         }}}
+        list.append(contentsOf: [Int32](repeating: 0, count: PairLanes.scalarCount - 1))  // the pair loop reads whole lane groups
         neighborStart = start
         neighbors = list
-    }
-
-    /// Numbers the pairs of the full lists so that the force loop evaluates each once: a pair of two
-    /// owned particles belongs to the one with the smaller id, a pair with a ghost to the owned particle.
-    /// The lists stay in id order, so each force is still summed in an order no decomposition changes,
-    /// and −(f·(x_j − x_i)) is bit for bit f·(x_i − x_j).
-    func buildPairs() {
-        let n = localCount
-        var first: [Int32] = [], second: [Int32] = []
-        first.reserveCapacity(neighbors.count / 2 + 1)
-        second.reserveCapacity(neighbors.count / 2 + 1)
-        var entry = [Int32](repeating: 0, count: neighbors.count)
-        var sign = [Double](repeating: 1, count: neighbors.count)
-        neighbors.withUnsafeBufferPointer { list in
-        neighborStart.withUnsafeBufferPointer { start in
-        ids.withUnsafeBufferPointer { id in
-            for i in 0..<n {
-                for k in Int(start[i])..<Int(start[i + 1]) {
-                    let j = Int(list[k])
-                    guard j >= n || id[i] < id[j] else { continue }
-                    let p = Int32(first.count)
-                    first.append(Int32(i))
-                    second.append(Int32(j))
-                    entry[k] = p
-                    guard j < n else { continue }
-                    var lo = Int(start[j]), hi = Int(start[j + 1])  // i in j's id-sorted list
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        if id[Int(list[mid])] < id[i] { lo = mid + 1 } else { hi = mid }
-                    }
-                    precondition(lo < Int(start[j + 1]) && Int(list[lo]) == i, "neighbour lists are not symmetric")
-                    entry[lo] = p
-                    sign[lo] = -1
-                }
-            }
-        }}}
-        pairFirst = first
-        pairSecond = second
-        entryPair = entry
-        entrySign = sign
-        pairForce = [Double](repeating: 0, count: first.count * dimension)
     }
 
     /// Collective: copies the current positions of owned particles into their ghost copies.

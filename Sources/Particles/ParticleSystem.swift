@@ -52,15 +52,6 @@ public final class ParticleSystem {
     var reference: [Double] = []
     var neighborStart: [Int32] = []
     var neighbors: [Int32] = []
-    /// Each pair evaluated once by the force loop: both particles' indices (the second may be a ghost).
-    var pairFirst: [Int32] = []
-    var pairSecond: [Int32] = []
-    /// For each entry of ``neighbors``: the pair it reads, and +1 or −1 as it is (this, neighbour) or
-    /// reversed (a multiplication instead of a branch; −1·a is exactly −a).
-    var entryPair: [Int32] = []
-    var entrySign: [Double] = []
-    /// Scratch: f_p (x_first − x_second) per pair.
-    var pairForce: [Double] = []
     var ghostSends: [(peer: Int, indices: [Int32], shifts: [Double])] = []
     var ghostReceives: [(peer: Int, first: Int, count: Int)] = []
     var sendBuffers: [UnsafeMutableBufferPointer<Double>] = []

@@ -15,10 +15,16 @@ public enum RandomStream: UInt32, Sendable {
     /// Four uniform 32-bit words for (seed, id, n); word c serves component c.
     @inline(__always)
     public func words(seed: UInt64, id: Int, n: Int) -> (UInt32, UInt32, UInt32, UInt32) {
-        let i = UInt64(bitPattern: Int64(id)), s = UInt64(bitPattern: Int64(n))
+        let w = words(seed: seed, ids: SIMD2(repeating: UInt64(bitPattern: Int64(id))), n: n)
+        return (UInt32(w.0[0]), UInt32(w.1[0]), UInt32(w.2[0]), UInt32(w.3[0]))
+    }
+
+    /// ``words(seed:id:n:)`` for one id per lane, each word in the low half of a 64-bit lane.
+    @inlinable @inline(__always)
+    public func words<L: SIMD>(seed: UInt64, ids: L, n: Int) -> (L, L, L, L) where L.Scalar == UInt64 {
+        let s = UInt64(bitPattern: Int64(n))
         return Philox.block(
-            counter: (UInt32(truncatingIfNeeded: i), UInt32(truncatingIfNeeded: i >> 32),
-                      UInt32(truncatingIfNeeded: s), UInt32(truncatingIfNeeded: s >> 32)),
+            counter: (ids & 0xFFFF_FFFF, ids &>> 32, L(repeating: s & 0xFFFF_FFFF), L(repeating: s >> 32)),
             key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32) ^ rawValue))
     }
 
@@ -38,15 +44,8 @@ public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
     @inline(__always)
     public func components(_ stream: RandomStream, seed: UInt64, id: Int, n: Int) -> (Double, Double, Double, Double) {
         let w = stream.words(seed: seed, id: id, n: n)
-        switch self {
-        case .gaussian:
-            let (a0, b0) = Self.boxMuller(w.0, w.1), (a1, b1) = Self.boxMuller(w.2, w.3)
-            return (a0, b0, a1, b1)
-        case .uniform:
-            let s = 3.0.squareRoot()
-            return (s * (2 * RandomStream.unit(w.0) - 1), s * (2 * RandomStream.unit(w.1) - 1),
-                    s * (2 * RandomStream.unit(w.2) - 1), s * (2 * RandomStream.unit(w.3) - 1))
-        }
+        let (a, b) = values(w.0, w.1), (c, d) = values(w.2, w.3)
+        return (a, b, c, d)
     }
 
     /// Two unit-variance noise components for (seed, id, n): one Philox block serves steps 2m and 2m + 1
@@ -55,7 +54,12 @@ public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
     @inline(__always)
     public func pair(_ stream: RandomStream, seed: UInt64, id: Int, n: Int) -> (Double, Double) {
         let w = stream.words(seed: seed, id: id, n: n >> 1)
-        let (u, v) = n & 1 == 0 ? (w.0, w.1) : (w.2, w.3)
+        return n & 1 == 0 ? values(w.0, w.1) : values(w.2, w.3)
+    }
+
+    /// Two unit-variance components from two uniform words: Box–Muller, or two scaled uniforms.
+    @inline(__always)
+    public func values(_ u: UInt32, _ v: UInt32) -> (Double, Double) {
         switch self {
         case .gaussian:
             return Self.boxMuller(u, v)

@@ -6,9 +6,9 @@ public struct HarmonicPotential: PairPotential {
     public var cutoffRatio: Double { 1 }
 
     /// One division per pair: with q = 1/(σ² r), the force is ε(σ − r) q and the energy (ε/2)(σ − r)² q r.
-    @inlinable
-    public func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double) {
-        let r = r2.squareRoot()
+    @inlinable @inline(__always)
+    public func evaluate(r2: PairLanes, sigma: PairLanes) -> (energy: PairLanes, forceOverR: PairLanes) {
+        let r = r2.laneSquareRoot
         let gap = sigma - r
         let q = 1 / (sigma * sigma * r)
         return (0.5 * epsilon * gap * gap * q * r, epsilon * gap * q)

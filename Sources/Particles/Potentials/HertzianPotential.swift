@@ -6,12 +6,12 @@ public struct HertzianPotential: PairPotential {
     public var cutoffRatio: Double { 1 }
 
     /// One division per pair: with q = 1/(σ² r), g = 1 − r/σ = (σ − r) σ r q and −V'/r = ε g^{3/2} σ q.
-    @inlinable
-    public func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double) {
-        let r = r2.squareRoot()
+    @inlinable @inline(__always)
+    public func evaluate(r2: PairLanes, sigma: PairLanes) -> (energy: PairLanes, forceOverR: PairLanes) {
+        let r = r2.laneSquareRoot
         let q = 1 / (sigma * sigma * r)
         let gap = (sigma - r) * sigma * r * q
-        let g32 = gap * gap.squareRoot()
+        let g32 = gap * gap.laneSquareRoot
         return (0.4 * epsilon * gap * g32, epsilon * g32 * sigma * q)
     }
 }

@@ -5,8 +5,8 @@ public struct WCAPotential: PairPotential {
     public init(epsilon: Double = 1) { self.epsilon = epsilon }
     public var cutoffRatio: Double { 1.122_462_048_309_373 }  // 2^{1/6}
 
-    @inlinable
-    public func evaluate(r2: Double, sigma: Double) -> (energy: Double, forceOverR: Double) {
+    @inlinable @inline(__always)
+    public func evaluate(r2: PairLanes, sigma: PairLanes) -> (energy: PairLanes, forceOverR: PairLanes) {
         let s2 = sigma * sigma / r2
         let s6 = s2 * s2 * s2
         let s12 = s6 * s6
