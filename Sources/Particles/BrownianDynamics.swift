@@ -29,6 +29,27 @@ public struct BrownianDynamics: Sendable {
         self.seed = seed
     }
 
+    @inline(__always)
+    static func load(_ buffer: UnsafeBufferPointer<Double>, at offset: Int) -> SIMD16<Double> {
+        UnsafeRawPointer(buffer.baseAddress! + offset).loadUnaligned(as: SIMD16<Double>.self)
+    }
+
+    @inline(__always)
+    static func load(_ buffer: UnsafeMutableBufferPointer<Double>, at offset: Int) -> SIMD16<Double> {
+        load(UnsafeBufferPointer(buffer), at: offset)
+    }
+
+    /// The first `count` lanes from `buffer[offset...]`, the others 0 (the last, partial group).
+    static func loadPartial(_ buffer: UnsafeBufferPointer<Double>, at offset: Int, count: Int) -> SIMD16<Double> {
+        var lanes = SIMD16<Double>()
+        for k in 0..<count { lanes[k] = buffer[offset + k] }
+        return lanes
+    }
+
+    static func loadPartial(_ buffer: UnsafeMutableBufferPointer<Double>, at offset: Int, count: Int) -> SIMD16<Double> {
+        loadPartial(UnsafeBufferPointer(buffer), at: offset, count: count)
+    }
+
     /// Collective: one step: forces at the current positions, the move, then ghosts or a rebuild.
     public func step(_ system: ParticleSystem) {
         system.computeForces()
@@ -40,7 +61,7 @@ public struct BrownianDynamics: Sendable {
         system.ids.withUnsafeBufferPointer { id in
         system.reference.withUnsafeBufferPointer { r in
         system.positions.withUnsafeMutableBufferPointer { x in
-            var largest = 0.0
+            var largest = SIMD8<Double>()
             let lanes = NoiseLanes.scalarCount
             for group in stride(from: 0, to: n, by: lanes) {
                 let count = min(lanes, n - group)
@@ -50,31 +71,44 @@ public struct BrownianDynamics: Sendable {
                     for l in 0..<count { ids[l] = UInt64(bitPattern: Int64(id[group + l])) }
                     w = RandomStream.brownian.words(seed: seed, ids: ids, n: d == 2 ? step >> 1 : step)
                 }
-                for l in 0..<count {
-                    let i = group + l
-                    if d == 2 {
-                        // One block per two steps (``NoiseDistribution/pair(_:seed:id:n:)``).
-                        var (a, b) = step & 1 == 0 ? noise.values(UInt32(w.0[l]), UInt32(w.1[l]))
-                                                   : noise.values(UInt32(w.2[l]), UInt32(w.3[l]))
-                        if amplitude == 0 { (a, b) = (0, 0) }
-                        x[i * 2] += dt * f[i * 2] + amplitude * a
-                        x[i * 2 + 1] += dt * f[i * 2 + 1] + amplitude * b
-                        let dx = x[i * 2] - r[i * 2], dy = x[i * 2 + 1] - r[i * 2 + 1]
-                        largest = max(largest, dx * dx + dy * dy)
+                if d == 2 {
+                    // One block per two steps (``NoiseDistribution/pair(_:seed:id:n:)``); the eight
+                    // particles' x and y interleaved, as they lie in memory.
+                    let (a, b) = step & 1 == 0 ? noise.values(w.0, w.1) : noise.values(w.2, w.3)
+                    var xiNoise = SIMD16<Double>()
+                    if amplitude > 0 {
+                        xiNoise.evenHalf = a
+                        xiNoise.oddHalf = b
+                    }
+                    let full = count == lanes  // else lanes past the last particle stay 0
+                    var xi = full ? Self.load(x, at: 2 * group) : Self.loadPartial(x, at: 2 * group, count: 2 * count)
+                    let fi = full ? Self.load(f, at: 2 * group) : Self.loadPartial(f, at: 2 * group, count: 2 * count)
+                    let ri = full ? Self.load(r, at: 2 * group) : Self.loadPartial(r, at: 2 * group, count: 2 * count)
+                    xi += dt * fi + amplitude * xiNoise
+                    if full {
+                        UnsafeMutableRawPointer(x.baseAddress! + 2 * group).storeBytes(of: xi, as: SIMD16<Double>.self)
                     } else {
-                        // ``NoiseDistribution/components(_:seed:id:n:)``
-                        var (a, b) = noise.values(UInt32(w.0[l]), UInt32(w.1[l]))
-                        var c = noise.values(UInt32(w.2[l]), UInt32(w.3[l])).0
-                        if amplitude == 0 { (a, b, c) = (0, 0, 0) }
-                        x[i * 3] += dt * f[i * 3] + amplitude * a
-                        x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * b
-                        x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * c
+                        for k in 0..<(2 * count) { x[2 * group + k] = xi[k] }
+                    }
+                    let move = (xi - ri) * (xi - ri)
+                    let squared = move.evenHalf + move.oddHalf
+                    largest.replace(with: squared, where: squared .> largest)
+                } else {
+                    // ``NoiseDistribution/components(_:seed:id:n:)``
+                    var (a, b) = noise.values(w.0, w.1)
+                    var c = noise.values(w.2, w.3).0
+                    if amplitude == 0 { (a, b, c) = (SIMD8(), SIMD8(), SIMD8()) }
+                    for l in 0..<count {
+                        let i = group + l
+                        x[i * 3] += dt * f[i * 3] + amplitude * a[l]
+                        x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * b[l]
+                        x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * c[l]
                         let dx = x[i * 3] - r[i * 3], dy = x[i * 3 + 1] - r[i * 3 + 1], dz = x[i * 3 + 2] - r[i * 3 + 2]
-                        largest = max(largest, dx * dx + dy * dy + dz * dz)
+                        largest[l] = max(largest[l], dx * dx + dy * dy + dz * dz)
                     }
                 }
             }
-            return largest
+            return largest.max()
         }}}}
         system.step += 1
         system.positionsChanged(largestSquaredMove: largestMove)

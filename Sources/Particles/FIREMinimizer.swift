@@ -39,7 +39,8 @@ public struct FIREMinimizer: Sendable {
     public func minimize(_ system: ParticleSystem, progress: (Int, Double) -> Void = { _, _ in },
                          observe: ((Double) -> Void)? = nil) -> Result {
         let comm = system.communicator
-        for i in 0..<system.velocities.count { system.velocities[i] = 0 }
+        system.carryVelocities(true)
+        defer { system.carryVelocities(false) }
         var dt = initialTimeStep, alpha = initialAlpha, positiveSteps = 0, iteration = 0
         system.computeForces()
         var fmax = system.maxForce()

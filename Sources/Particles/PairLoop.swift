@@ -109,9 +109,9 @@ extension ParticleSystem {
                 if thermo {
                     // components (xx, yy, xy) in 2D, (xx, yy, zz, xy, xz, yz) in 3D (physics.md §2.2)
                     let t = (s.0.sum(), s.1.sum(), s.2.sum(), s.3.sum(), s.4.sum(), s.5.sum())
-                    if d == 2 {
+                    if d == 2 && !virial.isEmpty {
                         (virial[i * 3], virial[i * 3 + 1], virial[i * 3 + 2]) = (t.0, t.1, t.3)
-                    } else {
+                    } else if !virial.isEmpty {
                         (virial[i * 6], virial[i * 6 + 1], virial[i * 6 + 2]) = (t.0, t.1, t.2)
                         (virial[i * 6 + 3], virial[i * 6 + 4], virial[i * 6 + 5]) = (t.3, t.4, t.5)
                     }
@@ -134,9 +134,14 @@ extension ParticleSystem {
         return result
     }
 
-    /// Collective: forces on every particle, and the reduced ``Thermo`` when `thermo` is true.
+    /// Collective: forces on every particle, and the reduced ``Thermo`` when `thermo` is true; with
+    /// `perParticleVirials` (and thermo) also ``virials`` (for snapshots; otherwise they take no memory).
     @discardableResult
-    public func computeForces(thermo: Bool = false) -> Thermo? {
+    public func computeForces(thermo: Bool = false, perParticleVirials: Bool = false) -> Thermo? {
+        if thermo {
+            hasVirials = perParticleVirials
+            virials = perParticleVirials ? [Double](repeating: 0, count: localCount * tensorComponents) : []
+        }
         let local = computeLocalForces(thermo: thermo)
         guard thermo else { return nil }
         let c = tensorComponents

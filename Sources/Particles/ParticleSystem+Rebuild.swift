@@ -13,7 +13,8 @@ extension ParticleSystem {
         buildNeighborList()
         reference = Array(positions[0..<(localCount * dimension)])
         forces = [Double](repeating: 0, count: localCount * dimension)
-        virials = [Double](repeating: 0, count: localCount * tensorComponents)
+        virials = []
+        hasVirials = false
         rebuilds += 1
     }
 
@@ -65,7 +66,7 @@ extension ParticleSystem {
             rows.append(diameters[i])
             for a in 0..<d { rows.append(positions[i * d + a]) }
             for a in 0..<d { rows.append(Double(images[i * d + a])) }
-            for a in 0..<d { rows.append(velocities[i * d + a]) }
+            for a in 0..<d { rows.append(carriesVelocities ? velocities[i * d + a] : 0) }
             destinations.append(owner)
         }
         truncate(to: keep)
@@ -89,7 +90,7 @@ extension ParticleSystem {
         for a in 0..<d {
             positions[j * d + a] = positions[i * d + a]
             images[j * d + a] = images[i * d + a]
-            velocities[j * d + a] = velocities[i * d + a]
+            if carriesVelocities { velocities[j * d + a] = velocities[i * d + a] }
         }
     }
 
@@ -100,7 +101,7 @@ extension ParticleSystem {
         diameters.removeSubrange(n...)
         positions.removeSubrange((n * d)...)
         images.removeSubrange((n * d)...)
-        velocities.removeSubrange((n * d)...)
+        if carriesVelocities { velocities.removeSubrange((n * d)...) }
         localCount = n
     }
 
@@ -120,7 +121,7 @@ extension ParticleSystem {
         diameters = order.map { diameters[$0] }
         positions = order.flatMap { i in positions[(i * d)..<((i + 1) * d)] }
         images = order.flatMap { i in images[(i * d)..<((i + 1) * d)] }
-        velocities = order.flatMap { i in velocities[(i * d)..<((i + 1) * d)] }
+        if carriesVelocities { velocities = order.flatMap { i in velocities[(i * d)..<((i + 1) * d)] } }
     }
 
     /// Collective: copies every owned particle within the halo of another rank's slab (or of this

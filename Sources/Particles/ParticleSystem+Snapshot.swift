@@ -9,7 +9,7 @@ extension ParticleSystem {
                                  speciesNames: speciesNames, diameters: Array(diameters[0..<n]))
         if includeForces {
             s.forces = forces
-            s.virials = virials
+            s.virials = hasVirials ? virials : nil
         }
         return s
     }
@@ -17,7 +17,7 @@ extension ParticleSystem {
     /// Collective: every particle, sorted by id, on `root`; nil on the other ranks.
     public func gatherSnapshot(includeForces: Bool = false, root: Int = 0) -> ParticleSnapshot? {
         let local = localSnapshot(includeForces: includeForces)
-        let d = dimension, c = tensorComponents
+        let d = dimension, c = includeForces && hasVirials ? tensorComponents : 0
         let stride = 3 + 2 * d + (includeForces ? d + c : 0)
         var rows: [Double] = []
         rows.reserveCapacity(local.count * stride)
@@ -29,7 +29,7 @@ extension ParticleSystem {
             rows.append(contentsOf: local.images[(i * d)..<((i + 1) * d)].map(Double.init))
             if includeForces {
                 rows.append(contentsOf: forces[(i * d)..<((i + 1) * d)])
-                rows.append(contentsOf: virials[(i * c)..<((i + 1) * c)])
+                rows.append(contentsOf: virials[(i * c)..<((i + 1) * c)])  // none if c = 0
             }
         }
         guard let all = communicator.gather(rows, root: root) else { return nil }
@@ -42,7 +42,7 @@ extension ParticleSystem {
             speciesNames: speciesNames, diameters: column(2, 1))
         if includeForces {
             snapshot.forces = column(3 + 2 * d, d)
-            snapshot.virials = column(3 + 3 * d, c)
+            snapshot.virials = c > 0 ? column(3 + 3 * d, c) : nil
         }
         return snapshot
     }

@@ -41,11 +41,16 @@ public final class ParticleSystem {
     public internal(set) var images: [Int32] = []
     /// Forces on owned particles from the last ``computeForces(thermo:)``.
     public internal(set) var forces: [Double] = []
-    /// Velocities of owned particles (FIRE); they travel with their particles.
+    /// Velocities of owned particles while ``carriesVelocities`` (FIRE); they travel with their particles.
     public var velocities: [Double] = []
+    /// Whether ``velocities`` exist: only while a minimiser needs them (16–24 bytes per particle).
+    public private(set) var carriesVelocities = false
     /// Per-particle virial s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij) (physics.md §2.2), components
-    /// (xx, yy, xy) in 2D and (xx, yy, zz, xy, xz, yz) in 3D, filled when thermo is asked for.
+    /// (xx, yy, xy) in 2D and (xx, yy, zz, xy, xz, yz) in 3D, from the last
+    /// ``computeForces(thermo:perParticleVirials:)`` that asked for them; empty otherwise and after a rebuild.
     public internal(set) var virials: [Double] = []
+    /// Whether ``virials`` hold the current per-particle virials (the same on every rank).
+    public internal(set) var hasVirials = false
     /// Number of neighbour-list rebuilds so far.
     public internal(set) var rebuilds = 0
 
@@ -133,7 +138,13 @@ public final class ParticleSystem {
         diameters.append(diameter)
         positions.append(contentsOf: position)
         images.append(contentsOf: image)
-        velocities.append(contentsOf: velocity ?? ArraySlice(repeating: 0, count: dimension))
+        if carriesVelocities { velocities.append(contentsOf: velocity ?? ArraySlice(repeating: 0, count: dimension)) }
         localCount += 1
+    }
+
+    /// Gives every owned particle a zero velocity, carried along from now on (or drops them all).
+    public func carryVelocities(_ carry: Bool) {
+        carriesVelocities = carry
+        velocities = carry ? [Double](repeating: 0, count: localCount * dimension) : []
     }
 }

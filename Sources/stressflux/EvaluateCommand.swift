@@ -29,6 +29,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var output: String
 
+    @Option(help: "Verlet skin of the neighbour lists (only --repeat sees it: the lists then hold pairs within cutoff + skin, as in a run).")
+    var skin = 0.0
+
+    @Option(help: "Time this many more force evaluations (the force-only loop of a run) and print ns per particle.")
+    var `repeat` = 0
+
     /// `thermo.json`; its keys are a contract for other tools.
     struct Report: Codable {
         let N: Int
@@ -43,6 +49,8 @@ struct EvaluateCommand: ParsableCommand {
         let contacts: Int
         let contacts_per_particle: Double
         let max_overlap: Double
+        /// Wall time of one force evaluation per particle, slowest rank (with --repeat only).
+        let force_evaluation_ns_per_particle: Double?
         let units: String
         let stressflux: String
     }
@@ -68,9 +76,21 @@ struct EvaluateCommand: ParsableCommand {
                 throw StudyError.write(path: output, reason: error.localizedDescription)
             }
         }
-        let system = try ParticleSystem(snapshot: snapshot, potential: kind.potential(epsilon: epsilon), skin: 0,
+        guard skin >= 0, `repeat` >= 0 else {
+            throw StudyError.invalidOption(name: skin < 0 ? "--skin" : "--repeat", value: skin < 0 ? "\(skin)" : "\(`repeat`)",
+                                           expected: "must be zero or positive")
+        }
+        let system = try ParticleSystem(snapshot: snapshot, potential: kind.potential(epsilon: epsilon), skin: skin,
                                         communicator: communicator)
-        let thermo = system.computeForces(thermo: true)!
+        let thermo = system.computeForces(thermo: true, perParticleVirials: true)!
+        var nanoseconds: Double?
+        if `repeat` > 0 {
+            let clock = ContinuousClock.now
+            for _ in 0..<`repeat` { system.computeForces() }
+            let elapsed = ContinuousClock.now - clock
+            let seconds = communicator.allreduce(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, .max)
+            nanoseconds = seconds * 1e9 / Double(`repeat` * system.totalCount)
+        }
         try H5MDSnapshot.write(system, to: (output as NSString).appendingPathComponent("state.h5"), time: 0, includeForces: true,
                                config: "stressflux evaluate \(input) --potential \(potential) --epsilon \(epsilon)")
         let names = Thermo.componentNames(dimension: system.dimension)
@@ -80,7 +100,7 @@ struct EvaluateCommand: ParsableCommand {
                             virial_stress: Dictionary(uniqueKeysWithValues: zip(names, thermo.virialStress)),
                             pressure: thermo.virialPressure, max_force: thermo.maxForce, contacts: contactCount,
                             contacts_per_particle: thermo.contactsPerParticle, max_overlap: thermo.maxOverlap,
-                            units: H5MDSnapshot.units, stressflux: BuildInfo.version)
+                            force_evaluation_ns_per_particle: nanoseconds, units: H5MDSnapshot.units, stressflux: BuildInfo.version)
         try communicator.agree {
             guard communicator.isRoot else { return }
             let encoder = JSONEncoder()
@@ -90,6 +110,7 @@ struct EvaluateCommand: ParsableCommand {
                 throw StudyError.write(path: path, reason: error.localizedDescription)
             }
             print("N = \(report.N), U = \(report.potential_energy), P = \(report.pressure), max|F| = \(report.max_force), contacts = \(report.contacts)")
+            if let nanoseconds { print(String(format: "force evaluation: %.2f ns per particle (%d repetitions)", nanoseconds, `repeat`)) }
         }
     }
 }

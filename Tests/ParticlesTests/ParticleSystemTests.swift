@@ -40,7 +40,7 @@ import Testing
     @Test(arguments: [(2, PotentialKind.harmonic), (2, .hertzian), (2, .wca), (3, .harmonic)])
     func pairLoopMatchesAllPairs(dimension: Int, kind: PotentialKind) throws {
         let system = try Self.system(dimension, count: 300, phi: dimension == 2 ? 0.85 : 0.6, kind: kind)
-        let thermo = try #require(system.computeForces(thermo: true))
+        let thermo = try #require(system.computeForces(thermo: true, perParticleVirials: true))
         let s = try #require(system.gatherSnapshot(includeForces: true))
         let ref = Self.reference(s, system.potential)
         let scale = ref.forces.map(abs).max()!

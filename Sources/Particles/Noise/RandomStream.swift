@@ -31,6 +31,15 @@ public enum RandomStream: UInt32, Sendable {
     /// A uniform double in the open interval (0, 1) from one word.
     @inline(__always)
     public static func unit(_ word: UInt32) -> Double { (Double(word) + 0.5) * 0x1.0p-32 }
+
+    /// ``unit(_:)`` of eight words at once.
+    @inline(__always)
+    public static func unit(_ words: NoiseLanes) -> SIMD8<Double> {
+        let w = SIMD8<Int64>(truncatingIfNeeded: words)  // below 2³², so the signed conversion is exact
+        let real = SIMD8<Double>(Double(w[0]), Double(w[1]), Double(w[2]), Double(w[3]),
+                                 Double(w[4]), Double(w[5]), Double(w[6]), Double(w[7]))
+        return (real + 0.5) * 0x1.0p-32
+    }
 }
 
 /// The distribution of the Brownian noise components (config `[dynamics] noise`).
@@ -60,9 +69,19 @@ public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
     /// Two unit-variance components from two uniform words: Box–Muller, or two scaled uniforms.
     @inline(__always)
     public func values(_ u: UInt32, _ v: UInt32) -> (Double, Double) {
+        let (a, b) = values(NoiseLanes(repeating: UInt64(u)), NoiseLanes(repeating: UInt64(v)))
+        return (a[0], b[0])
+    }
+
+    /// ``values(_:_:)`` for eight pairs of words (each in the low half of a lane): the uniform case in
+    /// vector instructions, Box–Muller lane by lane.
+    @inline(__always)
+    public func values(_ u: NoiseLanes, _ v: NoiseLanes) -> (SIMD8<Double>, SIMD8<Double>) {
         switch self {
         case .gaussian:
-            return Self.boxMuller(u, v)
+            var a = SIMD8<Double>(), b = SIMD8<Double>()
+            for l in 0..<NoiseLanes.scalarCount { (a[l], b[l]) = Self.boxMuller(UInt32(u[l]), UInt32(v[l])) }
+            return (a, b)
         case .uniform:
             let s = 3.0.squareRoot()
             return (s * (2 * RandomStream.unit(u) - 1), s * (2 * RandomStream.unit(v) - 1))

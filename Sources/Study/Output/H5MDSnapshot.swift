@@ -56,7 +56,7 @@ public enum H5MDSnapshot {
         try element("id", system.ids[0..<n].map(Int64.init), width: 1)
         if includeForces {
             try element("force", system.forces, width: d)
-            try element("virial", system.virials, width: c)
+            if system.hasVirials { try element("virial", system.virials, width: c) }
         }
         try system.species[0..<n].map { $0 }.withUnsafeBufferPointer {
             try file.writeBlock("/particles/all/species", shape: [total], start: [offset], count: [n], values: $0)

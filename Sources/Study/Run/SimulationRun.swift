@@ -86,7 +86,7 @@ public struct SimulationRun {
             say("FIRE: \(result.iterations) iterations, max|F| = \(String(format: "%.3e", result.maxForce)) "
                 + (result.converged ? "(converged)" : "(iteration cap \(config.minimize.maxIterations) reached before the tolerance \(config.minimize.forceTolerance))")
                 + ", U/N = \(String(format: "%.6e", result.energyPerParticle))")
-            system.computeForces(thermo: true)
+            system.computeForces(thermo: true, perParticleVirials: true)
             try H5MDSnapshot.write(system, to: path("minimized.h5"), time: 0, includeForces: true, config: configText)
             fire = result
         }
@@ -109,7 +109,7 @@ public struct SimulationRun {
             let n = system.step
             if n == steps || (output.thermoEvery > 0 && n % output.thermoEvery == 0) { try thermoLine() }
             if output.snapshotEvery > 0 && n % output.snapshotEvery == 0 {
-                system.computeForces(thermo: true)
+                system.computeForces(thermo: true, perParticleVirials: true)
                 try H5MDSnapshot.write(system, to: path("snapshot-\(n).h5"), time: time(), includeForces: true, config: configText)
             }
             if output.checkpointEvery > 0 && n % output.checkpointEvery == 0 {
@@ -120,7 +120,7 @@ public struct SimulationRun {
         }
         let wall = Date().timeIntervalSince(clock)
         progress.update(step: system.step, force: firstStep < steps)
-        let final = system.computeForces(thermo: true)!
+        let final = system.computeForces(thermo: true, perParticleVirials: true)!
         try writeFinal(system, time: time())
         let summary = Summary(ranks: communicator.size, particles: system.totalCount, dimension: system.dimension, box: system.box,
                               firstStep: firstStep, lastStep: system.step, wallSeconds: wall,
