@@ -4,6 +4,11 @@ SHELL := /bin/bash
 SWIFT ?= swift
 NP ?= 2
 BIN := .build/release/stressflux
+# Instruction set of the release build: `native` uses this machine's vector units (AVX2/AVX-512 for the
+# pair loop and the noise). Build on the machine type that runs the jobs, or name a CPU that all nodes
+# have, e.g. `make ARCH=haswell` (AVX2) or `make ARCH=x86-64` (no vector extensions, slower).
+ARCH ?= native
+RELEASE := -c release -Xswiftc -target-cpu -Xswiftc $(ARCH)
 
 # Open MPI refuses to run as root unless told; harmless for other users.
 export OMPI_ALLOW_RUN_AS_ROOT := 1
@@ -19,7 +24,7 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	$(SWIFT) build -c release --product stressflux
+	$(SWIFT) build $(RELEASE) --product stressflux
 
 # Until the default study exists: versions and slab layout, the self-check, and the example simulation,
 # all on $(NP) ranks.

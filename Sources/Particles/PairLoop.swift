@@ -43,30 +43,32 @@ extension ParticleSystem {
         var result = LocalThermo()
         var local = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // this rank's virial sum, in the per-particle order
         var largestForce = V(), contacts = SIMD4<Int64>(), largestOverlap = V(), energy = V()
-        let laneOffsets = SIMD4<Int>(0, 1, 2, 3)
-        positions.withUnsafeBufferPointer { x in
-        diameters.withUnsafeBufferPointer { diameter in
+        packed.withUnsafeBufferPointer { q in
         neighborStart.withUnsafeBufferPointer { start in
         neighbors.withUnsafeBufferPointer { list in
         forces.withUnsafeMutableBufferPointer { force in
         virials.withUnsafeMutableBufferPointer { virial in
+            let rows = UnsafeRawPointer(q.baseAddress!)
             for i in 0..<n {
-                let xi = V(repeating: x[i * d]), yi = V(repeating: x[i * d + 1])
-                let zi = V(repeating: d == 3 ? x[i * d + 2] : 0), di = V(repeating: diameter[i])
+                let row = rows.loadUnaligned(fromByteOffset: 32 * i, as: V.self)  // x, y, z, d of particle i
+                let xi = V(repeating: row[0]), yi = V(repeating: row[1]), zi = V(repeating: row[2]), di = V(repeating: row[3])
                 var fx = V(), fy = V(), fz = V()
                 var s = (V(), V(), V(), V(), V(), V())  // xx, yy, zz, xy, xz, yz
                 let last = Int(start[i + 1])
                 var k = Int(start[i])
                 while k < last {
-                    // Lanes past the end of the list read particle i itself: r = 0, masked out below
-                    // (the list ends in `width − 1` entries of padding, so the loads stay inside it).
-                    let j = SIMD4<Int>(Int(list[k]), Int(list[k + 1]), Int(list[k + 2]), Int(list[k + 3]))
-                        .replacing(with: i, where: laneOffsets .>= SIMD4<Int>(repeating: last - k))
+                    // Lists are padded to whole groups with a far-away row: no lane needs masking.
+                    let j = (Int(list[k]), Int(list[k + 1]), Int(list[k + 2]), Int(list[k + 3]))
                     k += width
-                    var dx = xi - V(x[j[0] * d], x[j[1] * d], x[j[2] * d], x[j[3] * d])
-                    let dy = yi - V(x[j[0] * d + 1], x[j[1] * d + 1], x[j[2] * d + 1], x[j[3] * d + 1])
-                    var dz = V()
-                    if d == 3 { dz = zi - V(x[j[0] * d + 2], x[j[1] * d + 2], x[j[2] * d + 2], x[j[3] * d + 2]) }
+                    // The four neighbours' rows, transposed into x, y, z and d lanes.
+                    let row0 = rows.loadUnaligned(fromByteOffset: 32 &* j.0, as: V.self)
+                    let row1 = rows.loadUnaligned(fromByteOffset: 32 &* j.1, as: V.self)
+                    let row2 = rows.loadUnaligned(fromByteOffset: 32 &* j.2, as: V.self)
+                    let row3 = rows.loadUnaligned(fromByteOffset: 32 &* j.3, as: V.self)
+                    var dx = xi - V(row0[0], row1[0], row2[0], row3[0])
+                    let dy = yi - V(row0[1], row1[1], row2[1], row3[1])
+                    var dz = d == 3 ? zi - V(row0[2], row1[2], row2[2], row3[2]) : V()
+                    let dj = V(row0[3], row1[3], row2[3], row3[3])
                     // Minimum image on the periodic axes (|dx| < L + skin, so one correction suffices);
                     // along the slab axis y the ghosts carry their periodic shift.
                     dx.replace(with: dx - lx, where: dx .> halfX)
@@ -76,7 +78,7 @@ extension ParticleSystem {
                         dz.replace(with: dz + lz, where: dz .< -halfZ)
                     }
                     let r2 = dx * dx + dy * dy + dz * dz
-                    let sigma = 0.5 * (di + V(diameter[j[0]], diameter[j[1]], diameter[j[2]], diameter[j[3]]))
+                    let sigma = 0.5 * (di + dj)
                     let cut = ratio * sigma
                     let inRange = (r2 .< cut * cut) .& (r2 .> 0)
                     let (u, g) = potential.evaluate(r2: r2, sigma: sigma)
@@ -123,7 +125,7 @@ extension ParticleSystem {
                     local.5 += t.5
                 }
             }
-        }}}}}}
+        }}}}}
         result.maxForce = largestForce.max()
         if thermo {
             result.energy = energy.sum()

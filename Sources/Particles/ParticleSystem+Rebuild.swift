@@ -11,6 +11,10 @@ extension ParticleSystem {
         sortByCell()
         exchangeGhosts()
         buildNeighborList()
+        packed = [Double](repeating: 0, count: 4 * (localCount + ghostCount + 1))
+        pack(0..<(localCount + ghostCount))
+        // The row that pads neighbour lists: so far away that it is never within any cutoff.
+        packed.replaceSubrange((packed.count - 4)..., with: [Self.farAway, Self.farAway, Self.farAway, 1])
         reference = Array(positions[0..<(localCount * dimension)])
         forces = [Double](repeating: 0, count: localCount * dimension)
         virials = []
@@ -202,10 +206,12 @@ extension ParticleSystem {
                 }
                 candidates.sort { $0.id < $1.id }
                 for c in candidates { list.append(c.index) }
+                // Whole lane groups for the pair loop: the rest of the last one points at the far-away
+                // row after the ghosts in ``packed``.
+                while list.count % PairLanes.scalarCount != 0 { list.append(Int32(total)) }
                 start[i + 1] = Int32(list.count)
             }
         }}}
-        list.append(contentsOf: [Int32](repeating: 0, count: PairLanes.scalarCount - 1))  // the pair loop reads whole lane groups
         neighborStart = start
         neighbors = list
     }
@@ -225,6 +231,22 @@ extension ParticleSystem {
         for (r, receive) in ghostReceives.enumerated() {
             for k in 0..<(receive.count * d) { positions[receive.first * d + k] = receiveBuffers[r][k] }
         }
+        pack(localCount..<(localCount + ghostCount))
+    }
+
+    /// Copies the positions of `particles` into ``packed``.
+    func pack(_ particles: Range<Int>) {
+        let d = dimension
+        positions.withUnsafeBufferPointer { x in
+        diameters.withUnsafeBufferPointer { diameter in
+        packed.withUnsafeMutableBufferPointer { q in
+            for i in particles {
+                q[4 * i] = x[i * d]
+                q[4 * i + 1] = x[i * d + 1]
+                if d == 3 { q[4 * i + 2] = x[i * d + 2] }
+                q[4 * i + 3] = diameter[i]
+            }
+        }}}
     }
 
     /// Collective: after positions changed, rebuilds if any particle moved more than skin/2 since the
@@ -251,6 +273,7 @@ extension ParticleSystem {
             rebuild()
             return true
         }
+        pack(0..<localCount)
         refreshGhosts()
         return false
     }

@@ -55,6 +55,14 @@ public final class ParticleSystem {
     public internal(set) var rebuilds = 0
 
     var reference: [Double] = []
+    /// Owned particles and ghosts as (x, y, z, d) rows, z = 0 in 2D: a copy of ``positions`` and
+    /// ``diameters`` that the pair loop reads one 32-byte load per neighbour (HOOMD-blue's postype).
+    /// Kept current by ``rebuild()`` and ``positionsChanged(largestSquaredMove:)``.
+    /// One more row, at index localCount + ghostCount, is ``farAway``: the padding of the neighbour lists.
+    var packed: [Double] = []
+    /// Coordinates of the padding row: r² ≈ 10²⁰⁰ is outside every cutoff and still finite.
+    static let farAway = 1e100
+    /// Full Verlet lists in global-id order, each padded to whole ``PairLanes`` groups (see ``packed``).
     var neighborStart: [Int32] = []
     var neighbors: [Int32] = []
     var ghostSends: [(peer: Int, indices: [Int32], shifts: [Double])] = []

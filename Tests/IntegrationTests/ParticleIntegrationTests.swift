@@ -183,6 +183,25 @@ import Testing
         #expect(abs(thermo["potential_energy"] as! Double - final) <= 1e-12 * final)
     }
 
+    /// `evaluate --skin --repeat` times the force loop of a run (lists within cutoff + skin) without
+    /// changing what it reports: the same energy as without, a positive time per particle in
+    /// thermo.json; a negative skin is a one-line error naming the option.
+    @Test func evaluateTimesTheForceLoop() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = Self.reference.appendingPathComponent("bidisperse-2d.data").path
+        let run = try MPIRun.stressflux(["evaluate", data, "--skin", "0.3", "--repeat", "20", "--output", "out"],
+                                        ranks: 2, timeout: 60, directory: dir)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("force evaluation: "), "\(run.stdout)")
+        let thermo = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/thermo.json"))) as! [String: Any]
+        let ref = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.reference.appendingPathComponent("reference-2d.json"))) as! [String: Any]
+        #expect(abs(thermo["potential_energy"] as! Double - (ref["pe_total"] as! Double)) <= 1e-10 * (ref["pe_total"] as! Double))
+        #expect((thermo["force_evaluation_ns_per_particle"] as? Double ?? 0) > 0)
+        let bad = try MPIRun.stressflux(["evaluate", data, "--skin=-1", "--output", "bad"], ranks: 2, timeout: 20, directory: dir)
+        #expect(bad.exitCode != 0 && bad.errorLines.count == 1 && bad.errorLines[0].hasPrefix("error: --skin"), "\(bad.errorLines)")
+    }
+
     static let badConfigs: [(String, String)] = [
         ("[dynamics]\ndt = -0.01", "error: [dynamics] dt = -0.01: the time step must be positive"),
         ("[system]\npacking_fraction = 1.0", "error: [system] packing_fraction = 1.0: must lie strictly between 0 and 1"),

