@@ -39,6 +39,16 @@ public struct BrownianDynamics: Sendable {
         load(UnsafeBufferPointer(buffer), at: offset)
     }
 
+    @inline(__always)
+    static func load8(_ buffer: UnsafeMutableBufferPointer<Double>, _ offset: Int) -> SIMD8<Double> {
+        UnsafeRawPointer(buffer.baseAddress! + offset).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
+    @inline(__always)
+    static func load8(_ buffer: UnsafeBufferPointer<Double>, _ offset: Int) -> SIMD8<Double> {
+        UnsafeRawPointer(buffer.baseAddress! + offset).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
     /// The first `count` lanes from `buffer[offset...]`, the others 0 (the last, partial group).
     static func loadPartial(_ buffer: UnsafeBufferPointer<Double>, at offset: Int, count: Int) -> SIMD16<Double> {
         var lanes = SIMD16<Double>()
@@ -61,7 +71,7 @@ public struct BrownianDynamics: Sendable {
         system.ids.withUnsafeBufferPointer { id in
         system.reference.withUnsafeBufferPointer { r in
         system.positions.withUnsafeMutableBufferPointer { x in
-            var largest = SIMD8<Double>()
+            var largest = SIMD8<Double>(), largestScalar = 0.0  // by lane in 2D; one value in 3D
             let lanes = NoiseLanes.scalarCount
             for group in stride(from: 0, to: n, by: lanes) {
                 let count = min(lanes, n - group)
@@ -98,17 +108,39 @@ public struct BrownianDynamics: Sendable {
                     var (a, b) = noise.values(w.0, w.1)
                     var c = noise.values(w.2, w.3).0
                     if amplitude == 0 { (a, b, c) = (SIMD8(), SIMD8(), SIMD8()) }
+                    if count == lanes {
+                        // Eight particles' x, y, z are 24 doubles: three vectors, noise interleaved to match.
+                        let noise = (SIMD8(a[0], b[0], c[0], a[1], b[1], c[1], a[2], b[2]),
+                                     SIMD8(c[2], a[3], b[3], c[3], a[4], b[4], c[4], a[5]),
+                                     SIMD8(b[5], c[5], a[6], b[6], c[6], a[7], b[7], c[7]))
+                        let o = 3 * group
+                        let x0 = Self.load8(x, o) + (dt * Self.load8(f, o) + amplitude * noise.0)
+                        let x1 = Self.load8(x, o + 8) + (dt * Self.load8(f, o + 8) + amplitude * noise.1)
+                        let x2 = Self.load8(x, o + 16) + (dt * Self.load8(f, o + 16) + amplitude * noise.2)
+                        let base = UnsafeMutableRawPointer(x.baseAddress! + o)
+                        base.storeBytes(of: x0, as: SIMD8<Double>.self)
+                        base.storeBytes(of: x1, toByteOffset: 64, as: SIMD8<Double>.self)
+                        base.storeBytes(of: x2, toByteOffset: 128, as: SIMD8<Double>.self)
+                        let m0 = (x0 - Self.load8(r, o)) * (x0 - Self.load8(r, o))
+                        let m1 = (x1 - Self.load8(r, o + 8)) * (x1 - Self.load8(r, o + 8))
+                        let m2 = (x2 - Self.load8(r, o + 16)) * (x2 - Self.load8(r, o + 16))
+                        let squared = SIMD8(m0[0], m0[3], m0[6], m1[1], m1[4], m1[7], m2[2], m2[5])
+                            + SIMD8(m0[1], m0[4], m0[7], m1[2], m1[5], m2[0], m2[3], m2[6])
+                            + SIMD8(m0[2], m0[5], m1[0], m1[3], m1[6], m2[1], m2[4], m2[7])
+                        largest.replace(with: squared, where: squared .> largest)
+                        continue
+                    }
                     for l in 0..<count {
                         let i = group + l
                         x[i * 3] += dt * f[i * 3] + amplitude * a[l]
                         x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * b[l]
                         x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * c[l]
                         let dx = x[i * 3] - r[i * 3], dy = x[i * 3 + 1] - r[i * 3 + 1], dz = x[i * 3 + 2] - r[i * 3 + 2]
-                        largest[l] = max(largest[l], dx * dx + dy * dy + dz * dz)
+                        largestScalar = max(largestScalar, dx * dx + dy * dy + dz * dz)
                     }
                 }
             }
-            return largest.max()
+            return max(largest.max(), largestScalar)
         }}}}
         system.step += 1
         system.positionsChanged(largestSquaredMove: largestMove)
