@@ -29,6 +29,7 @@
 #   BUILD [/tmp/bench-build]     swift build --scratch-path (binary BUILD/release/stressflux)
 #   ARCH [native]                -target-cpu of the build, as `make build` (Makefile)
 #   PROFBUILD [/tmp/bench-build-prof]  the same sources built with DWARF 4 line tables for valgrind
+#   PROF_ARCH [haswell]          -target-cpu of that build (valgrind 3.19 decodes AVX2, not AVX-512)
 #   REBUILD=1                    pull SRC to this repository's HEAD and rebuild both
 #   RESULTS_MD [bench/RESULTS.md]
 set -uo pipefail
@@ -115,7 +116,8 @@ if has_part setup; then
   # Valgrind 3.19 cannot read the DWARF 5 that Swift 6 emits; same code, DWARF 4 line tables.
   if command -v valgrind >/dev/null && { [ ! -x "$PROFBIN" ] || [ "${REBUILD:-0}" = 1 ]; }; then
     log "build $PROFBIN (DWARF 4, for callgrind)"
-    (cd "$SRC" && swift build -c release -Xswiftc -target-cpu -Xswiftc "${ARCH:-native}" --product stressflux \
+    # valgrind 3.19 has no AVX-512: the callgrind build stops at AVX2 (PROF_ARCH)
+    (cd "$SRC" && swift build -c release -Xswiftc -target-cpu -Xswiftc "${PROF_ARCH:-haswell}" --product stressflux \
        --scratch-path "$PROFBUILD" -Xswiftc -dwarf-version=4 -Xcc -gdwarf-4) > "$RES/build-prof.log" 2>&1 || log "profile build failed"
   fi
 fi
