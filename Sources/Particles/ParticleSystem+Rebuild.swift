@@ -12,7 +12,7 @@ extension ParticleSystem {
         exchangeGhosts()
         buildNeighborList()
         packed = [Double](repeating: 0, count: 4 * (localCount + ghostCount + 1))
-        pack(0..<(localCount + ghostCount))
+        pack(0..<(localCount + ghostCount), diameters: true)
         // The row that pads neighbour lists: so far away that it is never within any cutoff.
         packed.replaceSubrange((packed.count - 4)..., with: [Self.farAway, Self.farAway, Self.farAway, 1])
         reference = Array(positions[0..<(localCount * dimension)])
@@ -234,18 +234,21 @@ extension ParticleSystem {
         pack(localCount..<(localCount + ghostCount))
     }
 
-    /// Copies the positions of `particles` into ``packed``.
-    func pack(_ particles: Range<Int>) {
+    /// Copies the positions of `particles` into ``packed``, and their diameters with `diameters` (these
+    /// change only at rebuilds).
+    func pack(_ particles: Range<Int>, diameters withDiameters: Bool = false) {
         let d = dimension
         positions.withUnsafeBufferPointer { x in
         diameters.withUnsafeBufferPointer { diameter in
         packed.withUnsafeMutableBufferPointer { q in
+            let rows = UnsafeMutableRawPointer(q.baseAddress!), from = UnsafeRawPointer(x.baseAddress!)
             for i in particles {
-                q[4 * i] = x[i * d]
-                q[4 * i + 1] = x[i * d + 1]
-                if d == 3 { q[4 * i + 2] = x[i * d + 2] }
-                q[4 * i + 3] = diameter[i]
+                // x and y in one 16-byte copy, then z
+                let xy = from.loadUnaligned(fromByteOffset: 8 &* d &* i, as: SIMD2<Double>.self)
+                rows.storeBytes(of: xy, toByteOffset: 32 &* i, as: SIMD2<Double>.self)
+                if d == 3 { q[4 &* i &+ 2] = x[3 &* i &+ 2] }
             }
+            if withDiameters { for i in particles { q[4 * i + 3] = diameter[i] } }
         }}}
     }
 

@@ -10,15 +10,15 @@ public enum Philox {
     public static func block<L: SIMD>(counter: (L, L, L, L), key: (UInt32, UInt32)) -> (L, L, L, L)
     where L.Scalar == UInt64 {
         let low = L(repeating: 0xFFFF_FFFF)
-        var c = counter, k = (UInt64(key.0), UInt64(key.1))
-        for round in 0..<10 {
-            if round > 0 {
-                k.0 = (k.0 &+ 0x9E37_79B9) & 0xFFFF_FFFF
-                k.1 = (k.1 &+ 0xBB67_AE85) & 0xFFFF_FFFF
-            }
+        // Written out so that the compiler unrolls it and hoists the key schedule out of the caller's loop.
+        @inline(__always) func round(_ c: inout (L, L, L, L), _ r: UInt32) {
+            let k0 = UInt64(key.0 &+ r &* 0x9E37_79B9), k1 = UInt64(key.1 &+ r &* 0xBB67_AE85)
             let p0 = c.0 &* 0xD251_1F53, p1 = c.2 &* 0xCD9E_8D57
-            c = ((p1 &>> 32) ^ c.1 ^ L(repeating: k.0), p1 & low, (p0 &>> 32) ^ c.3 ^ L(repeating: k.1), p0 & low)
+            c = ((p1 &>> 32) ^ c.1 ^ L(repeating: k0), p1 & low, (p0 &>> 32) ^ c.3 ^ L(repeating: k1), p0 & low)
         }
+        var c = counter
+        round(&c, 0); round(&c, 1); round(&c, 2); round(&c, 3); round(&c, 4)
+        round(&c, 5); round(&c, 6); round(&c, 7); round(&c, 8); round(&c, 9)
         return c
     }
 
