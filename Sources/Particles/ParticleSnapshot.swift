@@ -22,6 +22,10 @@ public struct ParticleSnapshot: Sendable, Equatable {
     public var speciesNames: [String]
     /// Particle diameters d_i (contact distance of a pair: (d_i + d_j)/2, physics.md §1.4).
     public var diameters: [Double]
+    /// Lees–Edwards shear strain γ (physics.md §1.5b): the periodic image above the box (y + L_y) is
+    /// shifted by +γ L_y along x, and the unwrapped position is x + n_x L_x + n_y γ L_y, y + n_y L_y.
+    /// 0 for an unsheared box.
+    public var strain = 0.0
     /// Optional N × dimension forces F_i (in V₀/ℓ₀).
     public var forces: [Double]? = nil
     /// Optional per-particle virials s_i (physics.md §2.2), N × 3 in 2D (xx, yy, xy) or N × 6 in 3D

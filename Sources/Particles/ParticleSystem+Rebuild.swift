@@ -31,25 +31,50 @@ extension ParticleSystem {
         ghostCount = 0
     }
 
-    /// Maps positions into [0, L) per axis, counting the images crossed.
+    /// Maps positions into [0, L) per axis, counting the images crossed. y goes first: crossing the
+    /// y faces k times moves x by −k γ L_y (Lees–Edwards), which the x wrap then takes in.
     func wrapIntoBox() {
-        let d = dimension
+        let d = dimension, y = Self.slabAxis, shift = leesEdwardsShift
+        let axes = [y, 0] + (d == 3 ? [2] : [])
         for i in 0..<localCount {
-            for a in 0..<d {
+            for a in axes {
                 let length = box[a]
                 var x = positions[i * d + a]
                 let k = (x / length).rounded(.down)
                 if k != 0 {
                     x -= k * length
                     images[i * d + a] += Int32(k)
+                    if a == y && shift != 0 { positions[i * d] -= k * shift }
                 }
                 if x >= length {  // rounding of x − kL
                     x -= length
                     images[i * d + a] += 1
+                    if a == y && shift != 0 { positions[i * d] -= shift }
                 }
                 positions[i * d + a] = x
             }
         }
+    }
+
+    /// γ L_y: the x shift of the periodic image above the box (Lees–Edwards, physics.md §1.5b).
+    var leesEdwardsShift: Double { strain * box[Self.slabAxis] }
+
+    /// The x of a ghost that is the image `yShift` (−L_y, 0 or L_y) away along y of a particle at `x`:
+    /// shifted by the Lees–Edwards offset and wrapped into [0, L_x) (so that one minimum-image
+    /// correction still suffices in the pair loop). Unsheared: `x` itself.
+    @inline(__always)
+    func ghostX(_ x: Double, yShift: Double, shift: Double) -> Double {
+        guard yShift != 0 && shift != 0 else { return x }
+        let length = box[0]
+        var v = x + (yShift > 0 ? shift : -shift)
+        v -= length * (v / length).rounded(.down)
+        return v < length ? v : v - length
+    }
+
+    /// Changes the Lees–Edwards strain by `delta`; the caller moves the particles (an affine step in
+    /// AQS, the drift of continuous shear). Ghosts take the new offset at the next refresh.
+    public func shear(by delta: Double) {
+        strain += delta
     }
 
     /// Collective: sends particles whose y left this rank's slab to their owners.
@@ -141,7 +166,8 @@ extension ParticleSystem {
                 rows.append(Double(ids[i]))
                 rows.append(Double(species[i]))
                 rows.append(diameters[i])
-                for a in 0..<d { rows.append(positions[i * d + a] + (a == y ? shift : 0)) }
+                rows.append(ghostX(positions[i * d], yShift: shift, shift: leesEdwardsShift))
+                for a in 1..<d { rows.append(positions[i * d + a] + (a == y ? shift : 0)) }
                 destinations.append(rank)
             }
         }
@@ -218,10 +244,11 @@ extension ParticleSystem {
 
     /// Collective: copies the current positions of owned particles into their ghost copies.
     public func refreshGhosts() {
-        let d = dimension, y = Self.slabAxis
+        let d = dimension, y = Self.slabAxis, shift = leesEdwardsShift
         for (s, send) in ghostSends.enumerated() {
             for (k, i) in send.indices.enumerated() {
-                for a in 0..<d {
+                sendBuffers[s][k * d] = ghostX(positions[Int(i) * d], yShift: send.shifts[k], shift: shift)
+                for a in 1..<d {
                     sendBuffers[s][k * d + a] = positions[Int(i) * d + a] + (a == y ? send.shifts[k] : 0)
                 }
             }

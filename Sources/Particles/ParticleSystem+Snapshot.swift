@@ -7,6 +7,7 @@ extension ParticleSystem {
         var s = ParticleSnapshot(dimension: d, box: box, step: step, ids: Array(ids[0..<n]),
                                  positions: Array(positions[0..<(n * d)]), images: images, species: Array(species[0..<n]),
                                  speciesNames: speciesNames, diameters: Array(diameters[0..<n]))
+        s.strain = strain
         if includeForces {
             s.forces = forces
             s.virials = hasVirials ? virials : nil
@@ -40,6 +41,7 @@ extension ParticleSystem {
             dimension: d, box: box, step: step, ids: column(0, 1).map { Int($0) }, positions: column(3, d),
             images: column(3 + d, d).map { Int32($0) }, species: column(1, 1).map { Int32($0) },
             speciesNames: speciesNames, diameters: column(2, 1))
+        snapshot.strain = strain
         if includeForces {
             snapshot.forces = column(3 + 2 * d, d)
             snapshot.virials = c > 0 ? column(3 + 3 * d, c) : nil

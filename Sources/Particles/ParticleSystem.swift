@@ -30,6 +30,9 @@ public final class ParticleSystem {
     public let speciesNames: [String]
     /// Time step index.
     public var step: Int
+    /// Lees–Edwards shear strain γ (``ParticleSnapshot/strain``): images across the y faces are shifted
+    /// along x by ±γ L_y. Changed by ``shear(by:)``.
+    public internal(set) var strain: Double
 
     public internal(set) var localCount = 0
     public internal(set) var ghostCount = 0
@@ -94,6 +97,7 @@ public final class ParticleSystem {
         totalCount = snapshot.count
         speciesNames = snapshot.speciesNames
         step = snapshot.step
+        strain = snapshot.strain
         let halo = potential.cutoffRatio * maxDiameter + skin
         for a in 0..<d where a != Self.slabAxis && 2 * halo > box[a] {
             throw ParticlesError.boxTooSmall(axis: ["x", "y", "z"][a], length: box[a], halo: halo)
