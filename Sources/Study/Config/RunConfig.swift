@@ -3,7 +3,7 @@ import Particles
 import TOMLKit
 
 /// The simulation config of `stressflux run CONFIG.toml` (sections `[system]`, `[potential]`,
-/// `[dynamics]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
+/// `[dynamics]`, `[shear]`, `[aqs]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
 /// Later studies add sections; unknown sections and keys are rejected so typos never pass silently.
 public struct RunConfig: Sendable, Codable, Equatable {
     public struct System: Sendable, Codable, Equatable {
@@ -39,6 +39,25 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var seed: UInt64 = 2
     }
 
+    /// Simple shear with Lees–Edwards boundaries (physics.md §1.5b): flow along x, gradient along y.
+    public struct Shear: Sendable, Codable, Equatable {
+        /// γ̇ in μV₀/ℓ₀²: the affine drift γ̇ (y − L_y/2) e_x of the overdamped dynamics; 0: no shear.
+        public var rate = 0.0
+    }
+
+    /// Athermal quasistatic shear (physics.md §1.5c) instead of Brownian dynamics: affine steps of
+    /// `step` under Lees–Edwards images, each relaxed by FIRE, up to `maxStrain`.
+    public struct AQS: Sendable, Codable, Equatable {
+        /// δγ; 0: no AQS.
+        public var step = 0.0
+        public var maxStrain = 0.1
+        public var forceTolerance = 1e-10
+        public var maxIterations = 20_000
+        public var enabled: Bool { step != 0 }
+        /// AQS steps to reach `maxStrain`.
+        public var steps: Int { enabled ? Int((maxStrain / step - 1e-9).rounded(.up)) : 0 }
+    }
+
     public struct Minimize: Sendable, Codable, Equatable {
         /// FIRE before the dynamics (skipped on restart).
         public var enabled = true
@@ -62,6 +81,8 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var system = System()
     public var potential = Potential()
     public var dynamics = Dynamics()
+    public var shear = Shear()
+    public var aqs = AQS()
     public var minimize = Minimize()
     public var output = Output()
 
@@ -76,7 +97,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
             throw StudyError.invalidOption(name: source, value: "line \(error.source.begin.line)",
                                            expected: "not valid TOML (\(error.description)), fix the syntax there")
         }
-        let sections = ["system", "potential", "dynamics", "minimize", "output"]
+        let sections = ["system", "potential", "dynamics", "shear", "aqs", "minimize", "output"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -102,6 +123,15 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.dynamics.temperature = try t.double("temperature", default: c.dynamics.temperature)
         c.dynamics.noise = try t.choice("noise", default: c.dynamics.noise)
         c.dynamics.seed = try t.seed("seed", default: c.dynamics.seed)
+        try t.finish()
+        t = try ConfigTable(root, section: "shear")
+        c.shear.rate = try t.double("rate", default: c.shear.rate)
+        try t.finish()
+        t = try ConfigTable(root, section: "aqs")
+        c.aqs.step = try t.double("step", default: c.aqs.step)
+        c.aqs.maxStrain = try t.double("max_strain", default: c.aqs.maxStrain)
+        c.aqs.forceTolerance = try t.double("force_tolerance", default: c.aqs.forceTolerance)
+        c.aqs.maxIterations = try t.int("max_iterations", default: c.aqs.maxIterations)
         try t.finish()
         t = try ConfigTable(root, section: "minimize")
         c.minimize.enabled = try t.bool("enabled", default: c.minimize.enabled)
@@ -146,6 +176,16 @@ public struct RunConfig: Sendable, Codable, Equatable {
         guard dynamics.steps >= 0 else { throw bad("[dynamics] steps", dynamics.steps, "must be zero or positive") }
         guard dynamics.temperature >= 0, dynamics.temperature.isFinite else {
             throw bad("[dynamics] temperature", dynamics.temperature, "T_v must be zero or positive")
+        }
+        guard shear.rate.isFinite else { throw bad("[shear] rate", shear.rate, "must be a finite number (0: no shear)") }
+        if aqs.enabled {
+            guard aqs.step > 0, aqs.step.isFinite else { throw bad("[aqs] step", aqs.step, "the strain step must be positive, 1e-4 is typical") }
+            guard shear.rate == 0 else {
+                throw bad("[shear] rate", shear.rate, "AQS ([aqs] step) and a shear rate are two drives: set rate = 0 or remove [aqs] step")
+            }
+            guard aqs.maxStrain > 0, aqs.maxStrain.isFinite else { throw bad("[aqs] max_strain", aqs.maxStrain, "must be positive") }
+            guard aqs.forceTolerance > 0 else { throw bad("[aqs] force_tolerance", aqs.forceTolerance, "must be positive") }
+            guard aqs.maxIterations > 0 else { throw bad("[aqs] max_iterations", aqs.maxIterations, "must be positive") }
         }
         guard minimize.forceTolerance > 0 else { throw bad("[minimize] force_tolerance", minimize.forceTolerance, "must be positive") }
         guard minimize.maxIterations >= 0 else { throw bad("[minimize] max_iterations", minimize.maxIterations, "must be zero or positive") }

@@ -9,7 +9,10 @@ import Particles
 /// - `particles/all/box`: attributes `dimension`, `boundary` ("periodic" per axis), dataset `edges`;
 /// - `particles/all/{position, image, id, force, virial}`: time-dependent elements (`step`, `time`,
 ///   `value` of shape [1, N, …]); `species` and `diameter`: time-independent datasets [N];
-/// - `parameters/stressflux`: attributes `units`, `species_names`, `virial_components`, `ranks`, `config`.
+/// - `parameters/stressflux`: attributes `units`, `species_names`, `virial_components`, `ranks`, `config`;
+/// - `parameters/lees_edwards` (sheared boxes only): datasets `strain` (γ) and `offset` (γ L_y mod L_x): the
+///   image above the box is shifted by +γ L_y along x; unwrapped x = x + n_x L_x + n_y γ L_y
+///   (``ParticleSnapshot/strain``, physics.md §1.5b).
 ///
 /// Rows are in rank order, not id order: the `id` element names each row's particle (readers sort).
 /// Positions are wrapped into [0, L) with images; `virial` is the per-particle virial of physics.md §2.2.
@@ -43,6 +46,12 @@ public enum H5MDSnapshot {
         try file.writeAttribute("dimension", integers: [d], at: "/particles/all/box")
         try file.writeAttribute("boundary", strings: Array(repeating: "periodic", count: d), at: "/particles/all/box")
         try file.writeReplicated("/particles/all/box/edges", shape: [d], values: system.box)
+        if system.strain != 0 {
+            let offset = (system.strain * system.box[1]).truncatingRemainder(dividingBy: system.box[0])
+            try file.createGroup("/parameters/lees_edwards")
+            try file.writeReplicated("/parameters/lees_edwards/strain", shape: [1], values: [system.strain])
+            try file.writeReplicated("/parameters/lees_edwards/offset", shape: [1], values: [offset < 0 ? offset + system.box[0] : offset])
+        }
         func element<T: HDF5Element>(_ name: String, _ values: [T], width: Int) throws {
             try file.writeReplicated("/particles/all/\(name)/step", shape: [1], values: [Int64(system.step)])
             try file.writeReplicated("/particles/all/\(name)/time", shape: [1], values: [time])
@@ -123,6 +132,9 @@ public enum H5MDSnapshot {
             let virials = lastFrame(try file.read(name: "/particles/all/virial/value"))
             let c = virials.count / max(n, 1)
             snapshot.virials = order.flatMap { virials[($0 * c)..<(($0 + 1) * c)] }
+        }
+        if file.contains("/parameters/lees_edwards/strain") {
+            snapshot.strain = try file.read(name: "/parameters/lees_edwards/strain").values.first ?? 0
         }
         return snapshot
     }

@@ -91,21 +91,41 @@ public struct SimulationRun {
             fire = result
         }
         let dynamics = try BrownianDynamics(timeStep: config.dynamics.dt, temperature: config.dynamics.temperature,
-                                            noise: config.dynamics.noise, seed: config.dynamics.seed)
+                                            noise: config.dynamics.noise, seed: config.dynamics.seed,
+                                            shearRate: config.shear.rate)
         let log = ThermoLog(path: path("thermo.csv"), dimension: system.dimension, temperature: config.dynamics.temperature)
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: restart ? system.step : nil) } }
-        let firstStep = system.step, steps = config.dynamics.steps, output = config.output
+        // AQS (physics.md §1.5c) replaces the dynamics: a step is an affine strain step relaxed by FIRE,
+        // one line of aqs.csv each.
+        let aqs = config.aqs.enabled
+            ? try AQSDriver(strainStep: config.aqs.step, minimizer: FIREMinimizer(forceTolerance: config.aqs.forceTolerance,
+                                                                                 maxIterations: config.aqs.maxIterations))
+            : nil
+        let d = system.dimension
+        let aqsLog = StepLog(path: path("aqs.csv"), header: "step,strain,sigma_xy [V0/l0^\(d)],virial_pressure [V0/l0^\(d)],"
+                             + "energy_per_particle [V0],fire_iterations,fire_converged,max_force [V0/l0]")
+        if aqs != nil {
+            try communicator.agree { if communicator.isRoot { try aqsLog.begin(restartingAt: restart ? system.step : nil) } }
+        }
+        let firstStep = system.step, steps = aqs != nil ? config.aqs.steps : config.dynamics.steps, output = config.output
         let time = { Double(system.step) * config.dynamics.dt }
         func thermoLine() throws {
             let thermo = system.computeForces(thermo: true)!
-            try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time()) } }
+            try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time(), strain: system.strain) } }
         }
         if !restart { try thermoLine() }
         var progress = ProgressLine(label: "run", from: firstStep, total: steps, atoms: system.totalCount,
                                     enabled: communicator.isRoot && !quiet)
         let clock = Date()
         while system.step < steps {
-            dynamics.step(system)
+            if let aqs {
+                let r = aqs.step(system)
+                let values = [r.strain, r.shearStress, r.pressure, r.energyPerParticle].map { "\($0)" }
+                    + ["\(r.iterations)", r.converged ? "1" : "0", "\(r.maxForce)"]
+                try communicator.agree { if communicator.isRoot { try aqsLog.append(step: r.step, values: values) } }
+            } else {
+                dynamics.step(system)
+            }
             let n = system.step
             if n == steps || (output.thermoEvery > 0 && n % output.thermoEvery == 0) { try thermoLine() }
             if output.snapshotEvery > 0 && n % output.snapshotEvery == 0 {
@@ -136,6 +156,7 @@ public struct SimulationRun {
         }
         say("done: step \(system.step), U/N = \(String(format: "%.6e", final.energyPerParticle)), "
             + "P = \(String(format: "%.6e", final.pressure(temperature: config.dynamics.temperature))), "
+            + (system.strain != 0 ? "strain \(String(format: "%.6g", system.strain)), " : "")
             + "\(String(format: "%.3g", summary.atomStepsPerSecond)) atom-steps/s; outputs in \(outputDirectory)")
         return summary
     }

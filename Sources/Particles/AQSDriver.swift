@@ -1,0 +1,63 @@
+/// Athermal quasistatic shear (physics.md §1.5c): repeat { affine strain step δγ under Lees–Edwards
+/// images, FIRE to mechanical equilibrium } and record the stress–strain curve.
+public struct AQSDriver: Sendable {
+    /// δγ per step.
+    public let strainStep: Double
+    public let minimizer: FIREMinimizer
+
+    /// One AQS step's record (a line of `aqs.csv`): the relaxed state after the step.
+    public struct Record: Sendable, Codable, Equatable {
+        /// AQS steps since the start of the shear (the system's step counter).
+        public var step: Int
+        /// Lees–Edwards strain γ after the step.
+        public var strain: Double
+        /// σ_xy of the virial stress (physics.md §2.2, tension positive), V₀/ℓ₀^d.
+        public var shearStress: Double
+        /// Interaction pressure −tr σ^vir / d.
+        public var pressure: Double
+        public var energyPerParticle: Double
+        /// FIRE iterations to relax, and whether it reached the force tolerance.
+        public var iterations: Int
+        public var converged: Bool
+        public var maxForce: Double
+    }
+
+    /// - Throws: ``ParticlesError/invalidParameter(name:value:expected:)`` for δγ ≤ 0 or not finite.
+    public init(strainStep: Double, minimizer: FIREMinimizer) throws {
+        guard strainStep > 0, strainStep.isFinite else {
+            throw ParticlesError.invalidParameter(name: "[aqs] step", value: "\(strainStep)",
+                                                  expected: "the strain step must be positive, 1e-4 is typical")
+        }
+        self.strainStep = strainStep
+        self.minimizer = minimizer
+    }
+
+    /// Collective: the affine step x ← x + δγ (y − L_y/2), γ ← γ + δγ, then FIRE; returns the record.
+    public func step(_ system: ParticleSystem) -> Record {
+        system.affineShear(by: strainStep)
+        let relaxed = minimizer.minimize(system)
+        system.step += 1
+        let thermo = system.computeForces(thermo: true)!
+        return Record(step: system.step, strain: system.strain, shearStress: thermo.shearStress,
+                      pressure: thermo.virialPressure, energyPerParticle: thermo.energyPerParticle,
+                      iterations: relaxed.iterations, converged: relaxed.converged, maxForce: relaxed.maxForce)
+    }
+}
+
+extension ParticleSystem {
+    /// Collective: the affine simple-shear map x ← x + δγ (y − L_y/2) of every particle with the strain
+    /// advanced by δγ (physics.md §1.5c), then ghosts or a rebuild.
+    public func affineShear(by delta: Double) {
+        let d = dimension, half = 0.5 * box[Self.slabAxis]
+        positions.withUnsafeMutableBufferPointer { x in
+            for i in 0..<localCount { x[i * d] += delta * (x[i * d + 1] - half) }
+        }
+        shear(by: delta)
+        positionsChanged()
+    }
+}
+
+extension Thermo {
+    /// σ_xy of the virial stress (component 2 in 2D, 3 in 3D).
+    public var shearStress: Double { virialStress[virialStress.count == 3 ? 2 : 3] }
+}
