@@ -102,7 +102,7 @@ public struct BrownianDynamics: Sendable {
                         xiNoise.evenHalf = a
                         xiNoise.oddHalf = b
                     }
-                    let full = count == lanes  // else lanes past the last particle stay 0
+                    let full = count == lanes  // else lanes past the last particle start at 0
                     var xi = full ? Self.load(x, at: 2 * group) : Self.loadPartial(x, at: 2 * group, count: 2 * count)
                     var fi = full ? Self.load(f, at: 2 * group) : Self.loadPartial(f, at: 2 * group, count: 2 * count)
                     if rate != 0 {
@@ -118,7 +118,9 @@ public struct BrownianDynamics: Sendable {
                         for k in 0..<(2 * count) { x[2 * group + k] = xi[k] }
                     }
                     let move = (xi - ri) * (xi - ri)
-                    let squared = move.evenHalf + move.oddHalf
+                    // Lanes past the last particle moved by their noise and drift, but hold no particle.
+                    let real = SIMD8<Int64>(0, 1, 2, 3, 4, 5, 6, 7) .< SIMD8<Int64>(repeating: Int64(count))
+                    let squared = SIMD8<Double>().replacing(with: move.evenHalf + move.oddHalf, where: real)
                     largest.replace(with: squared, where: squared .> largest)
                 } else {
                     // ``NoiseDistribution/components(_:seed:id:n:)``

@@ -98,4 +98,19 @@ import Testing
         let residual = zip(dxs, us).map { ($0 - rate * $1) * ($0 - rate * $1) }.reduce(0, +) / Double(n)
         #expect(abs(residual / variance - 1) <= 4 * (2 / Double(n)).squareRoot(), "\(residual) vs \(variance)")
     }
+
+    /// The rebuild trigger sees only particles: nine particles near y = L_y/2 sheared at γ̇ = 5 move by at
+    /// most Δt γ̇ · 0.5 = 0.025 < skin/2, so no rebuild, although the empty lanes of the last group of eight
+    /// would have drifted by Δt γ̇ L_y/2 = 0.5 at y = 0.
+    @Test func emptyLanesDoNotTriggerRebuilds() throws {
+        let xs = (0..<9).map { 2.0 * Double($0) + 0.5 }, ys = (0..<9).map { 9.5 + Double($0) / 8 }
+        let snapshot = ParticleSnapshot(dimension: 2, box: [20, 20], ids: Array(0..<9), positions: zip(xs, ys).flatMap { [$0, $1] },
+                                        images: [Int32](repeating: 0, count: 18), species: [Int32](repeating: 0, count: 9),
+                                        speciesNames: ["A"], diameters: [Double](repeating: 1, count: 9))
+        let system = try ParticleSystem(snapshot: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
+                                        skin: 0.3, communicator: .world)
+        let dynamics = try BrownianDynamics(timeStep: 0.01, temperature: 0, seed: 1, shearRate: 5)
+        dynamics.step(system)
+        #expect(system.rebuilds == 1, "only the set-up build")
+    }
 }
