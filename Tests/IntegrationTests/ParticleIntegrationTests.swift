@@ -160,6 +160,45 @@ import Testing
         #expect(whole.split(separator: "\n")[0].hasSuffix(",strain"))
     }
 
+    /// Ideal particles (ε = 0) at T_v = 1 sheared at γ̇ = 0.5 for 300 steps: they cross the sheared y faces
+    /// and the slab faces all the time, and 2 and 4 ranks reproduce the 1-rank positions and images bit for
+    /// bit. On the 4-rank result the unwrapped x displacement follows the drift γ̇ t (y₀ − L_y/2): the
+    /// least-squares slope equals γ̇ within 4 standard errors (variance about the drift 2T_v t + γ̇² 2T_v t³/3),
+    /// and the y-MSD is 2 T_v t within 4 sd (√2·2T_v t/√N).
+    @Test func shearedIdealParticlesAcrossRanks() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let n = 2000, t = 3.0, rate = 0.5, temperature = 1.0
+        let config = Self.config(particles: n, phi: 0.2, steps: 300, temperature: temperature, minimize: false,
+                                 extra: "[potential]\nepsilon = 0.0\n[shear]\nrate = \(rate)")
+        var finals: [ParticleSnapshot] = []
+        for ranks in [1, 2, 4] {
+            let out = try Self.run(config, in: dir, name: "ideal\(ranks)", ranks: ranks)
+            finals.append(try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path))
+        }
+        for s in finals.dropFirst() {
+            #expect(s.positions == finals[0].positions && s.images == finals[0].images, "bitwise identical positions")
+        }
+        let end = finals[2]
+        #expect(end.images.enumerated().contains { $0.offset % 2 == 1 && $0.element != 0 }, "particles crossed the y faces")
+        let start = try RandomPacking.make(dimension: 2, count: n, packingFraction: 0.2, mixture: .bidisperse, seed: 1)
+        let lx = end.box[0], ly = end.box[1]
+        var sxy = 0.0, sxx = 0.0, msdY = 0.0
+        for i in 0..<n {
+            let u = t * (start.positions[2 * i + 1] - 0.5 * ly)
+            let dx = end.positions[2 * i] + Double(end.images[2 * i]) * lx + Double(end.images[2 * i + 1]) * end.strain * ly
+                - start.positions[2 * i]
+            let dy = end.positions[2 * i + 1] + Double(end.images[2 * i + 1]) * ly - start.positions[2 * i + 1]
+            sxy += u * dx
+            sxx += u * u
+            msdY += dy * dy
+        }
+        let variance = 2 * temperature * t + rate * rate * 2 * temperature * t * t * t / 3
+        #expect(abs(sxy / sxx - rate) <= 4 * (variance / sxx).squareRoot(), "slope \(sxy / sxx) vs γ̇ = \(rate)")
+        let expected = 2 * temperature * t, sd = 2.0.squareRoot() * expected / Double(n).squareRoot()
+        #expect(abs(msdY / Double(n) - expected) <= 4 * sd, "y-MSD \(msdY / Double(n)) vs \(expected) ± \(sd)")
+    }
+
     /// AQS of the 2D glass (N = 1024, φ = 0.90, δγ = 1e-4, 30 steps), every step relaxed to max|F| < 1e-10:
     /// - the same curve on 1, 2 and 4 ranks: identical strains, σ_xy within 1e-10 (FIRE's global sums round
     ///   differently per rank count, and a state with residual forces below 1e-10 has its stress fixed to
