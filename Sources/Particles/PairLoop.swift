@@ -80,7 +80,7 @@ extension ParticleSystem {
                     let r2 = dx * dx + dy * dy + dz * dz
                     let sigma = 0.5 * (di + dj)
                     let cut = ratio * sigma
-                    let inRange = (r2 .< cut * cut) .& (r2 .> 0)
+                    let inRange = (r2 .< cut * cut) .& (r2 .> 0)  // coincident particles: no direction, no force
                     let (u, g) = potential.evaluate(r2: r2, sigma: sigma)
                     let f = V(repeating: 0).replacing(with: g, where: inRange)
                     fx += f * dx
