@@ -1,8 +1,8 @@
 import Foundation
 import Parallel
 
-/// A progress line on rank 0 for long loops: step, percent, steps/s, atom-steps/s and ETA, at most
-/// every `interval` seconds (design.md "Logging and progress").
+/// A progress line on rank 0 for long loops: step, percent, steps/s, atom-steps/s, ETA and, under shear,
+/// the strain, at most every `interval` seconds (design.md "Logging and progress").
 struct ProgressLine {
     let label: String
     let total: Int
@@ -21,7 +21,8 @@ struct ProgressLine {
         self.enabled = enabled
     }
 
-    mutating func update(step: Int, force: Bool = false) {
+    /// `strain`: the Lees–Edwards strain γ of a sheared run, shown when given.
+    mutating func update(step: Int, strain: Double? = nil, force: Bool = false) {
         guard enabled else { return }
         let now = Date()
         guard force || now.timeIntervalSince(last) >= interval else { return }
@@ -32,7 +33,7 @@ struct ProgressLine {
         let percent = total > 0 ? 100 * Double(step) / Double(total) : 100
         Console.line("\(label) step \(step)/\(total) (\(String(format: "%.1f", percent))%)  "
               + "\(String(format: "%.3g", rate)) steps/s  \(String(format: "%.3g", rate * Double(atoms))) atom-steps/s  "
-              + "ETA \(Self.clock(remaining))")
+              + "ETA \(Self.clock(remaining))" + (strain.map { "  strain \(String(format: "%.4g", $0))" } ?? ""))
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -114,7 +114,8 @@ public struct SimulationRun {
             try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time(), strain: system.strain) } }
         }
         if !restart { try thermoLine() }
-        var progress = ProgressLine(label: "run", from: firstStep, total: steps, atoms: system.totalCount,
+        let sheared = aqs != nil || config.shear.rate != 0
+        var progress = ProgressLine(label: aqs != nil ? "aqs" : "run", from: firstStep, total: steps, atoms: system.totalCount,
                                     enabled: communicator.isRoot && !quiet)
         let clock = Date()
         while system.step < steps {
@@ -136,10 +137,10 @@ public struct SimulationRun {
                 system.rebuild()  // positions wrapped now, exactly as a restart will find them
                 try H5MDSnapshot.write(system, to: path("checkpoint.h5"), time: time(), includeForces: false, config: configText)
             }
-            progress.update(step: n)
+            progress.update(step: n, strain: sheared ? system.strain : nil)
         }
         let wall = Date().timeIntervalSince(clock)
-        progress.update(step: system.step, force: firstStep < steps)
+        progress.update(step: system.step, strain: sheared ? system.strain : nil, force: firstStep < steps)
         let final = system.computeForces(thermo: true, perParticleVirials: true)!
         try writeFinal(system, time: time())
         let summary = Summary(ranks: communicator.size, particles: system.totalCount, dimension: system.dimension, box: system.box,
