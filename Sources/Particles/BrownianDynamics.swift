@@ -3,7 +3,8 @@
 ///   x_i ← x_i + Δt [F_i + f^e(x_i)] + √(2 T_v Δt) ξ_i,
 ///
 /// with, under simple shear at rate γ̇ (Lees–Edwards, physics.md §1.5b), the affine drift
-/// f^e = γ̇ (y_i − L_y/2) e_x and the strain advanced by γ̇ Δt per step (``ParticleSystem/shear(by:)``).
+/// f^e = γ̇ (y_i − L_y/2) e_x and the strain advanced by γ̇ Δt per step (``ParticleSystem/shear(by:)``),
+/// and with ``KolmogorovForcing`` its body force (physics.md §1.5a); both act along x and depend on y.
 ///
 /// ξ_i a unit-variance vector drawn from ``RandomStream/brownian`` at (seed, id, step) (in 2D with
 /// ``NoiseDistribution/pair(_:seed:id:n:)``, in 3D with ``NoiseDistribution/components(_:seed:id:n:)``):
@@ -17,11 +18,13 @@ public struct BrownianDynamics: Sendable {
     public let seed: UInt64
     /// Shear rate γ̇ in 1/(ℓ₀²/(μV₀)): flow along x, gradient along y; 0 for no shear.
     public let shearRate: Double
+    /// A large-scale body force along x, or none.
+    public let forcing: KolmogorovForcing?
 
     /// - Throws: ``ParticlesError/invalidParameter(name:value:expected:)`` for Δt ≤ 0, T_v < 0 or a
     ///   shear rate that is not finite.
     public init(timeStep: Double, temperature: Double, noise: NoiseDistribution = .gaussian, seed: UInt64,
-                shearRate: Double = 0) throws {
+                shearRate: Double = 0, forcing: KolmogorovForcing? = nil) throws {
         guard timeStep > 0, timeStep.isFinite else {
             throw ParticlesError.invalidParameter(name: "[dynamics] dt", value: "\(timeStep)",
                                                   expected: "the time step must be positive, 0.01 is typical")
@@ -34,6 +37,7 @@ public struct BrownianDynamics: Sendable {
             throw ParticlesError.invalidParameter(name: "[shear] rate", value: "\(shearRate)", expected: "must be a finite number")
         }
         self.shearRate = shearRate
+        self.forcing = forcing
         self.timeStep = timeStep
         self.temperature = temperature
         self.noise = noise
@@ -76,7 +80,19 @@ public struct BrownianDynamics: Sendable {
         system.computeForces()
         let d = system.dimension, n = system.localCount, dt = timeStep, step = system.step
         let amplitude = (2 * temperature * dt).squareRoot()
-        let rate = shearRate, halfY = 0.5 * system.box[ParticleSystem.slabAxis]
+        let rate = shearRate, height = system.box[ParticleSystem.slabAxis], halfY = 0.5 * height
+        let drifts = rate != 0 || forcing != nil
+        /// The x-drift γ̇ (y − L_y/2) + f^e_x(y) of a particle at height y.
+        @inline(__always) func drift(_ y: Double) -> Double {
+            let shear = rate * (y - halfY)
+            guard let forcing else { return shear }
+            return shear + forcing.force(y: y, height: height)
+        }
+        @inline(__always) func drift(_ y: SIMD8<Double>) -> SIMD8<Double> {
+            var g = SIMD8<Double>()
+            for l in 0..<8 { g[l] = drift(y[l]) }
+            return g
+        }
         // The move and the largest squared displacement since the last rebuild, in one pass over groups
         // of eight particles whose Philox blocks are drawn together (``NoiseLanes``).
         let largestMove = system.forces.withUnsafeBufferPointer { f in
@@ -105,10 +121,10 @@ public struct BrownianDynamics: Sendable {
                     let full = count == lanes  // else lanes past the last particle start at 0
                     var xi = full ? Self.load(x, at: 2 * group) : Self.loadPartial(x, at: 2 * group, count: 2 * count)
                     var fi = full ? Self.load(f, at: 2 * group) : Self.loadPartial(f, at: 2 * group, count: 2 * count)
-                    if rate != 0 {
-                        var drift = SIMD16<Double>()  // γ̇ (y − L_y/2) on the x lanes
-                        drift.evenHalf = rate * (xi.oddHalf - halfY)
-                        fi += drift
+                    if drifts {
+                        var along = SIMD16<Double>()  // the drift on the x lanes
+                        along.evenHalf = drift(xi.oddHalf)
+                        fi += along
                     }
                     let ri = full ? Self.load(r, at: 2 * group) : Self.loadPartial(r, at: 2 * group, count: 2 * count)
                     xi += dt * fi + amplitude * xiNoise
@@ -134,10 +150,10 @@ public struct BrownianDynamics: Sendable {
                                      SIMD8(b[5], c[5], a[6], b[6], c[6], a[7], b[7], c[7]))
                         let o = 3 * group
                         var f0 = Self.load8(f, o), f1 = Self.load8(f, o + 8), f2 = Self.load8(f, o + 16)
-                        if rate != 0 {
-                            // γ̇ (y − L_y/2) on the x lanes: particle l's y is element 3l + 1 of the 24
+                        if drifts {
+                            // the drift on the x lanes: particle l's y is element 3l + 1 of the 24
                             let v0 = Self.load8(x, o), v1 = Self.load8(x, o + 8), v2 = Self.load8(x, o + 16)
-                            let g = rate * (SIMD8(v0[1], v0[4], v0[7], v1[2], v1[5], v2[0], v2[3], v2[6]) - halfY)
+                            let g = drift(SIMD8(v0[1], v0[4], v0[7], v1[2], v1[5], v2[0], v2[3], v2[6]))
                             f0 += SIMD8(g[0], 0, 0, g[1], 0, 0, g[2], 0)
                             f1 += SIMD8(0, g[3], 0, 0, g[4], 0, 0, g[5])
                             f2 += SIMD8(0, 0, g[6], 0, 0, g[7], 0, 0)
@@ -160,8 +176,8 @@ public struct BrownianDynamics: Sendable {
                     }
                     for l in 0..<count {
                         let i = group + l
-                        let drift = rate != 0 ? rate * (x[i * 3 + 1] - halfY) : 0
-                        x[i * 3] += dt * (f[i * 3] + drift) + amplitude * a[l]
+                        let along = drifts ? drift(x[i * 3 + 1]) : 0
+                        x[i * 3] += dt * (f[i * 3] + along) + amplitude * a[l]
                         x[i * 3 + 1] += dt * f[i * 3 + 1] + amplitude * b[l]
                         x[i * 3 + 2] += dt * f[i * 3 + 2] + amplitude * c[l]
                         let dx = x[i * 3] - r[i * 3], dy = x[i * 3 + 1] - r[i * 3 + 1], dz = x[i * 3 + 2] - r[i * 3 + 2]

@@ -322,6 +322,7 @@ import Testing
         ("[dynamics]\nseed = -3", "error: [dynamics] seed = -3: seeds are zero or positive integers"),
         ("[dynamics]\ndtt = 0.1", "error: [dynamics] dtt: unknown key, valid keys are dt, noise, seed, steps, temperature"),
         ("[system]\nparticles = 4\npacking_fraction = 0.5", "error: "),
+        ("[forcing]\namplitude = 0.1\nmode = 1.5", "error: [forcing] mode = 1.5: sin(2π n y/L_y) is periodic in the box only for a whole n ≥ 1, use 2"),
         ("[aqs]\nstep = -1e-4", "error: [aqs] step = -0.0001: the strain step must be positive"),
         ("[aqs]\nstep = 1e-4\n[shear]\nrate = -0.01", "error: [shear] rate = -0.01: AQS ([aqs] step) and a shear rate are two drives"),
         ("[system]\ninput = \"broken.data\"", "error: "),

@@ -3,7 +3,7 @@ import Particles
 import TOMLKit
 
 /// The simulation config of `stressflux run CONFIG.toml` (sections `[system]`, `[potential]`,
-/// `[dynamics]`, `[shear]`, `[aqs]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
+/// `[dynamics]`, `[shear]`, `[aqs]`, `[forcing]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
 /// Later studies add sections; unknown sections and keys are rejected so typos never pass silently.
 public struct RunConfig: Sendable, Codable, Equatable {
     public struct System: Sendable, Codable, Equatable {
@@ -58,6 +58,14 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var steps: Int { enabled ? Int((maxStrain / step - 1e-9).rounded(.up)) : 0 }
     }
 
+    /// Kolmogorov body force F₀ sin(2π n y/L_y) e_x (physics.md §1.5a) in the dynamics.
+    public struct Forcing: Sendable, Codable, Equatable {
+        /// F₀ in V₀/ℓ₀; 0: no forcing.
+        public var amplitude = 0.0
+        /// n, a whole number of periods along y.
+        public var mode = 1.0
+    }
+
     public struct Minimize: Sendable, Codable, Equatable {
         /// FIRE before the dynamics (skipped on restart).
         public var enabled = true
@@ -83,6 +91,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var dynamics = Dynamics()
     public var shear = Shear()
     public var aqs = AQS()
+    public var forcing = Forcing()
     public var minimize = Minimize()
     public var output = Output()
 
@@ -97,7 +106,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
             throw StudyError.invalidOption(name: source, value: "line \(error.source.begin.line)",
                                            expected: "not valid TOML (\(error.description)), fix the syntax there")
         }
-        let sections = ["system", "potential", "dynamics", "shear", "aqs", "minimize", "output"]
+        let sections = ["system", "potential", "dynamics", "shear", "aqs", "forcing", "minimize", "output"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -132,6 +141,10 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.aqs.maxStrain = try t.double("max_strain", default: c.aqs.maxStrain)
         c.aqs.forceTolerance = try t.double("force_tolerance", default: c.aqs.forceTolerance)
         c.aqs.maxIterations = try t.int("max_iterations", default: c.aqs.maxIterations)
+        try t.finish()
+        t = try ConfigTable(root, section: "forcing")
+        c.forcing.amplitude = try t.double("amplitude", default: c.forcing.amplitude)
+        c.forcing.mode = try t.double("mode", default: c.forcing.mode)
         try t.finish()
         t = try ConfigTable(root, section: "minimize")
         c.minimize.enabled = try t.bool("enabled", default: c.minimize.enabled)
@@ -186,6 +199,10 @@ public struct RunConfig: Sendable, Codable, Equatable {
             guard aqs.maxStrain > 0, aqs.maxStrain.isFinite else { throw bad("[aqs] max_strain", aqs.maxStrain, "must be positive") }
             guard aqs.forceTolerance > 0 else { throw bad("[aqs] force_tolerance", aqs.forceTolerance, "must be positive") }
             guard aqs.maxIterations > 0 else { throw bad("[aqs] max_iterations", aqs.maxIterations, "must be positive") }
+        }
+        if forcing.amplitude != 0 {
+            _ = try KolmogorovForcing(amplitude: forcing.amplitude, mode: forcing.mode)  // the mode is a whole number
+            guard !aqs.enabled else { throw bad("[forcing] amplitude", forcing.amplitude, "AQS has no dynamics to force: remove [aqs] step or set amplitude = 0") }
         }
         guard minimize.forceTolerance > 0 else { throw bad("[minimize] force_tolerance", minimize.forceTolerance, "must be positive") }
         guard minimize.maxIterations >= 0 else { throw bad("[minimize] max_iterations", minimize.maxIterations, "must be zero or positive") }

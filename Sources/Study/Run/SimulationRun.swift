@@ -92,7 +92,9 @@ public struct SimulationRun {
         }
         let dynamics = try BrownianDynamics(timeStep: config.dynamics.dt, temperature: config.dynamics.temperature,
                                             noise: config.dynamics.noise, seed: config.dynamics.seed,
-                                            shearRate: config.shear.rate)
+                                            shearRate: config.shear.rate,
+                                            forcing: config.forcing.amplitude != 0
+                                                ? try KolmogorovForcing(amplitude: config.forcing.amplitude, mode: config.forcing.mode) : nil)
         let log = ThermoLog(path: path("thermo.csv"), dimension: system.dimension, temperature: config.dynamics.temperature)
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: restart ? system.step : nil) } }
         // AQS (physics.md §1.5c) replaces the dynamics: a step is an affine strain step relaxed by FIRE,
