@@ -43,21 +43,3 @@ public struct AQSDriver: Sendable {
                       iterations: relaxed.iterations, converged: relaxed.converged, maxForce: relaxed.maxForce)
     }
 }
-
-extension ParticleSystem {
-    /// Collective: the affine simple-shear map x ← x + δγ (y − L_y/2) of every particle with the strain
-    /// advanced by δγ (physics.md §1.5c), then ghosts or a rebuild.
-    public func affineShear(by delta: Double) {
-        let d = dimension, half = 0.5 * box[Self.slabAxis]
-        positions.withUnsafeMutableBufferPointer { x in
-            for i in 0..<localCount { x[i * d] += delta * (x[i * d + 1] - half) }
-        }
-        shear(by: delta)
-        positionsChanged()
-    }
-}
-
-extension Thermo {
-    /// σ_xy of the virial stress (component 2 in 2D, 3 in 3D).
-    public var shearStress: Double { virialStress[virialStress.count == 3 ? 2 : 3] }
-}

@@ -32,3 +32,8 @@ public struct Thermo: Sendable, Codable, Equatable {
         dimension == 2 ? ["xx", "yy", "xy"] : ["xx", "yy", "zz", "xy", "xz", "yz"]
     }
 }
+
+extension Thermo {
+    /// σ_xy of the virial stress (component 2 in 2D, 3 in 3D).
+    public var shearStress: Double { virialStress[virialStress.count == 3 ? 2 : 3] }
+}
