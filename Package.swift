@@ -36,8 +36,8 @@ let package = Package(
 
         // MARK: Tests (unit: one process, an MPI singleton; integration: the built binary under mpirun)
         .target(name: "TestSupport", path: "Tests/Support"),
-        .testTarget(name: "ParallelTests", dependencies: ["Parallel"]),
-        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel"]),
+        .testTarget(name: "ParallelTests", dependencies: ["Parallel", "TestSupport"]),
+        .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Study", "Particles", "Parallel", "TestSupport"]),

@@ -16,6 +16,8 @@ public struct AQSDriver: Sendable {
         /// Interaction pressure −tr σ^vir / d.
         public var pressure: Double
         public var energyPerParticle: Double
+        /// Total potential energy U.
+        public var potentialEnergy: Double
         /// FIRE iterations to relax, and whether it reached the force tolerance.
         public var iterations: Int
         public var converged: Bool
@@ -34,12 +36,19 @@ public struct AQSDriver: Sendable {
 
     /// Collective: the affine step x ← x + δγ (y − L_y/2), γ ← γ + δγ, then FIRE; returns the record.
     public func step(_ system: ParticleSystem) -> Record {
-        system.affineShear(by: strainStep)
-        let relaxed = minimizer.minimize(system)
+        let (thermo, relaxed) = relax(system, by: strainStep)
         system.step += 1
-        let thermo = system.computeForces(thermo: true)!
         return Record(step: system.step, strain: system.strain, shearStress: thermo.shearStress,
                       pressure: thermo.virialPressure, energyPerParticle: thermo.energyPerParticle,
+                      potentialEnergy: thermo.potentialEnergy,
                       iterations: relaxed.iterations, converged: relaxed.converged, maxForce: relaxed.maxForce)
+    }
+
+    /// Collective: an affine step of `delta` relaxed by FIRE, without counting a step (the trial steps
+    /// of an onset bisection); returns the relaxed state's thermo and FIRE's result.
+    public func relax(_ system: ParticleSystem, by delta: Double) -> (Thermo, FIREMinimizer.Result) {
+        system.affineShear(by: delta)
+        let relaxed = minimizer.minimize(system)
+        return (system.computeForces(thermo: true)!, relaxed)
     }
 }

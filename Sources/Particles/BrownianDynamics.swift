@@ -4,7 +4,7 @@
 ///
 /// with, under simple shear at rate γ̇ (Lees–Edwards, physics.md §1.5b), the affine drift
 /// f^e = γ̇ (y_i − L_y/2) e_x and the strain advanced by γ̇ Δt per step (``ParticleSystem/shear(by:)``),
-/// and with ``KolmogorovForcing`` its body force (physics.md §1.5a); both act along x and depend on y.
+/// and with a ``FourierForcing`` its body force f^e(x, t) (physics.md §1.5a), added to the forces before the move.
 ///
 /// ξ_i a unit-variance vector drawn from ``RandomStream/brownian`` at (seed, id, step) (in 2D with
 /// ``NoiseDistribution/pair(_:seed:id:n:)``, in 3D with ``NoiseDistribution/components(_:seed:id:n:)``):
@@ -18,13 +18,13 @@ public struct BrownianDynamics: Sendable {
     public let seed: UInt64
     /// Shear rate γ̇ in 1/(ℓ₀²/(μV₀)): flow along x, gradient along y; 0 for no shear.
     public let shearRate: Double
-    /// A large-scale body force along x, or none.
-    public let forcing: KolmogorovForcing?
+    /// A large-scale body force, or none.
+    public let forcing: FourierForcing?
 
     /// - Throws: ``ParticlesError/invalidParameter(name:value:expected:)`` for Δt ≤ 0, T_v < 0 or a
     ///   shear rate that is not finite.
     public init(timeStep: Double, temperature: Double, noise: NoiseDistribution = .gaussian, seed: UInt64,
-                shearRate: Double = 0, forcing: KolmogorovForcing? = nil) throws {
+                shearRate: Double = 0, forcing: FourierForcing? = nil) throws {
         guard timeStep > 0, timeStep.isFinite else {
             throw ParticlesError.invalidParameter(name: "[dynamics] dt", value: "\(timeStep)",
                                                   expected: "the time step must be positive, 0.01 is typical")
@@ -35,6 +35,10 @@ public struct BrownianDynamics: Sendable {
         }
         guard shearRate.isFinite else {
             throw ParticlesError.invalidParameter(name: "[shear] rate", value: "\(shearRate)", expected: "must be a finite number")
+        }
+        if let forcing, shearRate != 0, !forcing.uniformAlongX {
+            throw ParticlesError.invalidParameter(name: "[forcing] modes", value: "wavevector with n_x ≠ 0",
+                                                  expected: "under shear the y images are shifted along x, so only modes with n_x = 0 stay periodic")
         }
         self.shearRate = shearRate
         self.forcing = forcing
@@ -80,14 +84,18 @@ public struct BrownianDynamics: Sendable {
         system.computeForces()
         let d = system.dimension, n = system.localCount, dt = timeStep, step = system.step
         let amplitude = (2 * temperature * dt).squareRoot()
-        let rate = shearRate, height = system.box[ParticleSystem.slabAxis], halfY = 0.5 * height
-        let drifts = rate != 0 || forcing != nil
-        /// The x-drift γ̇ (y − L_y/2) + f^e_x(y) of a particle at height y.
-        @inline(__always) func drift(_ y: Double) -> Double {
-            let shear = rate * (y - halfY)
-            guard let forcing else { return shear }
-            return shear + forcing.force(y: y, height: height)
+        let rate = shearRate, halfY = 0.5 * system.box[ParticleSystem.slabAxis]
+        let drifts = rate != 0
+        if let forcing {
+            let box = system.box, time = Double(step) * dt
+            system.positions.withUnsafeBufferPointer { x in
+                system.forces.withUnsafeMutableBufferPointer { f in
+                    for i in 0..<n { forcing.add(at: x.baseAddress! + i * d, box: box, time: time, to: f.baseAddress! + i * d) }
+                }
+            }
         }
+        /// The x-drift γ̇ (y − L_y/2) of a particle at height y.
+        @inline(__always) func drift(_ y: Double) -> Double { rate * (y - halfY) }
         @inline(__always) func drift(_ y: SIMD8<Double>) -> SIMD8<Double> {
             var g = SIMD8<Double>()
             for l in 0..<8 { g[l] = drift(y[l]) }

@@ -1,6 +1,9 @@
+import Parallel
+
 /// FIRE energy minimisation (Bitzek et al. 2006) with unit masses and the parameters of physics.md §1.6:
 /// Δt₀ = 0.05, Δt_max = 0.2, α₀ = 0.1, f_α = 0.99, f_inc = 1.1, f_dec = 0.5, N_min = 5.
-/// Norms and the power P = F·v are global (all ranks).
+/// Norms and the power P = F·v are global (all ranks) and summed independently of the order
+/// (``ReproducibleSum``), so a relaxation gives the same bits on any rank count.
 public struct FIREMinimizer: Sendable {
     public var initialTimeStep = 0.05
     public var maxTimeStep = 0.2
@@ -43,22 +46,27 @@ public struct FIREMinimizer: Sendable {
         defer { system.carryVelocities(false) }
         var dt = initialTimeStep, alpha = initialAlpha, positiveSteps = 0, iteration = 0
         system.computeForces()
-        var fmax = system.maxForce()
+        var (fmax, vmax) = Self.largest(system)
         while fmax >= forceTolerance && iteration < maxIterations {
             let n = system.localCount * system.dimension
+            // Order-independent sums (``ReproducibleSum``): the same bits on every rank count.
+            let total = system.totalCount * system.dimension
+            let power = ReproducibleSum(count: total, bound: fmax * vmax)
+            let force = ReproducibleSum(count: total, bound: fmax * fmax), speed = ReproducibleSum(count: total, bound: vmax * vmax)
             // Loops run on buffer pointers: element access through the class would pay an exclusivity check each.
             let local = system.forces.withUnsafeBufferPointer { f in
                 system.velocities.withUnsafeBufferPointer { v in
-                    var sums = (0.0, 0.0, 0.0)  // F·v, |F|², |v|²
+                    var fv = (0.0, 0.0), ff = (0.0, 0.0), vv = (0.0, 0.0)
                     for k in 0..<n {
-                        sums.0 += f[k] * v[k]
-                        sums.1 += f[k] * f[k]
-                        sums.2 += v[k] * v[k]
+                        power.add(f[k] * v[k], to: &fv)
+                        force.add(f[k] * f[k], to: &ff)
+                        speed.add(v[k] * v[k], to: &vv)
                     }
-                    return sums
+                    return [fv.0, fv.1, ff.0, ff.1, vv.0, vv.1]
                 }
             }
-            let sums = comm.allreduce([local.0, local.1, local.2], .sum)
+            let folds = comm.allreduce(local, .sum)
+            let sums = [(folds[0], folds[1]), (folds[2], folds[3]), (folds[4], folds[5])].map(ReproducibleSum.value)
             var mix = 1.0, push = 0.0
             if sums[0] > 0 {
                 mix = 1 - alpha
@@ -86,12 +94,26 @@ public struct FIREMinimizer: Sendable {
             }
             system.positionsChanged()
             if let observe { observe(system.computeForces(thermo: true)!.potentialEnergy) } else { system.computeForces() }
-            fmax = system.maxForce()
+            (fmax, vmax) = Self.largest(system)
             iteration += 1
             if iteration % 1000 == 0 { progress(iteration, fmax) }
         }
         let thermo = system.computeForces(thermo: true)!
         return Result(iterations: iteration, maxForce: fmax, converged: fmax < forceTolerance,
                       energyPerParticle: thermo.energyPerParticle)
+    }
+
+    /// Collective: max_{i,α} |F_iα| and max_{i,α} |v_iα| over all ranks, in one reduction.
+    static func largest(_ system: ParticleSystem) -> (Double, Double) {
+        let n = system.localCount * system.dimension
+        let local = system.forces.withUnsafeBufferPointer { f in
+            system.velocities.withUnsafeBufferPointer { v in
+                var m = (0.0, 0.0)
+                for k in 0..<n { m = (max(m.0, abs(f[k])), max(m.1, abs(v[k]))) }
+                return [m.0, m.1]
+            }
+        }
+        let global = system.communicator.allreduce(local, .max)
+        return (global[0], global[1])
     }
 }

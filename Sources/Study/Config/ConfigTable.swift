@@ -4,11 +4,14 @@ import TOMLKit
 /// ``finish()`` rejects keys nobody read (typos), so no setting is silently ignored.
 struct ConfigTable {
     let section: String
+    /// How errors name the table: `[section]`, or e.g. `[forcing] modes[0]`.
+    private let label: String
     private let table: TOMLTable?
     private var used: Set<String> = []
 
     init(_ root: TOMLTable, section: String) throws {
         self.section = section
+        label = "[\(section)]"
         guard let value = root[section] else {
             self.table = nil
             return
@@ -19,7 +22,24 @@ struct ConfigTable {
         self.table = table
     }
 
-    private func field(_ key: String) -> String { "[\(section)] \(key)" }
+    /// An inline table inside a section (an element of an array of tables), named `label` in errors.
+    init(_ table: TOMLTable, label: String) {
+        section = label
+        self.label = label
+        self.table = table
+    }
+
+    /// An array of inline tables, like `modes = [{ component = "x", amplitude = 0.1 }]`.
+    mutating func tables(_ key: String) throws -> [TOMLTable] {
+        used.insert(key)
+        guard let v = table?[key] else { return [] }
+        guard let array = v.array, array.allSatisfy({ $0.table != nil }) else {
+            throw StudyError.invalidOption(name: field(key), value: "\(v)", expected: "must be an array of inline tables, like [{ key = value }, …]")
+        }
+        return array.map { $0.table! }
+    }
+
+    private func field(_ key: String) -> String { "\(label) \(key)" }
 
     mutating func int(_ key: String, default value: Int) throws -> Int {
         used.insert(key)

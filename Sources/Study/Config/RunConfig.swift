@@ -3,7 +3,7 @@ import Particles
 import TOMLKit
 
 /// The simulation config of `stressflux run CONFIG.toml` (sections `[system]`, `[potential]`,
-/// `[dynamics]`, `[shear]`, `[aqs]`, `[forcing]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
+/// `[dynamics]`, `[shear]`, `[aqs]`, `[forcing]`, `[events]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
 /// Later studies add sections; unknown sections and keys are rejected so typos never pass silently.
 public struct RunConfig: Sendable, Codable, Equatable {
     public struct System: Sendable, Codable, Equatable {
@@ -53,17 +53,50 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var maxStrain = 0.1
         public var forceTolerance = 1e-10
         public var maxIterations = 20_000
+        /// Bisect δγ around each detected event until its onset strain is bracketed to this width; 0: off.
+        public var onsetPrecision = 0.0
         public var enabled: Bool { step != 0 }
         /// AQS steps to reach `maxStrain`.
         public var steps: Int { enabled ? Int((maxStrain / step - 1e-9).rounded(.up)) : 0 }
     }
 
-    /// Kolmogorov body force F₀ sin(2π n y/L_y) e_x (physics.md §1.5a) in the dynamics.
+    /// A large-scale body force in the dynamics (physics.md §1.5a): the Kolmogorov preset
+    /// F₀ sin(2π n y/L_y) e_x (`amplitude`, `mode`) and/or any Fourier modes (``FourierForcing``).
     public struct Forcing: Sendable, Codable, Equatable {
-        /// F₀ in V₀/ℓ₀; 0: no forcing.
+        /// F₀ in V₀/ℓ₀; 0: no Kolmogorov term.
         public var amplitude = 0.0
         /// n, a whole number of periods along y.
         public var mode = 1.0
+        /// f_a = F cos(2π Σ_b n_b x_b/L_b − ω t + φ) each.
+        public var modes: [FourierForcing.Mode] = []
+        public var enabled: Bool { amplitude != 0 || !modes.isEmpty }
+
+        /// The body force of these settings in `dimension`, or nil.
+        public func forcing(dimension: Int) throws -> FourierForcing? {
+            guard enabled else { return nil }
+            let preset = amplitude != 0 ? try FourierForcing.kolmogorov(amplitude: amplitude, mode: mode, dimension: dimension).modes : []
+            return try FourierForcing(modes: preset + modes, dimension: dimension)
+        }
+    }
+
+    /// Plastic-event detection in sheared runs (AQS or a shear rate): a drop of σ_xy between observed
+    /// states beyond max(threshold, relative_threshold × the fluctuation level of the last `window`
+    /// increments) is an event (``StressDropDetector``), analysed by ``PlasticEvent``.
+    public struct Events: Sendable, Codable, Equatable {
+        public var enabled = true
+        /// Absolute drop in V₀/ℓ₀^d (physics.md §1.5c: 10⁻⁶ typical).
+        public var threshold = 1e-6
+        /// Multiple of the robust standard deviation of recent increments.
+        public var relativeThreshold = 5.0
+        public var window = 50
+        /// Brownian shear: steps between observed states; 0: every thermo line. (AQS observes every step.)
+        public var every = 0
+        /// Neighbour radius of D²_min, ℓ₀.
+        public var d2minRadius = 2.5
+        /// How many of the most displaced particles `events.csv` names.
+        public var top = 10
+        /// Write `event-<k>-before.h5` and `event-<k>-after.h5`.
+        public var snapshots = true
     }
 
     public struct Minimize: Sendable, Codable, Equatable {
@@ -82,6 +115,8 @@ public struct RunConfig: Sendable, Codable, Equatable {
         /// Steps between checkpoints (`checkpoint.h5`); 0: none. A neighbour-list rebuild is forced at
         /// each checkpoint step so that a restart continues bit for bit.
         public var checkpointEvery = 0
+        /// Slabs along y of `velocity_profile.csv` (forced or sheared Brownian runs); 0: no profile.
+        public var profileBins = 32
         /// Formats of the final snapshot: "h5md" (final.h5), "gsd" (final.gsd), "lammps" (final.data).
         public var formats = ["h5md"]
     }
@@ -92,6 +127,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var shear = Shear()
     public var aqs = AQS()
     public var forcing = Forcing()
+    public var events = Events()
     public var minimize = Minimize()
     public var output = Output()
 
@@ -106,7 +142,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
             throw StudyError.invalidOption(name: source, value: "line \(error.source.begin.line)",
                                            expected: "not valid TOML (\(error.description)), fix the syntax there")
         }
-        let sections = ["system", "potential", "dynamics", "shear", "aqs", "forcing", "minimize", "output"]
+        let sections = ["system", "potential", "dynamics", "shear", "aqs", "forcing", "events", "minimize", "output"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -141,10 +177,35 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.aqs.maxStrain = try t.double("max_strain", default: c.aqs.maxStrain)
         c.aqs.forceTolerance = try t.double("force_tolerance", default: c.aqs.forceTolerance)
         c.aqs.maxIterations = try t.int("max_iterations", default: c.aqs.maxIterations)
+        c.aqs.onsetPrecision = try t.double("onset_precision", default: c.aqs.onsetPrecision)
         try t.finish()
         t = try ConfigTable(root, section: "forcing")
         c.forcing.amplitude = try t.double("amplitude", default: c.forcing.amplitude)
         c.forcing.mode = try t.double("mode", default: c.forcing.mode)
+        for (k, table) in try t.tables("modes").enumerated() {
+            var m = ConfigTable(table, label: "[forcing] modes[\(k)]")
+            let component = try m.string("component", default: "x")!
+            guard let axis = ["x", "y", "z"].firstIndex(of: component) else {
+                throw StudyError.invalidOption(name: "[forcing] modes[\(k)] component", value: "\"\(component)\"", expected: "must be \"x\", \"y\" or \"z\"")
+            }
+            let wavevector = try m.doubles("wavevector", default: []).map {
+                try FourierForcing.periods($0, name: "[forcing] modes[\(k)] wavevector")
+            }
+            c.forcing.modes.append(FourierForcing.Mode(
+                component: axis, amplitude: try m.double("amplitude", default: 0), wavevector: wavevector,
+                phase: try m.double("phase", default: 0), frequency: try m.double("frequency", default: 0)))
+            try m.finish()
+        }
+        try t.finish()
+        t = try ConfigTable(root, section: "events")
+        c.events.enabled = try t.bool("enabled", default: c.events.enabled)
+        c.events.threshold = try t.double("threshold", default: c.events.threshold)
+        c.events.relativeThreshold = try t.double("relative_threshold", default: c.events.relativeThreshold)
+        c.events.window = try t.int("window", default: c.events.window)
+        c.events.every = try t.int("every", default: c.events.every)
+        c.events.d2minRadius = try t.double("d2min_radius", default: c.events.d2minRadius)
+        c.events.top = try t.int("top", default: c.events.top)
+        c.events.snapshots = try t.bool("snapshots", default: c.events.snapshots)
         try t.finish()
         t = try ConfigTable(root, section: "minimize")
         c.minimize.enabled = try t.bool("enabled", default: c.minimize.enabled)
@@ -157,6 +218,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.output.snapshotEvery = try t.int("snapshot_every", default: c.output.snapshotEvery)
         c.output.checkpointEvery = try t.int("checkpoint_every", default: c.output.checkpointEvery)
         c.output.formats = try t.strings("formats", default: c.output.formats)
+        c.output.profileBins = try t.int("profile_bins", default: c.output.profileBins)
         try t.finish()
         try c.validate()
         self = c
@@ -199,13 +261,22 @@ public struct RunConfig: Sendable, Codable, Equatable {
             guard aqs.maxStrain > 0, aqs.maxStrain.isFinite else { throw bad("[aqs] max_strain", aqs.maxStrain, "must be positive") }
             guard aqs.forceTolerance > 0 else { throw bad("[aqs] force_tolerance", aqs.forceTolerance, "must be positive") }
             guard aqs.maxIterations > 0 else { throw bad("[aqs] max_iterations", aqs.maxIterations, "must be positive") }
+            guard aqs.onsetPrecision >= 0, aqs.onsetPrecision < aqs.step else {
+                throw bad("[aqs] onset_precision", aqs.onsetPrecision, "must be 0 (no bisection) or positive and below [aqs] step = \(aqs.step)")
+            }
         }
-        if forcing.amplitude != 0 {
-            _ = try KolmogorovForcing(amplitude: forcing.amplitude, mode: forcing.mode)  // the mode is a whole number
-            guard !aqs.enabled else { throw bad("[forcing] amplitude", forcing.amplitude, "AQS has no dynamics to force: remove [aqs] step or set amplitude = 0") }
+        if forcing.enabled {
+            _ = try BrownianDynamics(timeStep: 1, temperature: 0, seed: 0, shearRate: shear.rate,
+                                     forcing: forcing.forcing(dimension: system.dimension))  // whole modes, periodic under shear
+            guard !aqs.enabled else { throw bad("[forcing] amplitude", forcing.amplitude, "AQS has no dynamics to force: remove [aqs] step and the forcing") }
         }
+        _ = try StressDropDetector(threshold: events.threshold, relativeThreshold: events.relativeThreshold, window: events.window)
+        guard events.every >= 0 else { throw bad("[events] every", events.every, "must be zero (every thermo line) or a positive number of steps") }
+        guard events.d2minRadius > 0, events.d2minRadius.isFinite else { throw bad("[events] d2min_radius", events.d2minRadius, "must be positive, 2.5 is typical") }
+        guard events.top >= 0 else { throw bad("[events] top", events.top, "must be zero or positive") }
         guard minimize.forceTolerance > 0 else { throw bad("[minimize] force_tolerance", minimize.forceTolerance, "must be positive") }
         guard minimize.maxIterations >= 0 else { throw bad("[minimize] max_iterations", minimize.maxIterations, "must be zero or positive") }
+        guard output.profileBins >= 0 else { throw bad("[output] profile_bins", output.profileBins, "must be zero (no profile) or a positive number of slabs") }
         for (name, value) in [("thermo_every", output.thermoEvery), ("snapshot_every", output.snapshotEvery),
                               ("checkpoint_every", output.checkpointEvery)] where value < 0 {
             throw bad("[output] \(name)", value, "must be zero (off) or a positive number of steps")

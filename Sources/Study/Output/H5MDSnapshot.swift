@@ -10,6 +10,8 @@ import Particles
 /// - `particles/all/{position, image, id, force, virial}`: time-dependent elements (`step`, `time`,
 ///   `value` of shape [1, N, …]); `species` and `diameter`: time-independent datasets [N];
 /// - `parameters/stressflux`: attributes `units`, `species_names`, `virial_components`, `ranks`, `config`;
+/// - `parameters/run_state` (checkpoints only): what a restart needs besides the particles, e.g. the
+///   plastic-event detector's history;
 /// - `parameters/lees_edwards` (sheared boxes only): datasets `strain` (γ) and `offset` (γ L_y mod L_x): the
 ///   image above the box is shifted by +γ L_y along x; unwrapped x = x + n_x L_x + n_y γ L_y
 ///   (``ParticleSnapshot/strain``, physics.md §1.5b).
@@ -23,13 +25,35 @@ public enum H5MDSnapshot {
 
     /// Collective: writes the owned particles of every rank to `path` (atomically: `<path>.partial`, then rename).
     public static func write(_ system: ParticleSystem, to path: String, time: Double, includeForces: Bool,
-                             config: String = "") throws {
-        let comm = system.communicator, d = system.dimension, n = system.localCount, c = system.tensorComponents
+                             config: String = "", runState: [String: [Double]] = [:]) throws {
+        try write(local: system.localSnapshot(includeForces: includeForces), communicator: system.communicator,
+                  to: path, time: time, config: config, runState: runState)
+    }
+
+    /// A per-particle quantity written beside the standard elements as `particles/all/<name>` (a
+    /// time-dependent element of `width` values per particle, in the snapshot's row order).
+    public struct ParticleField: Sendable {
+        public var name: String
+        public var width: Int
+        public var values: [Double]
+        public init(name: String, width: Int, values: [Double]) {
+            self.name = name
+            self.width = width
+            self.values = values
+        }
+    }
+
+    /// Collective: every rank writes the rows of its `local` snapshot (one rank may hold all of them and
+    /// the others none), forces and virials when the snapshot has them, `fields` per particle, and
+    /// `runState` as datasets `parameters/run_state/<key>` (what a restart needs besides the particles).
+    public static func write(local: ParticleSnapshot, communicator comm: Communicator, to path: String, time: Double,
+                             config: String = "", fields: [ParticleField] = [], runState: [String: [Double]] = [:]) throws {
+        let d = local.dimension, n = local.count, box = local.box
         let counts = comm.allgather(n)
         let total = counts.reduce(0, +), offset = counts[..<comm.rank].reduce(0, +)
-        var positions = Array(system.positions[0..<(n * d)]), images = system.images
-        for k in 0..<(n * d) {  // wrapped copies: the system keeps its own positions untouched
-            let length = system.box[k % d]
+        var positions = local.positions, images = local.images
+        for k in 0..<(n * d) {  // wrapped copies: the caller's positions stay untouched
+            let length = box[k % d]
             let shift = (positions[k] / length).rounded(.down)
             positions[k] -= shift * length
             images[k] += Int32(shift)
@@ -45,15 +69,15 @@ public enum H5MDSnapshot {
         try file.createGroup("/particles/all/box")
         try file.writeAttribute("dimension", integers: [d], at: "/particles/all/box")
         try file.writeAttribute("boundary", strings: Array(repeating: "periodic", count: d), at: "/particles/all/box")
-        try file.writeReplicated("/particles/all/box/edges", shape: [d], values: system.box)
-        if system.strain != 0 {
-            let offset = (system.strain * system.box[1]).truncatingRemainder(dividingBy: system.box[0])
+        try file.writeReplicated("/particles/all/box/edges", shape: [d], values: box)
+        if local.strain != 0 {
+            let offset = (local.strain * box[1]).truncatingRemainder(dividingBy: box[0])
             try file.createGroup("/parameters/lees_edwards")
-            try file.writeReplicated("/parameters/lees_edwards/strain", shape: [1], values: [system.strain])
-            try file.writeReplicated("/parameters/lees_edwards/offset", shape: [1], values: [offset < 0 ? offset + system.box[0] : offset])
+            try file.writeReplicated("/parameters/lees_edwards/strain", shape: [1], values: [local.strain])
+            try file.writeReplicated("/parameters/lees_edwards/offset", shape: [1], values: [offset < 0 ? offset + box[0] : offset])
         }
         func element<T: HDF5Element>(_ name: String, _ values: [T], width: Int) throws {
-            try file.writeReplicated("/particles/all/\(name)/step", shape: [1], values: [Int64(system.step)])
+            try file.writeReplicated("/particles/all/\(name)/step", shape: [1], values: [Int64(local.step)])
             try file.writeReplicated("/particles/all/\(name)/time", shape: [1], values: [time])
             try values.withUnsafeBufferPointer {
                 try file.writeBlock("/particles/all/\(name)/value", shape: [1, total, width], start: [0, offset, 0],
@@ -62,25 +86,43 @@ public enum H5MDSnapshot {
         }
         try element("position", positions, width: d)
         try element("image", images, width: d)
-        try element("id", system.ids[0..<n].map(Int64.init), width: 1)
-        if includeForces {
-            try element("force", system.forces, width: d)
-            if system.hasVirials { try element("virial", system.virials, width: c) }
+        try element("id", local.ids.map(Int64.init), width: 1)
+        let withForces = comm.allreduce(local.forces == nil ? 0 : 1, .min) == 1
+        if withForces {
+            try element("force", local.forces!, width: d)
+            if comm.allreduce(local.virials == nil ? 0 : 1, .min) == 1 { try element("virial", local.virials!, width: d == 2 ? 3 : 6) }
         }
-        try system.species[0..<n].map { $0 }.withUnsafeBufferPointer {
+        for field in fields { try element(field.name, field.values, width: field.width) }
+        try local.species.withUnsafeBufferPointer {
             try file.writeBlock("/particles/all/species", shape: [total], start: [offset], count: [n], values: $0)
         }
-        try Array(system.diameters[0..<n]).withUnsafeBufferPointer {
+        try local.diameters.withUnsafeBufferPointer {
             try file.writeBlock("/particles/all/diameter", shape: [total], start: [offset], count: [n], values: $0)
         }
         try file.createGroup("/parameters/stressflux")
         let parameters = "/parameters/stressflux"
         try file.writeAttribute("units", units, at: parameters)
-        try file.writeAttribute("species_names", strings: system.speciesNames, at: parameters)
+        try file.writeAttribute("species_names", strings: local.speciesNames, at: parameters)
         try file.writeAttribute("virial_components", strings: Thermo.componentNames(dimension: d), at: parameters)
         try file.writeAttribute("ranks", integers: [comm.size], at: parameters)
         try file.writeAttribute("config", config, at: parameters)
+        if !runState.isEmpty {
+            try file.createGroup("/parameters/run_state")
+            for (key, values) in runState.sorted(by: { $0.key < $1.key }) {
+                try file.writeReplicated("/parameters/run_state/\(key)", shape: [values.count], values: values)
+            }
+        }
         try file.close()
+    }
+
+    /// Local: the `parameters/run_state/<key>` datasets of a checkpoint that exist among `keys`.
+    public static func readRunState(path: String, keys: [String]) throws -> [String: [Double]] {
+        let file = try HDF5File.openForReading(path: path)
+        var state: [String: [Double]] = [:]
+        for key in keys where file.contains("/parameters/run_state/\(key)") {
+            state[key] = try file.read(name: "/parameters/run_state/\(key)").values
+        }
+        return state
     }
 
     /// Local: reads an H5MD snapshot (the last frame of `particles/all`), sorted by id. Files from other

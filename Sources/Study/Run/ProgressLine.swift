@@ -21,8 +21,8 @@ struct ProgressLine {
         self.enabled = enabled
     }
 
-    /// `strain`: the Lees–Edwards strain γ of a sheared run, shown when given.
-    mutating func update(step: Int, strain: Double? = nil, force: Bool = false) {
+    /// `strain`: the Lees–Edwards strain γ of a sheared run, `events` the plastic events so far, shown when given.
+    mutating func update(step: Int, strain: Double? = nil, events: Int? = nil, force: Bool = false) {
         guard enabled else { return }
         let now = Date()
         guard force || now.timeIntervalSince(last) >= interval else { return }
@@ -33,7 +33,7 @@ struct ProgressLine {
         let percent = total > 0 ? 100 * Double(step) / Double(total) : 100
         Console.line("\(label) step \(step)/\(total) (\(String(format: "%.1f", percent))%)  "
               + "\(String(format: "%.3g", rate)) steps/s  \(String(format: "%.3g", rate * Double(atoms))) atom-steps/s  "
-              + "ETA \(Self.clock(remaining))" + (strain.map { "  strain \(String(format: "%.4g", $0))" } ?? ""))
+              + "ETA \(Self.clock(remaining))" + (strain.map { "  strain \(String(format: "%.4g", $0))" } ?? "") + (events.map { "  events \($0)" } ?? ""))
     }
 
     static func clock(_ seconds: Double) -> String {

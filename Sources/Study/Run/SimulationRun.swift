@@ -6,7 +6,9 @@ import Particles
 /// dynamics with thermo, snapshots and checkpoints; or continue from the last checkpoint.
 ///
 /// Files in the output folder: `thermo.csv`, `minimized.h5` (after FIRE), `snapshot-<step>.h5`,
-/// `checkpoint.h5`, `final.h5` (+ `final.gsd`, `final.data` on request), `summary.json`.
+/// `checkpoint.h5`, `final.h5` (+ `final.gsd`, `final.data` on request), `summary.json`; AQS adds
+/// `aqs.csv`, sheared runs `events.csv` with `event-<k>-before.h5` / `event-<k>-after.h5`, forced or
+/// sheared Brownian runs `velocity_profile.csv`.
 public struct SimulationRun {
     public let config: RunConfig
     /// The config file's text, recorded in every output.
@@ -43,6 +45,8 @@ public struct SimulationRun {
         public var atomStepsPerSecond: Double
         public var rebuilds: Int
         public var fire: FIREMinimizer.Result?
+        /// Plastic events detected so far (sheared runs with `[events] enabled`).
+        public var events: Int?
         public var finalThermo: Thermo
         public var config: RunConfig
     }
@@ -93,8 +97,7 @@ public struct SimulationRun {
         let dynamics = try BrownianDynamics(timeStep: config.dynamics.dt, temperature: config.dynamics.temperature,
                                             noise: config.dynamics.noise, seed: config.dynamics.seed,
                                             shearRate: config.shear.rate,
-                                            forcing: config.forcing.amplitude != 0
-                                                ? try KolmogorovForcing(amplitude: config.forcing.amplitude, mode: config.forcing.mode) : nil)
+                                            forcing: try config.forcing.forcing(dimension: system.dimension))
         let log = ThermoLog(path: path("thermo.csv"), dimension: system.dimension, temperature: config.dynamics.temperature)
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: restart ? system.step : nil) } }
         // AQS (physics.md §1.5c) replaces the dynamics: a step is an affine strain step relaxed by FIRE,
@@ -111,44 +114,76 @@ public struct SimulationRun {
         }
         let firstStep = system.step, steps = aqs != nil ? config.aqs.steps : config.dynamics.steps, output = config.output
         let time = { Double(system.step) * config.dynamics.dt }
-        func thermoLine() throws {
-            let thermo = system.computeForces(thermo: true)!
+        let profile = aqs == nil && (config.forcing.enabled || config.shear.rate != 0) && output.profileBins > 0
+            ? VelocityProfile(bins: output.profileBins, dimension: d, forcing: dynamics.forcing, shearRate: config.shear.rate) : nil
+        /// A thermo line (and a profile sample) from forces just evaluated.
+        func thermoLine(_ thermo: Thermo) throws {
+            profile?.sample(system, time: time())
             try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time(), strain: system.strain) } }
         }
-        if !restart { try thermoLine() }
         let sheared = aqs != nil || config.shear.rate != 0
+        // Plastic events: AQS observes every step, Brownian shear every `[events] every` steps.
+        let events = sheared && config.events.enabled
+            ? try EventRecorder(settings: config.events, directory: outputDirectory, dimension: d, communicator: communicator) : nil
+        let eventEvery = aqs != nil ? 1 : config.events.every > 0 ? config.events.every : max(output.thermoEvery, 1)
+        var runState: [String: [Double]] = [:]
+        if restart {
+            try communicator.agree {
+                runState = try H5MDSnapshot.readRunState(path: path("checkpoint.h5"), keys: EventRecorder.runStateKeys + [VelocityProfile.runStateKey])
+            }
+        }
+        try events?.begin(restartingAt: restart ? system.step : nil, runState: runState)
+        profile?.restore(runState, communicator: communicator)
+        if !restart {
+            let thermo = system.computeForces(thermo: true)!
+            try thermoLine(thermo)
+            try events?.observe(system, stress: thermo.shearStress, energy: thermo.potentialEnergy, time: time())
+        }
+        events?.remember(system)
         var progress = ProgressLine(label: aqs != nil ? "aqs" : "run", from: firstStep, total: steps, atoms: system.totalCount,
                                     enabled: communicator.isRoot && !quiet)
         let clock = Date()
         while system.step < steps {
+            var thermo: Thermo?
             if let aqs {
                 let r = aqs.step(system)
                 let values = [r.strain, r.shearStress, r.pressure, r.energyPerParticle].map { "\($0)" }
                     + ["\(r.iterations)", r.converged ? "1" : "0", "\(r.maxForce)"]
                 try communicator.agree { if communicator.isRoot { try aqsLog.append(step: r.step, values: values) } }
+                try events?.observe(system, stress: r.shearStress, energy: r.potentialEnergy, time: time(),
+                                    onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta).0 }
             } else {
                 dynamics.step(system)
+                if events != nil && system.step % eventEvery == 0 {
+                    thermo = system.computeForces(thermo: true)!
+                    try events?.observe(system, stress: thermo!.shearStress, energy: thermo!.potentialEnergy, time: time())
+                }
             }
             let n = system.step
-            if n == steps || (output.thermoEvery > 0 && n % output.thermoEvery == 0) { try thermoLine() }
+            if n == steps || (output.thermoEvery > 0 && n % output.thermoEvery == 0) {
+                try thermoLine(thermo ?? system.computeForces(thermo: true)!)
+            }
             if output.snapshotEvery > 0 && n % output.snapshotEvery == 0 {
                 system.computeForces(thermo: true, perParticleVirials: true)
                 try H5MDSnapshot.write(system, to: path("snapshot-\(n).h5"), time: time(), includeForces: true, config: configText)
             }
             if output.checkpointEvery > 0 && n % output.checkpointEvery == 0 {
                 system.rebuild()  // positions wrapped now, exactly as a restart will find them
-                try H5MDSnapshot.write(system, to: path("checkpoint.h5"), time: time(), includeForces: false, config: configText)
+                try H5MDSnapshot.write(system, to: path("checkpoint.h5"), time: time(), includeForces: false, config: configText,
+                                       runState: (events?.runState ?? [:]).merging(profile?.runState(communicator) ?? [:]) { a, _ in a })
             }
-            progress.update(step: n, strain: sheared ? system.strain : nil)
+            if n % eventEvery == 0 { events?.remember(system) }  // after the checkpoint: as a restart remembers it
+            progress.update(step: n, strain: sheared ? system.strain : nil, events: events?.count)
         }
         let wall = Date().timeIntervalSince(clock)
-        progress.update(step: system.step, strain: sheared ? system.strain : nil, force: firstStep < steps)
+        progress.update(step: system.step, strain: sheared ? system.strain : nil, events: events?.count, force: firstStep < steps)
         let final = system.computeForces(thermo: true, perParticleVirials: true)!
         try writeFinal(system, time: time())
+        try profile?.write(to: path("velocity_profile.csv"), height: system.box[1], communicator: communicator)
         let summary = Summary(ranks: communicator.size, particles: system.totalCount, dimension: system.dimension, box: system.box,
                               firstStep: firstStep, lastStep: system.step, wallSeconds: wall,
                               atomStepsPerSecond: wall > 0 ? Double(system.totalCount * (system.step - firstStep)) / wall : 0,
-                              rebuilds: system.rebuilds, fire: fire, finalThermo: final, config: config)
+                              rebuilds: system.rebuilds, fire: fire, events: events?.count, finalThermo: final, config: config)
         try communicator.agree {
             guard communicator.isRoot else { return }
             let encoder = JSONEncoder()
@@ -160,6 +195,7 @@ public struct SimulationRun {
         say("done: step \(system.step), U/N = \(String(format: "%.6e", final.energyPerParticle)), "
             + "P = \(String(format: "%.6e", final.pressure(temperature: config.dynamics.temperature))), "
             + (system.strain != 0 ? "strain \(String(format: "%.6g", system.strain)), " : "")
+            + (events.map { "\($0.count) plastic event(s), " } ?? "")
             + "\(String(format: "%.3g", summary.atomStepsPerSecond)) atom-steps/s; outputs in \(outputDirectory)")
         return summary
     }

@@ -1,0 +1,138 @@
+import Foundation
+import Parallel
+import Particles
+
+/// Plastic events of a sheared run (``RunConfig/Events``): compares each observed state's σ_xy with the
+/// remembered previous state's (``StressDropDetector``); at a drop it optionally brackets the onset by
+/// bisection (AQS), gathers the two states on rank 0, analyses them (``PlasticEvent``), writes
+/// `event-<k>-before.h5` / `event-<k>-after.h5` (the after file with per-particle `nonaffine_displacement`
+/// and `d2min`) and one line of `events.csv`.
+///
+/// The remembered state is taken after any checkpoint of the same step, and the detector's history
+/// travels in the checkpoint (``runState``), so a restarted run finds the same events bit for bit.
+final class EventRecorder {
+    /// An affine strain step of the given size relaxed by FIRE, returning the relaxed thermo (AQS bisection).
+    typealias Relaxation = (ParticleSystem, Double) -> Thermo
+
+    let settings: RunConfig.Events
+    let directory: String
+    let communicator: Communicator
+    private(set) var count = 0
+    private var detector: StressDropDetector
+    private var previousEnergy = Double.nan
+    private var before: ParticleSnapshot?
+    private let log: StepLog
+
+    static let runStateKeys = ["event_detector", "event_count", "event_previous_energy"]
+
+    init(settings: RunConfig.Events, directory: String, dimension d: Int, communicator: Communicator) throws {
+        self.settings = settings
+        self.directory = directory
+        self.communicator = communicator
+        detector = try StressDropDetector(threshold: settings.threshold, relativeThreshold: settings.relativeThreshold,
+                                          window: settings.window)
+        log = StepLog(path: (directory as NSString).appendingPathComponent("events.csv"),
+                      header: "step,event,strain_before,strain_after,delta_sigma_xy [V0/l0^\(d)],delta_energy [V0],"
+                          + "threshold [V0/l0^\(d)],participation_ratio,centroid_x [l0],centroid_y [l0],centroid_z [l0],"
+                          + "radius_of_gyration [l0],max_nonaffine [l0],max_d2min [l0^2],top_ids,before_file,after_file,onset_resolved")
+    }
+
+    /// Collective: starts `events.csv` (on restart: keeps its lines up to `step` and takes the
+    /// detector's history from the checkpoint's `runState`).
+    func begin(restartingAt step: Int?, runState: [String: [Double]]) throws {
+        try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: step) } }
+        if step != nil {
+            detector.restore(runState["event_detector"] ?? [])
+            count = Int(runState["event_count"]?.first ?? 0)
+            previousEnergy = runState["event_previous_energy"]?.first ?? .nan
+        }
+    }
+
+    /// What a checkpoint must carry for a restart to find the same events.
+    var runState: [String: [Double]] {
+        ["event_detector": detector.state, "event_count": [Double(count)], "event_previous_energy": [previousEnergy]]
+    }
+
+    /// Local: the current state becomes the `before` of the next observation.
+    func remember(_ system: ParticleSystem) {
+        before = system.localSnapshot()
+    }
+
+    /// Collective: observes the current state with its σ_xy and total energy U; on an event (bracketed by
+    /// `relax` when given and `[aqs] onset_precision` > 0) analyses and writes it. Returns whether it was one.
+    @discardableResult
+    func observe(_ system: ParticleSystem, stress: Double, energy: Double, time: Double, onsetPrecision: Double = 0,
+                 relax: Relaxation? = nil) throws -> Bool {
+        let limit = detector.currentThreshold, beforeEnergy = previousEnergy, typical = detector.medianIncrement
+        let drop = detector.observe(stress)
+        previousEnergy = energy
+        guard let drop, var lo = before else { return false }
+        var hi = system.localSnapshot(), loStress = stress - drop, hiStress = stress
+        var loEnergy = beforeEnergy, hiEnergy = energy, resolved = true
+        if let relax, onsetPrecision > 0 {
+            // A trial state holds the event when it falls below the elastic continuation of `lo` (the
+            // median increment per step as slope) by more than half the step's drop: the bracket closes
+            // on the instability that carries most of the drop, not on a small precursor in the same step.
+            let whole = (lo: lo, loStress: loStress, loEnergy: loEnergy)
+            let after = hi, slope = typical / (hi.strain - lo.strain), cut = max(limit, 0.5 * abs(drop))
+            while hi.strain - lo.strain > onsetPrecision {
+                system.restore(lo)
+                let delta = 0.5 * (hi.strain - lo.strain)
+                let trial = relax(system, delta)
+                if trial.shearStress - (loStress + slope * delta) < -cut {
+                    (hi, hiStress, hiEnergy) = (system.localSnapshot(), trial.shearStress, trial.potentialEnergy)
+                } else {
+                    (lo, loStress, loEnergy) = (system.localSnapshot(), trial.shearStress, trial.potentialEnergy)
+                }
+            }
+            system.restore(after)
+            // A cascade of pieces each below the threshold can leave a bracket without a drop: then the
+            // whole step stands, and `onset_resolved` says so.
+            if hiStress - loStress >= -limit {
+                (lo, loStress, loEnergy, hi, hiStress, hiEnergy) = (whole.lo, whole.loStress, whole.loEnergy, after, stress, energy)
+                resolved = false
+            }
+        }
+        count += 1
+        try record(lo, hi, step: system.step, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
+                   resolved: resolved, time: time)
+        return true
+    }
+
+    private func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    private func record(_ lo: ParticleSnapshot, _ hi: ParticleSnapshot, step: Int, deltaStress: Double, deltaEnergy: Double,
+                        threshold: Double, resolved: Bool, time: Double) throws {
+        let before = lo.gathered(on: communicator), after = hi.gathered(on: communicator)
+        var event: PlasticEvent?
+        try communicator.agree {
+            guard let before, let after else { return }
+            event = try PlasticEvent(before: before, after: after, d2minRadius: settings.d2minRadius, top: settings.top)
+        }
+        let names = ["event-\(count)-before.h5", "event-\(count)-after.h5"]
+        if settings.snapshots {
+            let empty = { (s: ParticleSnapshot) in
+                var e = ParticleSnapshot(dimension: s.dimension, box: s.box, step: s.step, ids: [], positions: [], images: [],
+                                         species: [], speciesNames: s.speciesNames, diameters: [])
+                e.strain = s.strain
+                return e
+            }
+            let d = lo.dimension
+            try H5MDSnapshot.write(local: before ?? empty(lo), communicator: communicator, to: path(names[0]), time: time)
+            try H5MDSnapshot.write(local: after ?? empty(hi), communicator: communicator, to: path(names[1]), time: time, fields: [
+                .init(name: "nonaffine_displacement", width: d, values: event?.nonAffineDisplacement ?? []),
+                .init(name: "d2min", width: 1, values: event?.d2min ?? []),
+            ])
+        }
+        try communicator.agree {
+            guard let event else { return }
+            let centroid: [Double?] = event.centroid + (event.centroid.count == 2 ? [nil] : [])
+            let values = ["\(count)", "\(lo.strain)", "\(hi.strain)", "\(deltaStress)", "\(deltaEnergy)", "\(threshold)",
+                          "\(event.participationRatio)"] + centroid.map { $0.map { "\($0)" } ?? "" }
+                + ["\(event.radiusOfGyration)", "\(event.maxNonAffine)", "\(event.d2min.max() ?? 0)",
+                   event.topIds.map(String.init).joined(separator: " ")]
+                + (settings.snapshots ? names : ["", ""]) + [resolved ? "1" : "0"]
+            try log.append(step: step, values: values)
+        }
+    }
+}
