@@ -1,3 +1,5 @@
+import Parallel
+
 /// The pair loop, generic over the potential (style.md §2) and written once for forces alone and for
 /// forces with thermo. Each particle's force is summed over its full neighbour list in global-id order,
 /// ``PairLanes/scalarCount`` neighbours at a time: entry k of the list always goes to lane k mod 4 and the
@@ -6,8 +8,6 @@
 extension ParticleSystem {
     /// Partial sums of one rank, for ``Thermo``.
     struct LocalThermo {
-        var energy = 0.0
-        var virial = [Double](repeating: 0, count: 6)
         var contacts = 0
         var maxOverlap = 0.0
         var maxForce = 0.0
@@ -41,19 +41,20 @@ extension ParticleSystem {
         let ratio = potential.cutoffRatio
         let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
         var result = LocalThermo()
-        var local = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  // this rank's virial sum, in the per-particle order
-        var largestForce = V(), contacts = SIMD4<Int64>(), largestOverlap = V(), energy = V()
+        var largestForce = V(), contacts = SIMD4<Int64>(), largestOverlap = V()
         packed.withUnsafeBufferPointer { q in
         neighborStart.withUnsafeBufferPointer { start in
         neighbors.withUnsafeBufferPointer { list in
         forces.withUnsafeMutableBufferPointer { force in
         virials.withUnsafeMutableBufferPointer { virial in
+        energies.withUnsafeMutableBufferPointer { particleEnergy in
             let rows = UnsafeRawPointer(q.baseAddress!)
             for i in 0..<n {
                 let row = rows.loadUnaligned(fromByteOffset: 32 * i, as: V.self)  // x, y, z, d of particle i
                 let xi = V(repeating: row[0]), yi = V(repeating: row[1]), zi = V(repeating: row[2]), di = V(repeating: row[3])
                 var fx = V(), fy = V(), fz = V()
                 var s = (V(), V(), V(), V(), V(), V())  // xx, yy, zz, xy, xz, yz
+                var energy = V()
                 let last = Int(start[i + 1])
                 var k = Int(start[i])
                 while k < last {
@@ -111,50 +112,63 @@ extension ParticleSystem {
                 if thermo {
                     // components (xx, yy, xy) in 2D, (xx, yy, zz, xy, xz, yz) in 3D (physics.md §2.2)
                     let t = (s.0.sum(), s.1.sum(), s.2.sum(), s.3.sum(), s.4.sum(), s.5.sum())
-                    if d == 2 && !virial.isEmpty {
+                    if d == 2 {
                         (virial[i * 3], virial[i * 3 + 1], virial[i * 3 + 2]) = (t.0, t.1, t.3)
-                    } else if !virial.isEmpty {
+                    } else {
                         (virial[i * 6], virial[i * 6 + 1], virial[i * 6 + 2]) = (t.0, t.1, t.2)
                         (virial[i * 6 + 3], virial[i * 6 + 4], virial[i * 6 + 5]) = (t.3, t.4, t.5)
                     }
-                    local.0 += t.0
-                    local.1 += t.1
-                    local.2 += t.2
-                    local.3 += t.3
-                    local.4 += t.4
-                    local.5 += t.5
+                    particleEnergy[i] = energy.sum()
                 }
             }
-        }}}}}
+        }}}}}}
         result.maxForce = largestForce.max()
         if thermo {
-            result.energy = energy.sum()
             result.contacts = Int(contacts.wrappedSum())
             result.maxOverlap = largestOverlap.max()
-            result.virial = d == 2 ? [local.0, local.1, local.3] : [local.0, local.1, local.2, local.3, local.4, local.5]
         }
         return result
     }
 
     /// Collective: forces on every particle, and the reduced ``Thermo`` when `thermo` is true; with
     /// `perParticleVirials` (and thermo) also ``virials`` (for snapshots; otherwise they take no memory).
+    ///
+    /// The energy and stress are sums of per-particle values (each summed in global-id order) taken with
+    /// ``ReproducibleSum``, so thermo has the same bits on any rank count, as the trajectory has.
     @discardableResult
     public func computeForces(thermo: Bool = false, perParticleVirials: Bool = false) -> Thermo? {
+        let n = localCount, c = tensorComponents
         if thermo {
-            hasVirials = perParticleVirials
-            virials = perParticleVirials ? [Double](repeating: 0, count: localCount * tensorComponents) : []
+            virials = [Double](repeating: 0, count: n * c)
+            energies = [Double](repeating: 0, count: n)
         }
         let local = computeLocalForces(thermo: thermo)
         guard thermo else { return nil }
-        let c = tensorComponents
-        let sums = communicator.allreduce([local.energy, Double(local.contacts)] + local.virial[0..<c], .sum)
-        let maxima = communicator.allreduce([local.maxOverlap, local.maxForce], .max)
+        defer {
+            energies = []
+            hasVirials = perParticleVirials
+            if !perParticleVirials { virials = [] }
+        }
+        var bounds = [Double](repeating: 0, count: 1 + c)
+        for i in 0..<n {
+            bounds[0] = max(bounds[0], abs(energies[i]))
+            for m in 0..<c { bounds[1 + m] = max(bounds[1 + m], abs(virials[i * c + m])) }
+        }
+        let maxima = communicator.allreduce(bounds + [local.maxOverlap, local.maxForce], .max)
+        let folds = (0...c).map { ReproducibleSum(count: totalCount, bound: maxima[$0]) }
+        var partial = [(Double, Double)](repeating: (0, 0), count: 1 + c)
+        for i in 0..<n {
+            folds[0].add(energies[i], to: &partial[0])
+            for m in 0..<c { folds[1 + m].add(virials[i * c + m], to: &partial[1 + m]) }
+        }
+        let sums = communicator.allreduce(partial.flatMap { [$0.0, $0.1] } + [Double(local.contacts)], .sum)
+        let totals = (0...c).map { ReproducibleSum.value((sums[2 * $0], sums[2 * $0 + 1])) }
         let volume = box.reduce(1, *)
-        let stress = sums[2...].map { $0 / volume }
-        return Thermo(step: step, particles: totalCount, potentialEnergy: sums[0],
+        let stress = totals[1...].map { $0 / volume }
+        return Thermo(step: step, particles: totalCount, potentialEnergy: totals[0],
                       virialStress: stress, virialPressure: -stress[0..<dimension].reduce(0, +) / Double(dimension),
-                      contactsPerParticle: sums[1] / Double(max(totalCount, 1)), maxOverlap: maxima[0],
-                      maxForce: maxima[1], volume: volume)
+                      contactsPerParticle: sums[2 * (1 + c)] / Double(max(totalCount, 1)), maxOverlap: maxima[1 + c],
+                      maxForce: maxima[2 + c], volume: volume)
     }
 
     /// Collective: max_{i,α} |F_iα| over all ranks from the current forces.

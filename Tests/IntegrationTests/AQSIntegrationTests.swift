@@ -21,11 +21,10 @@ import Testing
     }
 
     /// Up to γ = 0.1 (1000 steps, each relaxed to max|F| < 1e-11):
-    /// - the same curve on 1, 2 and 4 ranks: identical strains and FIRE iteration counts, σ_xy within 1e-14
-    ///   (FIRE's global sums are order-independent, so every relaxation ends on the same bits; only the
-    ///   thermo reduction rounds differently per rank count, measured 3e-18);
-    /// - stress drops, and the same events on every rank count: same steps and strains, Δσ_xy within 1e-14,
-    ///   centroids within 1e-8 of the box as the issue asks (measured: identical);
+    /// - the same curve and the same events on 1, 2 and 4 ranks, bit for bit: FIRE's global sums and the thermo
+    ///   sums are order-independent (``ReproducibleSum``), so every relaxation ends on the same bits (the issue
+    ///   asks for the same event strains and centroids within 1e-8 of the box; they are identical);
+    /// - stress drops: at least 10 events up to γ = 0.1;
     /// - a restart at γ = 0.05 on 2 ranks continues aqs.csv and events.csv bit for bit;
     /// - the secant modulus of the first step equals that of a small-strain step (δγ = 1e-6, affine +
     ///   relaxed) within 2 % (linear response at the start; measured 0.1 %).
@@ -40,23 +39,11 @@ import Testing
             curves.append(try Self.table(out.appendingPathComponent("aqs.csv")))
             events.append(try Self.table(out.appendingPathComponent("events.csv")))
         }
-        let curve = curves[0], box = try H5MDSnapshot.read(path: input).box
+        let curve = curves[0]
         #expect(curve.count == 1000 && curve.allSatisfy { $0[6] == "1" }, "1000 steps, each relaxed to the tolerance")
         #expect(events[0].count >= 10, "stress drops up to γ = 0.1: \(events[0].count) events")
-        for (other, otherEvents) in zip(curves.dropFirst(), events.dropFirst()) {
-            #expect(other.count == curve.count)
-            #expect(zip(curve, other).allSatisfy { $0[1] == $1[1] && $0[5] == $1[5] && abs(Double($0[2])! - Double($1[2])!) <= 1e-14 },
-                    "same strains, iterations and stresses")
-            #expect(otherEvents.map { $0[0] } == events[0].map { $0[0] }, "same event steps")
-            for (a, b) in zip(events[0], otherEvents) {
-                #expect(a[2] == b[2] && a[3] == b[3], "event \(a[1]): same strains")
-                #expect(abs(Double(a[4])! - Double(b[4])!) <= 1e-14, "event \(a[1]): Δσ_xy \(a[4]) vs \(b[4])")
-                for axis in 0..<2 {
-                    let l = box[axis], d = abs(Double(a[8 + axis])! - Double(b[8 + axis])!)
-                    #expect(min(d, l - d) <= 1e-8 * l, "event \(a[1]) centroid axis \(axis): \(a[8 + axis]) vs \(b[8 + axis])")
-                }
-            }
-        }
+        #expect(curves[1] == curve && curves[2] == curve, "aqs.csv bitwise the same on 1, 2, 4 ranks")
+        #expect(events[1] == events[0] && events[2] == events[0], "events.csv bitwise the same on 1, 2, 4 ranks")
         let part = try P.run(Self.aqs(input, step: 1e-4, maxStrain: 0.05), in: dir, name: "part", ranks: 2)
         _ = try P.run(Self.aqs(input, step: 1e-4, maxStrain: 0.1), in: dir, name: "part", ranks: 2, extra: ["--restart"])
         #expect(try Self.table(part.appendingPathComponent("aqs.csv")) == curves[1], "aqs.csv continues bit for bit")
@@ -80,7 +67,8 @@ import Testing
         let refined = try P.run(Self.aqs(input, step: 1e-4, maxStrain: 0.01, extra: "onset_precision = 1e-6"),
                                 in: dir, name: "refined", ranks: 2)
         let a = try Self.table(plain.appendingPathComponent("aqs.csv")), b = try Self.table(refined.appendingPathComponent("aqs.csv"))
-        #expect(zip(a, b).allSatisfy { $0[1] == $1[1] && abs(Double($0[2])! - Double($1[2])!) <= 1e-10 } && a.count == b.count)
+        #expect(zip(a, b).allSatisfy { $0[1] == $1[1] && abs(Double($0[2])! - Double($1[2])!) <= 1e-10 } && a.count == b.count,
+                "bisection only probes: a trial leaves the state restored and rebuilt, which rounds the next relaxation differently")
         let coarse = try Self.table(plain.appendingPathComponent("events.csv"))
         let fine = try Self.table(refined.appendingPathComponent("events.csv"))
         #expect(!fine.isEmpty && fine.map { $0[0] } == coarse.map { $0[0] }, "same event steps")

@@ -128,7 +128,7 @@ import Testing
     }
 
     /// Simple shear (Lees–Edwards, γ̇ = 0.05, 300 steps, to γ = 0.15) of a FIRE-prepared 2D glass: positions
-    /// bit-identical on 1, 2 and 4 ranks, the strain written to final.h5 (`parameters/lees_edwards`) the
+    /// and thermo.csv bit-identical on 1, 2 and 4 ranks, the strain written to final.h5 (`parameters/lees_edwards`) the
     /// same everywhere and γ̇ t to 1e-12 (300 additions of γ̇ Δt); a restart from the checkpoint at step 150
     /// continues bit for bit, strain and thermo log included.
     @Test func shearedRunIsRankIndependentAndRestarts() throws {
@@ -139,11 +139,13 @@ import Testing
         func sheared(steps: Int) -> String {
             Self.config(input: input, steps: steps, minimize: false, extra: "checkpoint_every = 150\n[shear]\nrate = 0.05")
         }
-        var finals: [ParticleSnapshot] = []
+        var finals: [ParticleSnapshot] = [], thermos: [String] = []
         for ranks in [1, 2, 4] {
             let out = try Self.run(sheared(steps: 300), in: dir, name: "shear\(ranks)", ranks: ranks)
             finals.append(try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path))
+            thermos.append(try String(contentsOf: out.appendingPathComponent("thermo.csv"), encoding: .utf8))
         }
+        #expect(thermos[1] == thermos[0] && thermos[2] == thermos[0], "thermo sums are order-independent: the same log")
         for s in finals.dropFirst() {
             #expect(s.positions == finals[0].positions && s.images == finals[0].images, "bitwise identical positions")
             #expect(s.strain == finals[0].strain)

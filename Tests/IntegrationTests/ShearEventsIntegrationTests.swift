@@ -11,9 +11,8 @@ import Testing
     /// A FIRE-prepared 2D glass (N = 1000) sheared at γ̇ = 1e-4 and T_v = 1e-6 to γ = 0.05 (50 000 steps),
     /// observed every 1000 steps (Δγ = 1e-4, as an AQS step) with an absolute threshold of 1e-5 (the
     /// loading per observation is ~5e-5 at this rate, so the default relative threshold would hide the
-    /// drops): stress drops are found; the same events, with the same strains, centroids and participation
-    /// ratios, on 1, 2 and 4 ranks (the trajectory is bitwise rank-independent; Δσ_xy within 1e-14, the thermo
-    /// reduction's rounding); a restart from the checkpoint at step 25 000 continues events.csv bit for bit.
+    /// drops): stress drops are found; events.csv is the same bit for bit on 1, 2 and 4 ranks (trajectory
+    /// and thermo sums are rank-independent); a restart from the checkpoint at step 25 000 continues it bit for bit.
     @Test func slowShearEventsAcrossRanksAndRestart() throws {
         let dir = try P.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -29,13 +28,7 @@ import Testing
             tables.append(try AQSIntegrationTests.table(out.appendingPathComponent("events.csv")))
         }
         #expect(!tables[0].isEmpty, "stress drops in slow shear")
-        for other in tables.dropFirst() {
-            #expect(other.map { $0[0] } == tables[0].map { $0[0] }, "same event steps")
-            for (a, b) in zip(tables[0], other) {
-                #expect(a[2] == b[2] && a[3] == b[3] && a[7...11] == b[7...11], "event \(a[1]): same strains and geometry")
-                #expect(abs(Double(a[4])! - Double(b[4])!) <= 1e-14, "event \(a[1]): Δσ_xy \(a[4]) vs \(b[4])")
-            }
-        }
+        #expect(tables[1] == tables[0] && tables[2] == tables[0], "events.csv bitwise the same on 1, 2, 4 ranks")
         let part = try P.run(sheared(steps: 25_000), in: dir, name: "part", ranks: 2)
         _ = try P.run(sheared(steps: 50_000), in: dir, name: "part", ranks: 2, extra: ["--restart"])
         #expect(try AQSIntegrationTests.table(part.appendingPathComponent("events.csv")) == tables[1], "events.csv continues bit for bit")
