@@ -43,12 +43,14 @@ import Testing
     static func sortedByID(_ s: ParticleSnapshot) -> ParticleSnapshot {
         let order = s.ids.indices.sorted { s.ids[$0] < s.ids[$1] }
         let d = s.dimension
-        return ParticleSnapshot(
+        var sorted = ParticleSnapshot(
             dimension: d, box: s.box, step: s.step, ids: order.map { s.ids[$0] },
             positions: order.flatMap { i in (0..<d).map { s.positions[i * d + $0] } },
             images: order.flatMap { i in (0..<d).map { s.images[i * d + $0] } },
             species: order.map { s.species[$0] }, speciesNames: s.speciesNames,
             diameters: order.map { s.diameters[$0] })
+        sorted.strain = s.strain
+        return sorted
     }
 
     /// `read` is `written` to float32 precision: box, dimension, step, species, names and diameters
@@ -125,6 +127,46 @@ import Testing
         for (k, frame) in frames.enumerated() { Self.expectMatch(try reader.read(frame: k), frame) }
         Self.expectMatch(try reader.read(), frames[2])  // default: the last frame
     }
+
+    /// Sheared frames (``shearStrains``, one reduced to a tilt of 0) come back with
+    /// the same image lattice and the same unwrapped positions (each computed with its snapshot's own strain
+    /// and images), ids 0..<N in id order, positions wrapped into [0, L). Tolerances come from float32:
+    /// the strain read is the float32 tilt, whose rounding is ≤ 2⁻²⁴ |γ'| ≤ 2⁻²⁵ L_x/L_y, so γ_read − γ is
+    /// a whole multiple of L_x/L_y to 2⁻²³ of it; an unwrapped position is off by half a float32 ulp of the
+    /// position plus that tilt rounding times L_y per y image (|n_y| ≤ 3 here), under 4 ulps of the box length.
+    @Test(arguments: [(2, [10.0, 12.5]), (3, [10.0, 12.5, 7.75])])
+    func shearedRoundTrip(dimension: Int, box: [Double]) throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/sheared.gsd"
+        let frames = Self.shearStrains.enumerated().map { k, strain in
+            var frame = Self.snapshot(dimension: dimension, box: box, n: 60, step: k, seed: UInt64(10 + k))
+            frame.strain = strain
+            return frame
+        }
+        let writer = try GSDWriter(path: path)
+        for frame in frames { try writer.append(frame) }
+        try writer.close()
+
+        let reader = try GSDReader(path: path)
+        let tolerance = 4 * Double(Float(box.max()!).ulp)
+        for (k, frame) in frames.enumerated() {
+            let read = try reader.read(frame: k)
+            let written = Self.sortedByID(frame)
+            #expect(read.ids == Array(0..<written.count))
+            #expect(read.box == written.box && read.species == written.species && read.diameters == written.diameters)
+            #expect(read.hasShearLattice(of: written, tolerance: Double(Float.ulpOfOne)),
+                    "strain \(read.strain) for \(frame.strain)")
+            #expect(abs(read.strain * box[1]) <= box[0] / 2, "strain \(read.strain) is not reduced")
+            #expect(read.positions.indices.allSatisfy { read.positions[$0] >= 0 && read.positions[$0] < box[$0 % dimension] })
+            let error = zip(read.unwrappedPositions, written.unwrappedPositions).map { abs($0 - $1) }.max() ?? 0
+            #expect(error <= tolerance, "strain \(frame.strain): unwrapped positions differ by \(error)")
+        }
+    }
+
+    /// Strains of the sheared tests: with L_y/L_x = 1.25 they are reduced by 0, 1, −2 and 4 whole L_x/L_y
+    /// (to 0.013, −0.2, −0.1 and 0).
+    static let shearStrains = [0.013, 0.6, -1.7, 3.2]
 
     /// A particle just below L is written at HOOMD's −L/2 with its image raised, and reads back at 0.
     @Test func floatRoundingOntoTheOpenBoxEndWraps() throws {
@@ -302,7 +344,30 @@ import Testing
         #expect(e6 == .noSuchFrame(path: good, frame: 3, frameCount: 3))
     }
 
-    /// Tilted boxes and frames without positions are refused by the reader.
+    /// An xy tilt reads as the strain: a particle above HOOMD's box (y_h = 1.5 in L_y = 2, image 0) is
+    /// wrapped to y = 0.5 with n_y = 1, and x moves back by xy L_y = 1 from 2 to 1; exact (all values are
+    /// small binary fractions).
+    @Test func tiltReadsAsStrain() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/tilt.gsd"
+        let layer = try GSDFileLayerWriter(path: path, reportPath: path, application: "test", schema: "hoomd",
+                                           schemaVersion: (1, 4), names: GSDWriter.chunkNames)
+        try layer.writeFrame([
+            GSDChunk("configuration/dimensions", .uint8, rows: 1, columns: 1, integers: [UInt8(2)]),
+            GSDChunk("configuration/box", rows: 6, columns: 1, floats: [4, 2, 1, 0.5, 0, 0]),
+            GSDChunk("particles/N", .uint32, rows: 1, columns: 1, integers: [UInt32(2)]),
+            GSDChunk("particles/position", rows: 2, columns: 3, floats: [0, 1.5, 0, 1.5, -0.5, 0]),
+            GSDChunk("particles/image", .int32, rows: 2, columns: 3, integers: [Int32(0), 0, 0, 2, -1, 0]),
+        ])
+        try layer.close()
+        let s = try GSDReader(path: path).read()
+        #expect(s.strain == 0.5 && s.box == [4, 2])
+        #expect(s.positions == [1, 0.5, 3.5, 0.5])
+        #expect(s.images == [0, 1, 2, -1])
+    }
+
+    /// Boxes tilted in xz or yz and frames without positions are refused by the reader.
     @Test func tiltedBoxAndMissingPositions() throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -310,7 +375,7 @@ import Testing
         let layer = try GSDFileLayerWriter(path: path, reportPath: path, application: "test", schema: "hoomd",
                                            schemaVersion: (1, 4), names: GSDWriter.chunkNames)
         try layer.writeFrame([
-            GSDChunk("configuration/box", rows: 6, columns: 1, floats: [2, 2, 2, 0.5, 0, 0]),
+            GSDChunk("configuration/box", rows: 6, columns: 1, floats: [2, 2, 2, 0.25, 0.5, 0]),
             GSDChunk("particles/N", .uint32, rows: 1, columns: 1, integers: [UInt32(1)]),
             GSDChunk("particles/position", rows: 1, columns: 3, floats: [0, 0, 0]),
         ])
@@ -321,7 +386,7 @@ import Testing
         try layer.close()
         let reader = try GSDReader(path: path)
         let e1 = Self.expectError(path: path) { _ = try reader.read(frame: 0) }
-        #expect(e1 == .tiltedBox(path: path, frame: 0, xy: 0.5, xz: 0, yz: 0))
+        #expect(e1 == .tiltedBox(path: path, frame: 0, xy: 0.25, xz: 0.5, yz: 0))
         let e2 = Self.expectError(path: path) { _ = try reader.read(frame: 1) }
         #expect(e2 == .missingChunk(path: path, frame: 1, name: "particles/position"))
     }
@@ -371,6 +436,7 @@ import Testing
             var N: Int
             var dimensions: Int
             var box: [Double]
+            var strain: Double
             var types: [String]
             var typeids: [Int32]
             var diameters: [Double]
@@ -394,23 +460,40 @@ import Testing
 
     /// The `gsd` package reads our 2D and 3D frames (many, so the index has moved) as HOOMD would.
     @Test func referenceReaderAgrees() throws {
-        let (python, tried) = Self.python()
+        try Self.expectReferenceReaderAgrees(Self.referenceFrames(strains: [0]))
+    }
+
+    /// The `gsd` package reads sheared frames with the reduced strain as tilt xy and every particle inside
+    /// the tilted box, at our unwrapped positions (check_gsd.py states the tolerances).
+    @Test func referenceReaderAgreesOnShearedBoxes() throws {
+        try Self.expectReferenceReaderAgrees(Self.referenceFrames(strains: Self.shearStrains))
+    }
+
+    /// 20 frames alternating 2D and 3D, each pair with the next of `strains`.
+    static func referenceFrames(strains: [Double]) -> [ParticleSnapshot] {
+        (0..<20).map { k in
+            var frame = k % 2 == 0
+                ? snapshot(dimension: 2, box: [10, 12.5], n: 30 + k, step: 10 * k, seed: UInt64(k))
+                : snapshot(dimension: 3, box: [10, 12.5, 7.75], n: 30, step: 10 * k,
+                           names: ["small", "large", "x"], seed: UInt64(k))
+            frame.strain = strains[(k / 2) % strains.count]
+            return frame
+        }
+    }
+
+    /// Writes `frames` and has check_gsd.py compare the file, read by `gsd`, with them.
+    static func expectReferenceReaderAgrees(_ frames: [ParticleSnapshot],
+                                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (python, tried) = python()
         guard let python else {
             let message = "no Python with gsd found (\(tried) is not an executable): run `make test`, which creates "
                 + ".venv with `pip install gsd h5py numpy`, or set STRESSFLUX_PYTHON to a python that has gsd and numpy"
-            Issue.record(Comment(rawValue: message))
+            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
             return
         }
-        let dir = try Self.folder()
+        let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/check.gsd"
-        var frames: [ParticleSnapshot] = []
-        for k in 0..<20 {
-            frames.append(k % 2 == 0
-                ? Self.snapshot(dimension: 2, box: [10, 12.5], n: 30 + k, step: 10 * k, seed: UInt64(k))
-                : Self.snapshot(dimension: 3, box: [10, 12.5, 7.75], n: 30, step: 10 * k,
-                                names: ["small", "large", "x"], seed: UInt64(k)))
-        }
         let writer = try GSDWriter(path: path)
         for frame in frames { try writer.append(frame) }
         try writer.close()
@@ -418,10 +501,10 @@ import Testing
         let expected = Expected(
             application: GSDWriter.application, schema: "hoomd", nframes: frames.count,
             frames: frames.enumerated().map { k, frame in
-                let s = Self.sortedByID(frame)
+                let s = sortedByID(frame)
                 let d = s.dimension
-                return .init(index: k, step: s.step, N: s.count, dimensions: d, box: s.box, types: s.speciesNames,
-                             typeids: s.species, diameters: s.diameters,
+                return .init(index: k, step: s.step, N: s.count, dimensions: d, box: s.box, strain: s.strain,
+                             types: s.speciesNames, typeids: s.species, diameters: s.diameters,
                              positions: (0..<s.count).map { i in Array(s.positions[(i * d)..<((i + 1) * d)]) },
                              images: (0..<s.count).map { i in Array(s.images[(i * d)..<((i + 1) * d)]) })
             })
@@ -430,13 +513,32 @@ import Testing
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.packageRoot + "/Tests/Scripts/check_gsd.py", path, json]
+        process.arguments = [packageRoot + "/Tests/Scripts/check_gsd.py", path, json]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "check_gsd.py (\(python)) failed:\n\(output)")
+        #expect(process.terminationStatus == 0, "check_gsd.py (\(python)) failed:\n\(output)",
+                sourceLocation: sourceLocation)
+    }
+}
+
+extension ParticleSnapshot {
+    /// Unwrapped positions with the snapshot's own strain and images, particle-major:
+    /// (x + n_x L_x + n_y γ L_y, y + n_y L_y[, z + n_z L_z]). Shared with LAMMPSDataFileTests.
+    var unwrappedPositions: [Double] {
+        positions.indices.map { k in
+            let axis = k % dimension
+            let shear = axis == 0 ? Double(images[k + 1]) * strain * box[1] : 0
+            return positions[k] + Double(images[k]) * box[axis] + shear
+        }
+    }
+
+    /// Whether `other`'s strain spans the same image lattice: (γ − γ_other) L_y/L_x is whole to `tolerance`.
+    func hasShearLattice(of other: ParticleSnapshot, tolerance: Double) -> Bool {
+        let turns = (strain - other.strain) * box[1] / box[0]
+        return abs(turns - turns.rounded()) <= tolerance
     }
 }

@@ -171,6 +171,35 @@ extension LAMMPSDataFileTests {
             images: [0, 0, -1, 4], species: [2, 0], speciesNames: ["1", "2", "3"], diameters: [2.0, 1.0]))
     }
 
+    /// A tilt xy is the strain xy/L_y: an atom above the box (y − ylo = 2.5 in L_y = 2) is wrapped to
+    /// y = 0.5 with n_y = 1 and moves back along x by xy = 0.5, so its unwrapped position is LAMMPS's;
+    /// exact (small binary fractions).
+    @Test func tiltedFileReadsAsStrain() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = try Self.fixture("""
+            title
+
+            2 atoms
+            1 atom types
+            0 4 xlo xhi
+            -1 1 ylo yhi
+            -1 1 zlo zhi
+            0.5 0 0 xy xz yz
+
+            Atoms # atomic
+
+            1 1 1.0 1.5 0.0 0 0 0
+            2 1 3.75 -0.5 0.5 2 -1 1
+            """, in: dir)
+        let snapshot = try LAMMPSDataFile.read(path: path, dimension: 3, diameters: [1: 1.0])
+        var expected = ParticleSnapshot(
+            dimension: 3, box: [4, 2, 2], step: 0, ids: [0, 1], positions: [0.5, 0.5, 1.0, 3.75, 0.5, 1.5],
+            images: [0, 1, 0, 2, -1, 1], species: [0, 0], speciesNames: ["1"], diameters: [1.0, 1.0])
+        expected.strain = 0.25
+        #expect(snapshot == expected)
+    }
+
     @Test func wrappingKeepsUnwrappedPositions() {
         let length = 3.7
         for s in [-1e-17, -3.7, 3.7, 3.7.nextDown, 11.1, -11.100000000000001, 0.0, 1e-300, -7.4 * 1e6] {
@@ -322,6 +351,55 @@ extension LAMMPSDataFileTests {
         #expect(read == Self.sortedByID(snapshot))
     }
 
+    /// Sheared snapshots (strains 0.013, 0.6, −1.7 and 3.2, random boxes with L_x ≠ L_y) come back with ids
+    /// in id order, a strain of the same image lattice (γ_read − γ a whole multiple of L_x/L_y to 1e-12 of
+    /// it), reduced (|γ_read L_y| ≤ L_x/2), and the same unwrapped positions (each computed with its
+    /// snapshot's own strain and images) to 1e-12 of the largest box length: numbers are written exactly,
+    /// and only the whole box lengths and tilts added to x and taken off again round, by ulps of x.
+    @Test(arguments: [2, 3])
+    func shearedWriteThenRead(dimension: Int) throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (k, strain) in [0.013, 0.6, -1.7, 3.2].enumerated() {
+            var original = Self.randomSnapshot(dimension: dimension, seed: UInt64(10 * dimension + k))
+            original.strain = strain
+            let path = dir + "/sheared\(k).data"
+            try LAMMPSDataFile.write(original, to: path)
+            let diameters = try #require(LAMMPSDataFile.typeDiameters(of: original))
+            let read = try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: diameters)
+            let expected = Self.sortedByID(original)
+            #expect(read.ids == Array(0..<original.count))
+            #expect(read.box == expected.box && read.species == expected.species && read.diameters == expected.diameters)
+            #expect(read.hasShearLattice(of: expected, tolerance: 1e-12), "strain \(read.strain) for \(strain)")
+            #expect(abs(read.strain * read.box[1]) <= read.box[0] / 2 * (1 + 1e-12), "strain \(read.strain) is not reduced")
+            #expect(read.positions.indices.allSatisfy { read.positions[$0] >= 0 && read.positions[$0] < read.box[$0 % dimension] })
+            let error = zip(read.unwrappedPositions, expected.unwrappedPositions).map { abs($0 - $1) }.max() ?? 0
+            #expect(error <= 1e-12 * read.box.max()!, "strain \(strain): unwrapped positions differ by \(error)")
+        }
+    }
+
+    /// A sheared snapshot (strain 2.5 in L_x = 4, L_y = 2: reduced by one L_x/L_y to 0.5, tilt xy = 1) gets
+    /// the tilt line, atoms inside the tilted box (0 ≤ x − xy y/L_y < L_x) with x images raised by n_y and
+    /// by the L_x taken off, and reads back exactly with strain 0.5 (small binary fractions).
+    @Test func writtenShearedFileHasTheTiltLine() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var snapshot = ParticleSnapshot(dimension: 2, box: [4, 2], step: 7, ids: [1, 0],
+                                        positions: [0.5, 1.5, 3.5, 0.25], images: [1, -1, 0, 2], species: [1, 0],
+                                        speciesNames: ["A", "B"], diameters: [1.4, 1.0])
+        snapshot.strain = 2.5
+        let path = dir + "/out.data"
+        try LAMMPSDataFile.write(snapshot, to: path)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(Array(lines[3...6]) == ["0.0 4.0 xlo xhi", "0.0 2.0 ylo yhi", "-0.5 0.5 zlo zhi", "1.0 0.0 0.0 xy xz yz"])
+        #expect(Array(lines.suffix(2)) == ["1 1 3.5 0.25 0.0 2 2 0", "2 2 4.5 1.5 0.0 -1 -1 0"])
+        var expected = ParticleSnapshot(dimension: 2, box: [4, 2], step: 7, ids: [0, 1],
+                                        positions: [3.5, 0.25, 0.5, 1.5], images: [2, 2, 0, -1], species: [0, 1],
+                                        speciesNames: ["A", "B"], diameters: [1.0, 1.4])
+        expected.strain = 0.5
+        #expect(try LAMMPSDataFile.read(path: path, dimension: 2, diameters: [1: 1.0, 2: 1.4]) == expected)
+    }
+
     @Test func polydisperseSpeciesHaveNoTypeDiameters() {
         var snapshot = Self.randomSnapshot(dimension: 3, count: 10, seed: 9)
         #expect(LAMMPSDataFile.typeDiameters(of: snapshot) != nil)
@@ -414,8 +492,12 @@ extension LAMMPSDataFileTests {
             BadFile(name: "non-positive diameter passed", text: file(), diameters: [1: -1]) {
                 .badTypeDiameter(path: $0, line: 11, type: 1, value: -1)
             },
-            BadFile(name: "non-zero tilt",
-                    text: file(header: "2 atoms\n1 atom types\n" + box + "\n0.5 0 0 xy xz yz")) {
+            BadFile(name: "non-zero xz tilt",
+                    text: file(header: "2 atoms\n1 atom types\n" + box + "\n0.5 0.5 0 xy xz yz")) {
+                .triclinic(path: $0, line: 8, keyword: "xy xz yz")
+            },
+            BadFile(name: "non-zero yz tilt",
+                    text: file(header: "2 atoms\n1 atom types\n" + box + "\n0 0 -0.25 xy xz yz")) {
                 .triclinic(path: $0, line: 8, keyword: "xy xz yz")
             },
             BadFile(name: "general triclinic box", text: file(header: "2 atoms\n1 atom types\n1 0 0 avec")) {
@@ -515,8 +597,8 @@ extension LAMMPSDataFileTests {
         #expect(LAMMPSDataError.missingDiameter(path: "a.data", line: 12, type: 2).description
                 == "a.data:12: atom type 2 has no diameter, pass a diameter for every atom type of an atom_style atomic file")
         #expect(LAMMPSDataError.triclinic(path: "a.data", line: 8, keyword: "xy xz yz").description
-                == "a.data:8: non-zero tilt factors (a triclinic box) are not supported, "
-                + "use an orthogonal box or set 'xy xz yz' to 0 0 0")
+                == "a.data:8: non-zero tilt factors xz or yz are not supported (only xy, a sheared box), "
+                + "set xz and yz to 0 in the 'xy xz yz' line")
         #expect(LAMMPSDataError.notANumber(path: "a.data", line: 11, field: "y", text: "abc", wholeNumber: false).description
                 == "a.data:11: y 'abc' is not a finite number, write it as a decimal like 1.25 or 1e-3")
     }

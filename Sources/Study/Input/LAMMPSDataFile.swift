@@ -12,8 +12,8 @@ import Darwin
 /// ``ParticleSnapshot``, so a run can start from a LAMMPS configuration and hand its own back to LAMMPS.
 ///
 /// The format followed is the one the LAMMPS manual describes on its `read_data` page (header, then
-/// sections) and produces with `write_data`; only orthogonal boxes and the atom styles `atomic` and
-/// `sphere` are read, and `atomic` is written.
+/// sections) and produces with `write_data`; only orthogonal boxes or boxes tilted in xy (a Lees–Edwards
+/// strain) and the atom styles `atomic` and `sphere` are read, and `atomic` is written.
 ///
 /// ## Layout of a data file, as read here
 /// - The first line is a title and is always skipped; if it contains `timestep = N` (as `write_data`
@@ -21,7 +21,7 @@ import Darwin
 /// - Everything after a `#` on a line is a comment. Lines blank after removing comments are skipped.
 /// - The header: lines of numbers followed by a keyword, e.g. `100 atoms`, `2 atom types`, `0 10 xlo xhi`.
 ///   `atoms` and (for N > 0) `atom types` are required; a missing `xlo xhi`, `ylo yhi` or `zlo zhi` takes
-///   LAMMPS's default −0.5 0.5. `xy xz yz` must be `0 0 0` (an orthogonal box); `avec`, `bvec`, `cvec`
+///   LAMMPS's default −0.5 0.5. `xy xz yz` must have xz = yz = 0 (xy is the strain); `avec`, `bvec`, `cvec`
 ///   and `abc origin` (general triclinic boxes) are rejected; other header keywords (`bonds`, `extra …`,
 ///   `ellipsoids`, …) are ignored.
 /// - The body: sections, each opened by a line of words only (`Atoms`, `Masses`, `Pair Coeffs`, or any
@@ -57,6 +57,9 @@ import Darwin
 /// - positions: shifted by the lower bounds into [0, L) and wrapped, the image flags updated so that
 ///   position + image · L equals the file's (x − lo) + image · L up to rounding; a position already
 ///   inside a box whose lower bound is 0 is kept bit for bit (so files from ``write(_:to:)`` are).
+/// - strain: xy / L_y. A tilted box has the image lattice of that Lees–Edwards strain (``TriclinicShear``),
+///   and LAMMPS's image flags count its vectors (unwrapped = x + ix a + iy b + iz c), so positions are
+///   wrapped into [0, L) y first, x moving back by xy per y image gained, keeping the unwrapped position.
 /// - In 2D (`dimension` 2) z and iz must still parse as numbers but are dropped, and `zlo zhi` is ignored.
 public enum LAMMPSDataFile {
     /// The atom styles read: one line per atom, fields as named.
@@ -75,8 +78,8 @@ public enum LAMMPSDataFile {
         }
     }
 
-    /// Reads a LAMMPS data file of `atom_style atomic` or `sphere` in an orthogonal box (see the type's
-    /// documentation for the rules).
+    /// Reads a LAMMPS data file of `atom_style atomic` or `sphere` in an orthogonal or xy-tilted box (see the
+    /// type's documentation for the rules).
     ///
     /// - Parameters:
     ///   - path: the data file (plain text; gzip-compressed files are refused with a hint).
@@ -99,6 +102,11 @@ public enum LAMMPSDataFile {
     /// id = our id + 1, type = species + 1, in order of id. Numbers are written in the shortest form that
     /// reads back to the same `Double`, so positions and box round-trip bit for bit.
     ///
+    /// A sheared snapshot (strain γ ≠ 0) adds the tilt line `xy 0.0 0.0 xy xz yz` with xy = γ' L_y, γ reduced
+    /// to γ' (|xy| ≤ L_x/2, ``TriclinicShear``), and its atoms lie in the tilted box (0 ≤ y < L_y,
+    /// 0 ≤ x − xy y/L_y < L_x) with image flags of its lattice; the unwrapped positions are kept, up to the
+    /// rounding of the whole box lengths added to x.
+    ///
     /// `atom_style atomic` has no per-atom diameter: read the file back with the diameters from
     /// ``typeDiameters(of:)``; a species whose particles differ in diameter cannot round-trip this way.
     ///
@@ -115,6 +123,7 @@ public enum LAMMPSDataFile {
                      "snapshot arrays do not match its \(n) ids")
         let types = max(snapshot.speciesNames.count, Int(snapshot.species.max() ?? -1) + 1)
         precondition(snapshot.species.allSatisfy { $0 >= 0 }, "species must be non-negative")
+        precondition(snapshot.strain.isFinite, "strain must be finite")
         let order = (0..<n).sorted { snapshot.ids[$0] < snapshot.ids[$1] }
         for (a, b) in zip(order, order.dropFirst()) {
             precondition(snapshot.ids[a] != snapshot.ids[b], "particle id \(snapshot.ids[a]) appears twice")
@@ -124,6 +133,7 @@ public enum LAMMPSDataFile {
             throw LAMMPSDataError.nonFinitePosition(path: path, id: snapshot.ids[p])
         }
 
+        let shear = snapshot.strain != 0 ? TriclinicShear(box: snapshot.box, strain: snapshot.strain) : nil
         let file = try PartialFile(path: path)
         do {
             var out = ""
@@ -133,6 +143,7 @@ public enum LAMMPSDataFile {
             for (axis, name) in ["x", "y", "z"].enumerated() {
                 out += axis < d ? "0.0 \(snapshot.box[axis]) \(name)lo \(name)hi\n" : "-0.5 0.5 zlo zhi\n"
             }
+            if let shear { out += "\(shear.tilt) 0.0 0.0 xy xz yz\n" }
             out += "\n# StressFlux species and diameters per atom type (atom_style atomic keeps no diameter):\n"
             for species in 0..<types {
                 out += "# type \(species + 1): species \(speciesName(snapshot, species)), \(diameterSummary(snapshot, species))\n"
@@ -145,10 +156,12 @@ public enum LAMMPSDataFile {
             }
             if n > 0 { out += "\nAtoms # atomic\n\n" }
             for p in order {
-                out += "\(snapshot.ids[p] + 1) \(snapshot.species[p] + 1)"
-                for axis in 0..<3 { out += axis < d ? " \(snapshot.positions[p * d + axis])" : " 0.0" }
-                for axis in 0..<3 { out += axis < d ? " \(snapshot.images[p * d + axis])" : " 0" }
-                out += "\n"
+                var (x, y) = (snapshot.positions[p * d], snapshot.positions[p * d + 1])
+                var (nx, ny) = (Int64(snapshot.images[p * d]), Int64(snapshot.images[p * d + 1]))
+                if let shear { (x, y, nx, ny) = shear.cell(x: x, y: y, nx: nx, ny: ny, pivot: 0) }
+                let z = d == 3 ? snapshot.positions[p * d + 2] : 0.0
+                let nz = d == 3 ? snapshot.images[p * d + 2] : 0
+                out += "\(snapshot.ids[p] + 1) \(snapshot.species[p] + 1) \(x) \(y) \(z) \(nx) \(ny) \(nz)\n"
                 if out.utf8.count >= 1 << 20 {
                     try file.append(out)
                     out.removeAll(keepingCapacity: true)
@@ -343,6 +356,8 @@ public enum LAMMPSDataFile {
             var atomTypes: Int?
             /// lo, hi per axis, with the line index that set them.
             var bounds: [(lo: Double, hi: Double, line: Int?)] = Array(repeating: (-0.5, 0.5, nil), count: 3)
+            /// Tilt factor xy (xz and yz must be 0).
+            var tilt = 0.0
             var step = 0
         }
 
@@ -377,9 +392,10 @@ public enum LAMMPSDataFile {
                     guard values.count == 3, tilts.count == 3 else {
                         throw LAMMPSDataError.badHeaderLine(path: path, line: line, keyword: keyword)
                     }
-                    if tilts.contains(where: { $0 != 0 }) {
+                    guard tilts[1] == 0 && tilts[2] == 0 else {
                         throw LAMMPSDataError.triclinic(path: path, line: line, keyword: keyword)
                     }
+                    header.tilt = tilts[0]
                 case "avec", "bvec", "cvec", "abc origin":
                     throw LAMMPSDataError.triclinic(path: path, line: line, keyword: keyword)
                 default:
@@ -487,8 +503,8 @@ public enum LAMMPSDataFile {
 
             guard let atomsSection = sections.first(where: { $0.name == "Atoms" }) else {
                 if atomCount == 0 {
-                    return ParticleSnapshot(dimension: dimension, box: box, step: header.step, ids: [], positions: [],
-                                            images: [], species: [], speciesNames: names, diameters: [])
+                    return try atoms([], style: nil, header: header, types: types, box: box, lower: lower,
+                                     names: names, labels: labels, typeDiameters: typeDiameters)
                 }
                 throw LAMMPSDataError.missingAtoms(path: path, line: lastLine, declared: atomCount)
             }
@@ -521,6 +537,10 @@ public enum LAMMPSDataFile {
             var typeDiameter = [Double?](repeating: nil, count: types + 1)
             var decided = hinted
             var firstCount: (fields: Int, line: Int)? = nil
+            // The current atom's x, y, z and image flags (all parsed before any is wrapped).
+            var coordinate = [0.0, 0.0, 0.0]
+            var flag: [Int32] = [0, 0, 0]
+            let axes = [1, 0, 2].prefix(d)  // y first: wrapping y moves x along the tilted b = (xy, L_y, 0)
 
             for (k, index) in atomLines.enumerated() {
                 split(index)
@@ -596,21 +616,26 @@ public enum LAMMPSDataFile {
 
                 let hasImages = fields.count == style.baseFieldCount + 3
                 for axis in 0..<3 {
-                    let x = try number(style.xField + axis, ["x", "y", "z"][axis], line)
-                    var image: Int32 = 0
+                    coordinate[axis] = try number(style.xField + axis, ["x", "y", "z"][axis], line)
+                    flag[axis] = 0
                     if hasImages {
                         let field = fields[style.baseFieldCount + axis]
-                        guard let flag = Int32(field) else {
+                        guard let image = Int32(field) else {
                             throw LAMMPSDataError.notANumber(path: path, line: line, field: "image flag",
                                                              text: String(field), wholeNumber: true)
                         }
-                        image = flag
+                        flag[axis] = image
                     }
-                    guard axis < d else { continue }
-                    let (wrapped, shift) = LAMMPSDataFile.wrap(x - lower[axis], into: box[axis])
-                    guard let shift, let moved = Int32(exactly: Int(image) + shift) else {
+                }
+                var yWraps = 0
+                for axis in axes {
+                    var x = coordinate[axis] - lower[axis]
+                    if axis == 0 && header.tilt != 0 { x -= Double(yWraps) * header.tilt }
+                    let (wrapped, shift) = LAMMPSDataFile.wrap(x, into: box[axis])
+                    guard let shift, let moved = Int32(exactly: Int(flag[axis]) + shift) else {
                         throw LAMMPSDataError.imageOutOfRange(path: path, line: line)
                     }
+                    if axis == 1 { yWraps = shift }
                     positions[k * d + axis] = wrapped
                     images[k * d + axis] = moved
                 }
@@ -630,10 +655,12 @@ public enum LAMMPSDataFile {
                     sortedImages[k * d + axis] = images[p * d + axis]
                 }
             }
-            return ParticleSnapshot(dimension: d, box: box, step: header.step, ids: Array(0..<n),
-                                    positions: sortedPositions, images: sortedImages,
-                                    species: order.map { species[$0] }, speciesNames: names,
-                                    diameters: order.map { diameters[$0] })
+            var snapshot = ParticleSnapshot(dimension: d, box: box, step: header.step, ids: Array(0..<n),
+                                            positions: sortedPositions, images: sortedImages,
+                                            species: order.map { species[$0] }, speciesNames: names,
+                                            diameters: order.map { diameters[$0] })
+            snapshot.strain = header.tilt / box[1]
+            return snapshot
         }
 
         /// Field `i` of the current line as a finite number.
@@ -671,7 +698,7 @@ public enum LAMMPSDataError: ReportableError, Equatable, Sendable {
     case missingHeader(path: String, line: Int, keyword: String)
     /// Bounds with hi ≤ lo on an axis.
     case emptyBox(path: String, line: Int, axis: String, lo: Double, hi: Double)
-    /// Non-zero tilt factors or a general triclinic box.
+    /// Non-zero xz or yz tilt factors (only xy, a Lees–Edwards strain, is read) or a general triclinic box.
     case triclinic(path: String, line: Int, keyword: String)
     /// A data line where a header line or section keyword belongs.
     case unexpectedLine(path: String, line: Int)
@@ -740,8 +767,8 @@ public enum LAMMPSDataError: ReportableError, Equatable, Sendable {
             return "\(path):\(line): box bounds \(axis)lo \(lo) and \(axis)hi \(hi) enclose no length, give \(axis)hi > \(axis)lo"
         case .triclinic(let path, let line, let keyword):
             if keyword == "xy xz yz" {
-                return "\(path):\(line): non-zero tilt factors (a triclinic box) are not supported, "
-                    + "use an orthogonal box or set 'xy xz yz' to 0 0 0"
+                return "\(path):\(line): non-zero tilt factors xz or yz are not supported (only xy, a sheared box), "
+                    + "set xz and yz to 0 in the 'xy xz yz' line"
             }
             return "\(path):\(line): '\(keyword)' (a general triclinic box) is not supported, "
                 + "give an orthogonal box with 'xlo xhi', 'ylo yhi', 'zlo zhi'"

@@ -45,7 +45,7 @@ public enum GSDError: ReportableError, Equatable, Sendable {
     case missingChunk(path: String, frame: Int, name: String)
     /// A chunk has the wrong type or shape, or values outside the schema's range.
     case badChunk(path: String, frame: Int, name: String, reason: String)
-    /// The frame's box has non-zero tilt factors (StressFlux boxes are orthogonal).
+    /// The frame's box has non-zero xz or yz tilt factors (StressFlux reads only xy, its Lees–Edwards strain).
     case tiltedBox(path: String, frame: Int, xy: Double, xz: Double, yz: Double)
     /// The requested frame is not in the file.
     case noSuchFrame(path: String, frame: Int, frameCount: Int)
@@ -77,8 +77,8 @@ public enum GSDError: ReportableError, Equatable, Sendable {
         case .badChunk(let path, let frame, let name, let reason):
             return "\(path): chunk \(name) of frame \(frame) \(reason), re-write the file following the HOOMD schema"
         case .tiltedBox(let path, let frame, let xy, let xz, let yz):
-            return "\(path): frame \(frame) has a tilted box (xy \(xy), xz \(xz), yz \(yz)), "
-                + "StressFlux reads only orthogonal boxes: write the trajectory with zero tilt factors"
+            return "\(path): frame \(frame) has a box tilted in xz or yz (xy \(xy), xz \(xz), yz \(yz)), "
+                + "StressFlux reads only the xy tilt (Lees–Edwards shear): write the trajectory with xz = yz = 0"
         case .noSuchFrame(let path, let frame, let frameCount):
             if frameCount == 0 {
                 return "\(path): the file has no frames, write at least one frame into it"
@@ -446,7 +446,7 @@ final class GSDFileLayerWriter {
 /// The file is GSD file layer 2.1, application `StressFlux`, schema `hoomd` version ``schemaVersion``.
 /// Every frame carries all of these chunks (so no frame depends on frame 0):
 /// `configuration/step` (uint64), `configuration/dimensions` (uint8), `configuration/box`
-/// (float32 × 6: L_x L_y L_z xy xz yz, tilts 0; in 2D L_z = 1), `particles/N` (uint32), `particles/types`
+/// (float32 × 6: L_x L_y L_z xy xz yz, xz = yz = 0; in 2D L_z = 1), `particles/N` (uint32), `particles/types`
 /// (int8 NT × M, NUL-padded UTF-8 names), `particles/typeid` (uint32), `particles/diameter` (float32),
 /// `particles/position` (float32 N × 3) and `particles/image` (int32 N × 3).
 ///
@@ -460,6 +460,11 @@ final class GSDFileLayerWriter {
 ///   When that rounding lands on +L/2 (outside HOOMD's half-open box) the particle is written at −L/2
 ///   with its image incremented; positions outside [0, L) are wrapped the same way, so the unwrapped
 ///   position x + image · L is kept. In 2D, z = 0 and the z image is 0.
+/// - The Lees–Edwards strain γ (``ParticleSnapshot/strain``) is the tilt xy of HOOMD's box, whose image
+///   lattice is ours (``TriclinicShear``), written reduced to γ' = γ − m L_x/L_y with |γ' L_y| ≤ L_x/2 and
+///   x images n_x + m n_y. Positions lie in HOOMD's sheared box: y_h ∈ [−L_y/2, L_y/2) and
+///   x_h − γ' y_h ∈ [−L_x/2, L_x/2) (checked on the float32 values), moved there by whole lattice vectors
+///   counted in the images, so the unwrapped position is ours up to float32 rounding of positions and tilt.
 /// - Box lengths and diameters are float32 too: exact when representable in float32 (e.g. 10, 12.5,
 ///   1.375), else the nearest float32 (relative error ≤ 6·10⁻⁸).
 ///
@@ -557,6 +562,7 @@ public final class GSDWriter {
         guard s.positions.allSatisfy(\.isFinite), s.diameters.allSatisfy(\.isFinite) else {
             throw invalid("a position or diameter is not finite")
         }
+        guard s.strain.isFinite else { throw invalid("strain \(s.strain) is not finite") }
 
         let order = (0..<n).sorted { s.ids[$0] < s.ids[$1] }
         for k in order.indices.dropFirst() where s.ids[order[k]] == s.ids[order[k - 1]] {
@@ -567,6 +573,8 @@ public final class GSDWriter {
         var image = [Int32](repeating: 0, count: 3 * n)
         var typeid = [UInt32](repeating: 0, count: n)
         var diameter = [Float](repeating: 0, count: n)
+        let shear = TriclinicShear(box: s.box, strain: s.strain)
+        let tilt = Float(shear.strain)
         for (row, i) in order.enumerated() {
             let species = s.species[i]
             guard species >= 0, Int(species) < names.count else {
@@ -574,8 +582,18 @@ public final class GSDWriter {
             }
             typeid[row] = UInt32(species)
             diameter[row] = Float(s.diameters[i])
-            for a in 0..<d {
-                let (x, img) = hoomdCoordinate(s.positions[i * d + a], image: Int64(s.images[i * d + a]), length: s.box[a])
+            let p = i * d
+            let cell = shear.cell(x: s.positions[p], y: s.positions[p + 1], nx: Int64(s.images[p]),
+                                  ny: Int64(s.images[p + 1]), pivot: s.box[1] / 2)
+            let (y, ny) = hoomdCoordinate(cell.y, image: cell.ny, length: s.box[1])
+            // float32 rounding onto the open end moved y down by L_y: x moves along a₂ with it.
+            let x = cell.x - Double(ny - cell.ny) * shear.tilt
+            var coordinates = [hoomdCoordinate(x, image: cell.nx, length: s.box[0], shear: Double(tilt) * Double(y)),
+                               (y, ny)]
+            if d == 3 {
+                coordinates.append(hoomdCoordinate(s.positions[p + 2], image: Int64(s.images[p + 2]), length: s.box[2]))
+            }
+            for (a, (x, img)) in coordinates.enumerated() {
                 guard let img32 = Int32(exactly: img) else {
                     throw invalid("particle \(s.ids[i]) has an image count \(img) beyond int32")
                 }
@@ -583,7 +601,7 @@ public final class GSDWriter {
                 image[3 * row + a] = img32
             }
         }
-        let box: [Float] = [Float(s.box[0]), Float(s.box[1]), d == 3 ? Float(s.box[2]) : boxLzIn2D, 0, 0, 0]
+        let box: [Float] = [Float(s.box[0]), Float(s.box[1]), d == 3 ? Float(s.box[2]) : boxLzIn2D, tilt, 0, 0]
         let typeRows = names.map { Array($0.utf8) }
         let width = (typeRows.map(\.count).max() ?? 0) + 1
         let types = typeRows.flatMap { $0 + [UInt8](repeating: 0, count: width - $0.count) }
@@ -601,9 +619,10 @@ public final class GSDWriter {
     }
 
     /// Our coordinate x (any real, nominally in [0, L)) with image count `image` as HOOMD's float32
-    /// coordinate in [−L/2, L/2) of the float32 box length, and the image count that keeps x + image · L.
-    static func hoomdCoordinate(_ x: Double, image: Int64, length: Double) -> (Float, Int64) {
-        var x = x
+    /// coordinate x_h with x_h − shear in [−L/2, L/2) of the float32 box length, and the image count that
+    /// keeps x + image · L. `shear` is γ' y_h for x in a sheared box, whose cell HOOMD tilts, else 0.
+    static func hoomdCoordinate(_ x: Double, image: Int64, length: Double, shear: Double = 0) -> (Float, Int64) {
+        var x = x - shear
         var image = image
         if !(x >= 0 && x < length) {
             let shift = (x / length).rounded(.down)
@@ -612,14 +631,13 @@ public final class GSDWriter {
             if x >= length { x -= length; image += 1 }
             if x < 0 { x = 0 }
         }
-        var centred = Float(x - length / 2)
-        let half = Float(length) / 2
-        if centred >= half {  // rounding reached the open end of the box
-            centred = -half
+        var centred = Float(x - length / 2 + shear)
+        let fraction = { (Double(centred) - shear) / Double(Float(length)) }
+        if fraction() >= 0.5 {  // rounding reached the open end of the box
+            centred -= Float(length)
             image += 1
-        } else if centred < -half {
-            centred = -half
         }
+        while fraction() < -0.5 { centred = centred.nextUp }  // rounding left the box at its closed end
         return (centred, image)
     }
 }
@@ -639,7 +657,9 @@ public final class GSDWriter {
 /// ulp of what was written) and wrapped with their image counts adjusted; box lengths are the file's
 /// float32 values. Lengths are in the file's units (ℓ₀ for files written by ``GSDWriter``).
 /// Float chunks may be float32 or float64 (schema 2.0 allows both); integer chunks any integer type.
-/// Boxes with non-zero tilt are refused (``GSDError/tiltedBox(path:frame:xy:xz:yz:)``). In 2D frames the
+/// A tilt xy is the Lees–Edwards strain (``ParticleSnapshot/strain`` = xy, same image lattice): y is wrapped
+/// first, x moving by xy L_y per y image gained, then x. Boxes with non-zero xz or yz are refused
+/// (``GSDError/tiltedBox(path:frame:xy:xz:yz:)``). In 2D frames the
 /// file's L_z is ignored (HOOMD-blue ≥ 3 writes 0, HOOMD-blue 2 and ``GSDWriter`` write 1) and so are z
 /// positions and z images.
 public final class GSDReader {
@@ -888,13 +908,15 @@ public final class GSDReader {
             try checkShape(e, "configuration/box", rows: Int(e.rows), columns: Int(e.columns), float: true)
             box6 = try numbers(e, frame: k, name: "configuration/box")
         }
-        guard box6[3] == 0, box6[4] == 0, box6[5] == 0 else {
+        guard box6[4] == 0, box6[5] == 0 else {
             throw .tiltedBox(path: path, frame: k, xy: box6[3], xz: box6[4], yz: box6[5])
         }
+        let strain = box6[3]
         let box = Array(box6[0..<dimension])
         guard box.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw bad("configuration/box", "has lengths \(box), expected positive finite lengths")
         }
+        guard strain.isFinite else { throw bad("configuration/box", "has tilt xy \(strain), expected a finite tilt") }
 
         // Particle count of this frame and of frame 0 (for the frame-0 rule of per-particle chunks).
         func particleCount(_ f: Int) throws(GSDError) -> Int {
@@ -956,10 +978,13 @@ public final class GSDReader {
 
         var positions = [Double](repeating: 0, count: dimension * n)
         var images = [Int32](repeating: 0, count: dimension * n)
+        let axes = [1, 0, 2].prefix(dimension)  // y first: wrapping y moves x along the tilted a₂
         for i in 0..<n {
-            for a in 0..<dimension {
+            var yWraps: Int64 = 0
+            for a in axes {
                 let length = box[a]
                 var x = position3[3 * i + a] + length / 2
+                if a == 0 { x -= Double(yWraps) * strain * box[1] }
                 var img = image3[3 * i + a]
                 if !(x >= 0 && x < length) {
                     let shift = (x / length).rounded(.down)
@@ -971,12 +996,15 @@ public final class GSDReader {
                 guard let img32 = Int32(exactly: img) else {
                     throw bad("particles/image", "holds an image count \(img) beyond int32")
                 }
+                if a == 1 { yWraps = img - image3[3 * i + 1] }
                 positions[dimension * i + a] = x
                 images[dimension * i + a] = img32
             }
         }
-        return ParticleSnapshot(dimension: dimension, box: box, step: Int(step), ids: Array(0..<n),
-                                positions: positions, images: images, species: typeid.map { Int32($0) },
-                                speciesNames: speciesNames, diameters: diameters)
+        var snapshot = ParticleSnapshot(dimension: dimension, box: box, step: Int(step), ids: Array(0..<n),
+                                        positions: positions, images: images, species: typeid.map { Int32($0) },
+                                        speciesNames: speciesNames, diameters: diameters)
+        snapshot.strain = strain
+        return snapshot
     }
 }
