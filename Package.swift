@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "ParallelTests", dependencies: ["Parallel", "TestSupport"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel", "TestSupport"]),
-        .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel"]),
+        .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Study", "Particles", "Parallel", "TestSupport"]),
     ]

@@ -42,7 +42,7 @@ extension SlabFFT {
     }
 
     /// Visits this rank's modes with the real-part index and the global mode indices per axis.
-    private func forEachMode(_ body: (Int, [Int]) -> Void) {
+    func forEachMode(_ body: (Int, [Int]) -> Void) {
         let local = decomposition.count, start = decomposition.start
         var modes = [Int](repeating: 0, count: extents.count)
         let middle = extents.count == 3 ? extents[1] : 1

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Parallel
+
+/// Deposition of particle weights c_i onto the grid with a kernel footprint (physics.md §3.4):
+/// ρ(x_n) = Σ_i c_i w_in, w_in = G_ℓ(x_n − x_i) over the nodes with |x_n − x_i| < R ℓ, renormalised per
+/// particle so that Σ_n w_in h^d = 1 (mass conserved exactly, whatever the kernel's tail or the sampling).
+///
+/// Particles go to the rank owning their y first (any rank may pass any particles); each rank deposits on
+/// its planes plus ⌈Rℓ/h⌉ + 1 ghost planes per side, which are then added into their owners (the reverse
+/// halo exchange, direct to every owner however many slabs away). Axes 1 and 2 wrap periodically.
+/// The halo-friendly production path; ``SpectralDeposition`` is the exact reference for small systems.
+public final class RealSpaceDeposition {
+    public let grid: DepositionGrid
+    public let kernel: any Kernel
+    /// ℓ.
+    public let scale: Double
+    public let decomposition: SlabDecomposition
+    /// R ℓ / h: the footprint radius in grid spacings.
+    public let reach: Double
+    private let field: GhostedField
+    private let router: SlabRouter
+
+    /// - Throws: ``FieldsError`` for a bad scale or a grid that does not match the box aspect.
+    public init(decomposition: SlabDecomposition, kernel: any Kernel, scale: Double) throws {
+        grid = try DepositionGrid(extents: decomposition.grid.extents, box: decomposition.box, scale: scale)
+        self.kernel = kernel
+        self.scale = scale
+        self.decomposition = decomposition
+        reach = kernel.supportRadius * scale / grid.spacing
+        field = try GhostedField(decomposition: decomposition, width: Int(reach.rounded(.up)) + 1, planeLength: grid.planeLength)
+        router = try SlabRouter(decomposition: decomposition, halo: 0)
+    }
+
+    /// Collective: the deposited field of the particles at `positions` (physical order x, y[, z] per
+    /// particle) with `weights`, written into the owned planes of `fft.real`.
+    public func deposit(positions: [Double], weights: [Double], into fft: SlabFFT) throws {
+        fft.loadSamples(try deposit(positions: positions, values: weights, components: 1)[0])
+    }
+
+    /// Collective: Σ_i c_i w_in for points with `components` values each (c_i of point i at
+    /// `values[i·components ..< (i+1)·components]`, e.g. a force or a bond tensor); returns this rank's owned
+    /// samples per component, plane-major without padding (plane p, row, column).
+    public func deposit(positions: [Double], values: [Double], components m: Int) throws -> [[Double]] {
+        let d = grid.dimension, stride = d + m
+        precondition(positions.count * m == values.count * d, "\(m) values per point")
+        let field = m == 1 ? self.field : try GhostedField(decomposition: decomposition, width: self.field.width,
+                                                              planeLength: grid.planeLength, components: m)
+        let count = values.count / m
+        var rows: [Double] = [], destinations: [Int] = []
+        rows.reserveCapacity(count * stride)
+        for i in 0..<count {
+            rows += positions[(i * d)..<((i + 1) * d)]
+            rows += values[(i * m)..<((i + 1) * m)]
+            destinations.append(router.owner(of: positions[i * d + 1]))
+        }
+        let mine = router.route(rows: rows, destinations: destinations, stride: stride).rows
+        let h = grid.spacing, inverseVolume = 1 / pow(scale, Double(d)), cellVolume = pow(h, Double(d))
+        let extents = grid.extents, width = field.width, firstPlane = decomposition.start - width
+        let componentStride = field.slots * grid.planeLength
+        let span = 2 * Int(reach.rounded(.up)) + 3
+        var footprint = [Double](repeating: 0, count: Int(pow(Double(span), Double(d)))), offsets = [Int](repeating: 0, count: footprint.count)
+        let physical = SIMD3<Int>(1, 0, 2), box = SIMD3<Double>(grid.box[0], grid.box[1], d == 3 ? grid.box[2] : 1)
+        for p in 0..<(mine.count / stride) {
+            // Grid coordinates (axis 0 = y, 1 = x, 2 = z) wrapped into the box, in spacings.
+            var q = SIMD3<Double>()
+            for a in 0..<d {
+                let x = mine[p * stride + physical[a]]
+                q[a] = (x - (x / box[a]).rounded(.down) * box[a]) / h
+            }
+            let low = SIMD3<Int>((q - reach).rounded(.up)), high = SIMD3<Int>((q + reach).rounded(.down))
+            var count = 0, total = 0.0
+            for n0 in low[0]...high[0] {
+                let slot = n0 - firstPlane
+                for n1 in low[1]...high[1] {
+                    let e1 = ((n1 % extents[1]) + extents[1]) % extents[1]
+                    for n2 in (d == 3 ? low[2]...high[2] : 0...0) {
+                        var r2 = (Double(n0) - q[0]) * (Double(n0) - q[0]) + (Double(n1) - q[1]) * (Double(n1) - q[1])
+                        var element = e1
+                        if d == 3 {
+                            r2 += (Double(n2) - q[2]) * (Double(n2) - q[2])
+                            element = e1 * extents[2] + ((n2 % extents[2]) + extents[2]) % extents[2]
+                        }
+                        let w = kernel.value(r2.squareRoot() * h / scale) * inverseVolume
+                        guard w > 0 else { continue }
+                        footprint[count] = w
+                        offsets[count] = slot * grid.planeLength + element
+                        count += 1
+                        total += w
+                    }
+                }
+            }
+            guard total > 0 else { continue }
+            for c in 0..<m {
+                let factor = mine[p * stride + d + c] / (total * cellVolume), base = c * componentStride
+                for k in 0..<count { field.storage[base + offsets[k]] += factor * footprint[k] }
+            }
+        }
+        field.accumulateGhosts()
+        let owned = decomposition.count * grid.planeLength
+        let result = (0..<m).map { c in Array(field.storage[(c * componentStride + width * grid.planeLength)..<(c * componentStride + width * grid.planeLength + owned)]) }
+        for i in field.storage.indices { field.storage[i] = 0 }
+        return result
+    }
+}

@@ -1,0 +1,181 @@
+import Fields
+import Foundation
+import Parallel
+import Particles
+
+/// `stressflux deposit`: the coarse-grained densities ρ̄_ℓ (all particles and each species) of one
+/// configuration on a grid (physics.md §3.3–3.4, §4.1), written as parallel HDF5 with an XDMF sidecar
+/// and a JSON report. Every rank reads the file and hands a share of the particles to the deposition,
+/// which routes them to the owners of their y.
+public struct DensityDeposit {
+    public enum Method: String, CaseIterable, Codable, Sendable {
+        /// Footprint deposition with per-particle renormalisation and the reverse halo exchange (§3.4).
+        case real
+        /// Direct spectral sums, exact for resolved modes, O(N M^d): small systems and checks (§3.3).
+        case spectral
+    }
+
+    /// `deposit.json`; its keys are a contract for other tools.
+    public struct Report: Codable, Sendable {
+        public var N: Int
+        public var dimension: Int
+        /// Box (x, y[, z]).
+        public var box: [Double]
+        /// Grid points along x, y[, z].
+        public var grid: [Int]
+        public var spacing: Double
+        public var kernel: String
+        public var scale: Double
+        public var method: String
+        /// ∫ρ̄_ℓ for all particles, then per species (equal to the counts up to rounding).
+        public var mass: [String: Double]
+        /// With a potential (`--stress`): σ^vir = Σ_{i<j} r_ij ⊗ ∇V / |Ω| and the box average of the
+        /// deposited Hardy stress σ^H_ℓ (equal up to rounding, physics.md §2.3), keyed xx, yy, xy[, zz, xz, yz].
+        public var virial_stress: [String: Double]?
+        public var hardy_stress_average: [String: Double]?
+        public var ranks: Int
+        public var seconds: Double
+        public var units = "lengths in l0, densities in 1/l0^d"
+        public var stressflux = BuildInfo.version
+    }
+
+    public let snapshot: ParticleSnapshot
+    public let kernel: any Kernel
+    public let scale: Double
+    /// Grid points along x, y[, z].
+    public let points: [Int]
+    public let method: Method
+    /// With a potential, also the Hardy stress σ^H_ℓ and the force density Σ_i F_i G_ℓ(x − x_i).
+    public let potential: AnyPairPotential?
+    public let communicator: Communicator
+
+    public init(snapshot: ParticleSnapshot, kernel: any Kernel, scale: Double, points: [Int], method: Method,
+                potential: AnyPairPotential? = nil, communicator: Communicator) {
+        self.potential = potential
+        self.snapshot = snapshot
+        self.kernel = kernel
+        self.scale = scale
+        self.points = points
+        self.method = method
+        self.communicator = communicator
+    }
+
+    /// Collective: deposits and writes `density.h5` (datasets `rho` and `rho_<species>`, grid axes
+    /// (y, x[, z]); with a potential also `sigma_<ab>` and `force_<a>`), `density.xmf` and `deposit.json`
+    /// into `directory`; returns the report.
+    @discardableResult
+    public func run(directory: String) throws -> Report {
+        let s = snapshot, d = s.dimension
+        guard points.count == d else {
+            throw StudyError.invalidOption(name: "--grid", value: points.map(String.init).joined(separator: "x"),
+                                           expected: "give \(d) extents (x, y\(d == 3 ? ", z" : "")) or one for every axis")
+        }
+        let spacings = zip(s.box, points).map { $0 / Double($1) }
+        guard spacings.allSatisfy({ abs($0 / spacings[0] - 1) <= 1e-9 }) else {
+            throw StudyError.invalidOption(
+                name: "--grid", value: points.map(String.init).joined(separator: "x"),
+                expected: "spacings " + spacings.map { String(format: "%.4g", $0) }.joined(separator: ", ") + " differ: the grid must match the box "
+                    + s.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", e.g. "
+                    + s.box.map { String(Int(($0 / spacings[0]).rounded())) }.joined(separator: "x"))
+        }
+        if s.strain != 0 {
+            throw StudyError.invalidOption(name: "input", value: "strain \(s.strain)",
+                                           expected: "sheared (Lees–Edwards) boxes are not deposited yet; use an unsheared snapshot")
+        }
+        let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
+        let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
+        let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
+        let deposition = method == .real ? try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale) : nil
+        _ = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
+        let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
+        let positions = mine.flatMap { s.positions[($0 * d)..<(($0 + 1) * d)] }
+        let groups: [(String, [Double])] = [("rho", mine.map { _ in 1.0 })]
+            + s.speciesNames.indices.map { a in ("rho_\(s.speciesNames[a])", mine.map { s.species[$0] == Int32(a) ? 1.0 : 0.0 }) }
+        let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
+        let file = try HDF5File.create(path: path("density.h5"), communicator: communicator)
+        let h = gridBox[0] / Double(extents[0]), cell = pow(h, Double(d)), clock = Date()
+        var mass: [String: Double] = [:]
+        var names = groups.map(\.0)
+        func write(_ name: String, _ owned: [Double]) throws {
+            try owned.withUnsafeBufferPointer {
+                try file.writeSlabs(name: "/\(name)", grid: decomposition.grid, start: decomposition.start,
+                                    planes: decomposition.count, values: $0)
+            }
+        }
+        for (name, weights) in groups {
+            if let deposition {
+                try deposition.deposit(positions: positions, weights: weights, into: fft)
+            } else {
+                try SpectralDeposition.deposit(positions: positions, weights: weights, kernel: kernel, scale: scale, into: fft)
+            }
+            let owned = fft.ownedSamples()
+            mass[name] = communicator.allreduce(owned.reduce(0, +), .sum) * cell
+            try write(name, owned)
+        }
+        var virial: [String: Double]?, hardy: [String: Double]?
+        if let potential {
+            guard let deposition else {
+                throw StudyError.invalidOption(name: "--method", value: "spectral", expected: "the Hardy stress (--stress) is deposited in real space only, use --method real")
+            }
+            let bonds = try Self.bonds(s, particles: mine, potential: potential)
+            let components = Thermo.componentNames(dimension: d), volume = s.volume
+            let stress = try HardyStress.deposit(origins: bonds.origins, vectors: bonds.vectors, tensors: bonds.tensors, with: deposition)
+            let sums = communicator.allreduce((0..<components.count).map { k in
+                stride(from: k, to: bonds.tensors.count, by: components.count).reduce(0) { $0 + bonds.tensors[$1] }
+            }, .sum)
+            let averages = communicator.allreduce(stress.map { $0.reduce(0, +) * cell / volume }, .sum)
+            virial = Dictionary(uniqueKeysWithValues: zip(components, sums.map { $0 / volume }))
+            hardy = Dictionary(uniqueKeysWithValues: zip(components, averages))
+            for (k, name) in components.enumerated() { try write("sigma_\(name)", stress[k]) }
+            let forces = try deposition.deposit(positions: bonds.forcePoints, values: bonds.forces, components: d)
+            for a in 0..<d { try write("force_\(["x", "y", "z"][a])", forces[a]) }
+            names += components.map { "sigma_\($0)" } + (0..<d).map { "force_\(["x", "y", "z"][$0])" }
+        }
+        try file.writeAttribute("kernel", kernel.name)
+        try file.writeAttribute("scale", "\(scale)")
+        try file.writeAttribute("axes", d == 2 ? "y, x" : "y, x, z")
+        try file.close()
+        let seconds = communicator.allreduce(Date().timeIntervalSince(clock), .max)
+        let report = Report(N: s.count, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
+                            method: method.rawValue, mass: mass, virial_stress: virial, hardy_stress_average: hardy,
+                            ranks: communicator.size, seconds: seconds)
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            try XDMFSidecar(gridName: "rho_l, l = \(scale)", extents: extents, spacing: Array(repeating: h, count: d),
+                            fields: names.map { .init(name: $0, file: "density.h5", dataset: "/\($0)") }).write(to: path("density.xmf"))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            do { try encoder.encode(report).write(to: URL(fileURLWithPath: path("deposit.json")), options: .atomic) } catch {
+                throw StudyError.write(path: path("deposit.json"), reason: error.localizedDescription)
+            }
+        }
+        return report
+    }
+
+    /// The bonds of `particles` (each i with its neighbours j > i in contact range, nearest image) as
+    /// origins x_i, vectors r_ij = x_j − x_i and tensors r_ij ⊗ ∇V(r_ij) in ``Thermo/componentNames(dimension:)``
+    /// order, and the forces F_i on these particles (their sums over all their bonds, both directions).
+    static func bonds(_ s: ParticleSnapshot, particles: [Int], potential: AnyPairPotential) throws
+        -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double], forces: [Double]) {
+        let d = s.dimension, reach = potential.cutoffRatio * (s.diameters.max() ?? 1)
+        let search = try SnapshotNeighbors(s, radius: reach, name: "pair cutoff")
+        let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        var origins: [Double] = [], vectors: [Double] = [], tensors: [Double] = [], points: [Double] = [], forces: [Double] = []
+        for i in particles {
+            var force = SIMD3<Double>()
+            search.forEach(around: i) { j, r in
+                let sigma = 0.5 * (s.diameters[i] + s.diameters[j]), r2 = (r * r).sum()
+                guard r2 < pow(potential.cutoffRatio * sigma, 2) else { return }
+                let forceOverR = potential.evaluate(r2: r2, sigma: sigma).forceOverR
+                force -= forceOverR * r  // F_i = ∇V(r_ij) = −(forceOverR) r_ij
+                guard j > i else { return }
+                origins += s.positions[(i * d)..<((i + 1) * d)]
+                vectors += (0..<d).map { r[$0] }
+                tensors += pairs.map { -forceOverR * r[$0.0] * r[$0.1] }
+            }
+            points += s.positions[(i * d)..<((i + 1) * d)]
+            forces += (0..<d).map { force[$0] }
+        }
+        return (origins, vectors, tensors, points, forces)
+    }
+}

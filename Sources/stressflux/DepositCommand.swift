@@ -1,0 +1,80 @@
+import ArgumentParser
+import Fields
+import Foundation
+import Parallel
+import Particles
+import Study
+
+/// `stressflux deposit INPUT`: coarse-grained densities of one configuration on a grid.
+struct DepositCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deposit",
+        abstract: "Coarse-grain one configuration: DIR/density.h5 (ρ̄_ℓ of all particles and of each species), density.xmf (ParaView), deposit.json.")
+
+    @Argument(help: "Configuration: LAMMPS data file (.data, .lmp), H5MD (.h5) or GSD (.gsd).")
+    var input: String
+
+    @Option(help: "2 or 3; for a LAMMPS data file, 2 ignores z.")
+    var dimension = 2
+
+    @Option(name: .customLong("type-diameters"), help: "Diameters of LAMMPS atom types 1, 2, … (atom_style atomic).")
+    var typeDiameters = "1.0,1.4"
+
+    @Option(help: "Kernel: gauss, bump<n> (bump4, bump8, …) or mollifier (physics.md §3.1).")
+    var kernel = "gauss"
+
+    @Option(help: "Scale ℓ in l0 (the kernel's second moment is ℓ²).")
+    var scale: Double
+
+    @Option(help: "Grid points along x, y[, z], like 128x128; one number for every axis. The spacing must be the same on every axis; ℓ/h ≥ 5 is the default accuracy.")
+    var grid: String
+
+    @Option(help: "real (footprint with renormalisation and halo exchange) or spectral (exact direct sums, small systems).")
+    var method = "real"
+
+    @Flag(help: "Also the Hardy stress σ^H_ℓ (datasets sigma_<ab>) and the force density (force_<a>) of the pair potential.")
+    var stress = false
+
+    @Option(help: "Pair potential of --stress: harmonic, hertzian or wca.")
+    var potential = "harmonic"
+
+    @Option(help: "Potential amplitude ε of --stress.")
+    var epsilon = 1.0
+
+    @Option(help: "Output folder.")
+    var output: String
+
+    func run() throws {
+        let communicator = Communicator.world
+        guard dimension == 2 || dimension == 3 else {
+            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
+        }
+        guard let method = DensityDeposit.Method(rawValue: method) else {
+            throw StudyError.invalidOption(name: "--method", value: method, expected: "must be real or spectral")
+        }
+        guard let kind = PotentialKind(rawValue: potential) else {
+            throw StudyError.invalidOption(name: "--potential", value: potential, expected: "must be harmonic, hertzian or wca")
+        }
+        let parts = grid.lowercased().split(separator: "x").map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 2 }) else {
+            throw StudyError.invalidOption(name: "--grid", value: grid, expected: "give points per axis joined by 'x', like 128x128, or one number")
+        }
+        let points = parts.count == 1 ? Array(repeating: parts[0]!, count: dimension) : parts.map { $0! }
+        let diameters = typeDiameters.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let chosen = try KernelChoice.kernel(named: kernel, dimension: dimension)
+        let snapshot = try communicator.agree { try ConfigurationFile.read(input, dimension: dimension, typeDiameters: diameters) }
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+                throw StudyError.write(path: output, reason: error.localizedDescription)
+            }
+        }
+        let report = try DensityDeposit(snapshot: snapshot, kernel: chosen, scale: scale, points: points, method: method,
+                                        potential: stress ? kind.potential(epsilon: epsilon) : nil,
+                                        communicator: communicator).run(directory: output)
+        if communicator.isRoot {
+            print("deposited \(report.N) particles with \(report.kernel) at ℓ = \(report.scale) on \(points.map(String.init).joined(separator: "x")) "
+                  + "(h = \(String(format: "%.4g", report.spacing))): ∫ρ̄ = \(report.mass["rho"]!), \(String(format: "%.3g", report.seconds)) s")
+        }
+    }
+}
