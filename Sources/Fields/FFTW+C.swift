@@ -69,3 +69,24 @@ func fftwAllocate(doubles count: Int) -> UnsafeMutableBufferPointer<Double> {
 func fftwFree(_ buffer: UnsafeMutableBufferPointer<Double>) {
     fftw_free(buffer.baseAddress)
 }
+
+/// FFTW wisdom on disk: plans measured once (FFTW_MEASURE or FFTW_PATIENT can take minutes on large grids)
+/// are reused by later runs on the same grid and rank count.
+public enum FFTWWisdom {
+    /// Collective: rank 0 reads `path` (if it exists) and broadcasts it. Returns whether rank 0 read it.
+    @discardableResult
+    public static func load(path: String, communicator: Communicator) -> Bool {
+        FFTWLayout.ensureInitialized()
+        let read = communicator.isRoot && fftw_import_wisdom_from_filename(path) != 0
+        fftw_mpi_broadcast_wisdom(communicator.mpiComm)
+        return communicator.broadcast(read ? 1 : 0) == 1
+    }
+
+    /// Collective: gathers every rank's wisdom on rank 0, which writes `path`. Returns whether it was written.
+    @discardableResult
+    public static func save(path: String, communicator: Communicator) -> Bool {
+        fftw_mpi_gather_wisdom(communicator.mpiComm)
+        let written = communicator.isRoot && fftw_export_wisdom_to_filename(path) != 0
+        return communicator.broadcast(written ? 1 : 0) == 1
+    }
+}

@@ -27,6 +27,19 @@ extension SlabFFT {
         }
     }
 
+    /// Local: multiplies every mode of ``spectral`` by the isotropic transfer function `transfer(|k|)` (e.g.
+    /// Ĝ(|k|ℓ), physics.md §3.1) and zeroes the Nyquist modes.
+    public func multiply(transfer: (Double) -> Double) {
+        let d = extents.count
+        forEachMode { index, modes in
+            var k2 = 0.0
+            for a in 0..<d { k2 += wavenumber(axis: a, index: modes[a]) * wavenumber(axis: a, index: modes[a]) }
+            let factor = isNyquistMode(modes) ? 0 : transfer(k2.squareRoot())
+            spectral[index] *= factor
+            spectral[index + 1] *= factor
+        }
+    }
+
     /// Local: sets every mode with a Nyquist index in any direction to zero (physics.md §3.2).
     public func zeroNyquist() {
         forEachMode { index, modes in

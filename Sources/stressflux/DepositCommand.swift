@@ -41,6 +41,12 @@ struct DepositCommand: ParsableCommand {
     @Option(help: "Potential amplitude ε of --stress.")
     var epsilon = 1.0
 
+    @Option(name: .customLong("fft-effort"), help: "FFTW planner: estimate, measure (default) or patient.")
+    var fftEffort = "measure"
+
+    @Option(help: "FFTW wisdom file: read before planning (if it exists), written after, so later runs on this grid and rank count plan at once.")
+    var wisdom: String?
+
     @Option(help: "Output folder.")
     var output: String
 
@@ -51,6 +57,9 @@ struct DepositCommand: ParsableCommand {
         }
         guard let method = DensityDeposit.Method(rawValue: method) else {
             throw StudyError.invalidOption(name: "--method", value: method, expected: "must be real or spectral")
+        }
+        guard let effort = PlannerEffort(rawValue: fftEffort) else {
+            throw StudyError.invalidOption(name: "--fft-effort", value: fftEffort, expected: "must be estimate, measure or patient")
         }
         guard let kind = PotentialKind(rawValue: potential) else {
             throw StudyError.invalidOption(name: "--potential", value: potential, expected: "must be harmonic, hertzian or wca")
@@ -69,9 +78,11 @@ struct DepositCommand: ParsableCommand {
                 throw StudyError.write(path: output, reason: error.localizedDescription)
             }
         }
-        let report = try DensityDeposit(snapshot: snapshot, kernel: chosen, scale: scale, points: points, method: method,
-                                        potential: stress ? kind.potential(epsilon: epsilon) : nil,
-                                        communicator: communicator).run(directory: output)
+        var deposit = DensityDeposit(snapshot: snapshot, kernel: chosen, scale: scale, points: points, method: method,
+                                     potential: stress ? kind.potential(epsilon: epsilon) : nil, communicator: communicator)
+        deposit.effort = effort
+        deposit.wisdom = wisdom
+        let report = try deposit.run(directory: output)
         if communicator.isRoot {
             print("deposited \(report.N) particles with \(report.kernel) at ℓ = \(report.scale) on \(points.map(String.init).joined(separator: "x")) "
                   + "(h = \(String(format: "%.4g", report.spacing))): ∫ρ̄ = \(report.mass["rho"]!), \(String(format: "%.3g", report.seconds)) s")

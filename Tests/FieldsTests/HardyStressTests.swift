@@ -6,13 +6,6 @@ import TestSupport
 
 /// The filtered Hardy bond stress (physics.md §2.3) on the MPI singleton: its exact identities.
 @Suite(.serialized) struct HardyStressTests {
-    /// Index of σ_ab in the component order (2D: xx, yy, xy; 3D: xx, yy, zz, xy, xz, yz).
-    static func component(_ a: Int, _ b: Int, dimension d: Int) -> Int {
-        if a == b { return a }
-        let (p, q) = (min(a, b), max(a, b))
-        return d == 2 ? 2 : [0: [1: 3, 2: 4], 1: [2: 5]][p]![q]!
-    }
-
     /// Random overlapping harmonic disks (spheres), diameters 1.0 and 1.4: their bonds (i < j in contact, nearest
     /// image) as origins, vectors r_ij = x_j − x_i and tensors r_ij ⊗ ∇V, and the forces F_i.
     static func bonds(_ n: Int, box: [Double], seed: UInt64)
@@ -33,7 +26,7 @@ import TestSupport
                 origins += x[(i * d)..<((i + 1) * d)]
                 vectors += r
                 var t = [Double](repeating: 0, count: d == 2 ? 3 : 6)
-                for a in 0..<d { for b in a..<d { t[component(a, b, dimension: d)] = r[a] * gradient[b] } }
+                for a in 0..<d { for b in a..<d { t[SpectralCalculus.tensorComponent(a, b, dimension: d)] = r[a] * gradient[b] } }
                 tensors += t
                 for a in 0..<d { forces[i * d + a] += gradient[a]; forces[j * d + a] -= gradient[a] }
             }
@@ -65,21 +58,11 @@ import TestSupport
         }
         // (∇·σ)_b = Σ_a ∂_a σ_ab against the force density.
         let density = try deposition.deposit(positions: positions, values: forces, components: d)
-        let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
-        let gridAxis = [1, 0, 2]
+        let divergence = SpectralCalculus(fft: SlabFFT(decomposition: decomposition, effort: .estimate)).divergence(tensor: stress)
         var error = 0.0, norm = 0.0
         for b in 0..<d {
-            var divergence = [Double](repeating: 0, count: density[b].count)
-            for a in 0..<d {
-                fft.loadSamples(stress[Self.component(a, b, dimension: d)])
-                fft.forward()
-                fft.differentiate(axis: gridAxis[a])
-                fft.inverse()
-                let derivative = fft.ownedSamples()
-                for k in divergence.indices { divergence[k] += derivative[k] }
-            }
-            for k in divergence.indices {
-                error += (divergence[k] - density[b][k]) * (divergence[k] - density[b][k])
+            for k in divergence[b].indices {
+                error += (divergence[b][k] - density[b][k]) * (divergence[b][k] - density[b][k])
                 norm += density[b][k] * density[b][k]
             }
         }

@@ -70,3 +70,18 @@ import Parallel
         #expect(fft.spectralLastExtent == 4)
     }
 }
+
+extension SlabFFTTests {
+    /// Wisdom round trip: after planning with FFTW_MEASURE, `save` writes FFTW's wisdom file and `load` reads
+    /// it back; a missing file loads nothing (and is no error).
+    @Test func wisdomRoundTrip() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wisdom-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(!FFTWWisdom.load(path: path, communicator: .world))
+        let d = try SlabDecomposition(grid: GridShape([32, 24]), box: [32, 24], communicator: .world)
+        _ = SlabFFT(decomposition: d, effort: .measure)
+        #expect(FFTWWisdom.save(path: path, communicator: .world))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains("fftw_wisdom"))
+        #expect(FFTWWisdom.load(path: path, communicator: .world))
+    }
+}

@@ -36,6 +36,7 @@ import Testing
     /// - the box average of σ^H_ℓ equals the virial stress to 1e-12 of its largest component, and the virial
     ///   equals LAMMPS's (−virial pressure of reference-2d.json) to 1e-10 relative;
     /// - ∫ρ̄ = N and ∫ρ̄_a = N_a = 500 to 1e-12 relative (per-particle renormalisation);
+    /// - the spectral reference on 1 and 4 ranks equals the real-space field to 5e-8 (the Gaussian's truncation);
     /// - a footprint much wider than a slab and than half the box (ℓ = 5 on 32²: Rℓ/h = 19 planes, slabs of 8 on
     ///   4 ranks): the 4-rank field equals the 1-rank one to 1e-12, by the direct multi-peer exchange.
     @Test func densityIsRankIndependentAndConservesMass() throws {
@@ -64,6 +65,10 @@ import Testing
             let mass = report["mass"] as! [String: Double]
             #expect(abs(mass["rho"]! / 1000 - 1) < 1e-12 && abs(mass["rho_1"]! / 500 - 1) < 1e-12 && abs(mass["rho_2"]! / 500 - 1) < 1e-12,
                     "\(mass)")
+        }
+        for ranks in [1, 4] {
+            let spectral = try Self.deposit([data, "--scale", "1", "--grid", "128", "--method", "spectral"], in: dir, name: "s\(ranks)", ranks: ranks)
+            #expect(Self.difference(try Self.field(spectral, "rho"), try Self.field(outs[0], "rho")) < 5e-8, "spectral on \(ranks) ranks")
         }
         let wide1 = try Self.deposit([data, "--scale", "5", "--grid", "32"], in: dir, name: "w1", ranks: 1)
         let wide4 = try Self.deposit([data, "--scale", "5", "--grid", "32"], in: dir, name: "w4", ranks: 4)

@@ -56,12 +56,30 @@ public final class RealSpaceDeposition {
             destinations.append(router.owner(of: positions[i * d + 1]))
         }
         let mine = router.route(rows: rows, destinations: destinations, stride: stride).rows
+        spread(kernel, rows: mine, stride: stride, components: m, into: field)
+        field.accumulateGhosts()
+        let owned = decomposition.count * grid.planeLength, componentStride = field.slots * grid.planeLength
+        let first = field.width * grid.planeLength
+        let result = (0..<m).map { c in Array(field.storage[(c * componentStride + first)..<(c * componentStride + first + owned)]) }
+        for i in field.storage.indices { field.storage[i] = 0 }
+        return result
+    }
+
+    /// Adds every routed point's renormalised footprint into `field` (ghost planes included). Generic over
+    /// the kernel, so each kernel's G(r) is inlined into the loop (the existential is opened once per call).
+    /// The Gaussian factorises, e^{−r²/2s²ℓ²} = Π_a e^{−Δ_a²/2s²ℓ²}: its node weights are products of d short
+    /// tables per point instead of an exponential per node (the renormalisation absorbs the constant).
+    private func spread<K: Kernel>(_ kernel: K, rows mine: [Double], stride: Int, components m: Int, into field: GhostedField) {
+        let d = grid.dimension
         let h = grid.spacing, inverseVolume = 1 / pow(scale, Double(d)), cellVolume = pow(h, Double(d))
         let extents = grid.extents, width = field.width, firstPlane = decomposition.start - width
-        let componentStride = field.slots * grid.planeLength
+        let componentStride = field.slots * grid.planeLength, storage = field.storage
         let span = 2 * Int(reach.rounded(.up)) + 3
         var footprint = [Double](repeating: 0, count: Int(pow(Double(span), Double(d)))), offsets = [Int](repeating: 0, count: footprint.count)
         let physical = SIMD3<Int>(1, 0, 2), box = SIMD3<Double>(grid.box[0], grid.box[1], d == 3 ? grid.box[2] : 1)
+        let separable = K.self == GaussianKernel.self
+        let exponent = -0.5 * h * h / ((1 / Double(d)) * scale * scale)  // −h²/(2 s² ℓ²), s² = 1/d
+        var factors = [[Double]](repeating: [Double](repeating: 0, count: span), count: 3)
         for p in 0..<(mine.count / stride) {
             // Grid coordinates (axis 0 = y, 1 = x, 2 = z) wrapped into the box, in spacings.
             var q = SIMD3<Double>()
@@ -70,6 +88,11 @@ public final class RealSpaceDeposition {
                 q[a] = (x - (x / box[a]).rounded(.down) * box[a]) / h
             }
             let low = SIMD3<Int>((q - reach).rounded(.up)), high = SIMD3<Int>((q + reach).rounded(.down))
+            if separable {
+                for a in 0..<d {
+                    for n in low[a]...high[a] { factors[a][n - low[a]] = exp(exponent * (Double(n) - q[a]) * (Double(n) - q[a])) }
+                }
+            }
             var count = 0, total = 0.0
             for n0 in low[0]...high[0] {
                 let slot = n0 - firstPlane
@@ -82,7 +105,9 @@ public final class RealSpaceDeposition {
                             r2 += (Double(n2) - q[2]) * (Double(n2) - q[2])
                             element = e1 * extents[2] + ((n2 % extents[2]) + extents[2]) % extents[2]
                         }
-                        let w = kernel.value(r2.squareRoot() * h / scale) * inverseVolume
+                        let w = separable
+                            ? factors[0][n0 - low[0]] * factors[1][n1 - low[1]] * (d == 3 ? factors[2][n2 - low[2]] : 1)
+                            : kernel.value(r2.squareRoot() * h / scale) * inverseVolume
                         guard w > 0 else { continue }
                         footprint[count] = w
                         offsets[count] = slot * grid.planeLength + element
@@ -94,13 +119,8 @@ public final class RealSpaceDeposition {
             guard total > 0 else { continue }
             for c in 0..<m {
                 let factor = mine[p * stride + d + c] / (total * cellVolume), base = c * componentStride
-                for k in 0..<count { field.storage[base + offsets[k]] += factor * footprint[k] }
+                for k in 0..<count { storage[base + offsets[k]] += factor * footprint[k] }
             }
         }
-        field.accumulateGhosts()
-        let owned = decomposition.count * grid.planeLength
-        let result = (0..<m).map { c in Array(field.storage[(c * componentStride + width * grid.planeLength)..<(c * componentStride + width * grid.planeLength + owned)]) }
-        for i in field.storage.indices { field.storage[i] = 0 }
-        return result
     }
 }

@@ -47,6 +47,9 @@ public struct DensityDeposit {
     public let method: Method
     /// With a potential, also the Hardy stress σ^H_ℓ and the force density Σ_i F_i G_ℓ(x − x_i).
     public let potential: AnyPairPotential?
+    /// FFTW planner effort, and a wisdom file read before planning and written after.
+    public var effort = PlannerEffort.measure
+    public var wisdom: String?
     public let communicator: Communicator
 
     public init(snapshot: ParticleSnapshot, kernel: any Kernel, scale: Double, points: [Int], method: Method,
@@ -84,7 +87,9 @@ public struct DensityDeposit {
         }
         let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
-        let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
+        if let wisdom { FFTWWisdom.load(path: wisdom, communicator: communicator) }
+        let fft = SlabFFT(decomposition: decomposition, effort: effort)
+        if let wisdom { FFTWWisdom.save(path: wisdom, communicator: communicator) }
         let deposition = method == .real ? try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale) : nil
         _ = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
         let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
