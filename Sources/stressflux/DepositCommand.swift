@@ -29,6 +29,9 @@ struct DepositCommand: ParsableCommand {
     @Option(help: "Grid points along x, y[, z], like 128x128; one number for every axis. The spacing must be the same on every axis; ℓ/h ≥ 5 is the default accuracy.")
     var grid: String
 
+    @Option(help: "More Gaussian scales, like 2,4,8, filled from the deposit at --scale by one Fourier multiplication each (datasets rho_ell<ℓ>).")
+    var scales: String?
+
     @Option(help: "real (footprint with renormalisation and halo exchange) or spectral (exact direct sums, small systems).")
     var method = "real"
 
@@ -82,6 +85,13 @@ struct DepositCommand: ParsableCommand {
                                      potential: stress ? kind.potential(epsilon: epsilon) : nil, communicator: communicator)
         deposit.effort = effort
         deposit.wisdom = wisdom
+        if let scales {
+            let values = scales.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.allSatisfy({ $0 != nil }) else {
+                throw StudyError.invalidOption(name: "--scales", value: scales, expected: "give scales separated by commas, like 2,4,8")
+            }
+            deposit.extraScales = values.map { $0! }
+        }
         let report = try deposit.run(directory: output)
         if communicator.isRoot {
             print("deposited \(report.N) particles with \(report.kernel) at ℓ = \(report.scale) on \(points.map(String.init).joined(separator: "x")) "

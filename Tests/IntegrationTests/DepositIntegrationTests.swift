@@ -37,6 +37,8 @@ import Testing
     ///   equals LAMMPS's (−virial pressure of reference-2d.json) to 1e-10 relative;
     /// - ∫ρ̄ = N and ∫ρ̄_a = N_a = 500 to 1e-12 relative (per-particle renormalisation);
     /// - the spectral reference on 1 and 4 ranks equals the real-space field to 5e-8 (the Gaussian's truncation);
+    /// - the multi-scale pass (`--scales 2,4`, refiltered from ℓ = 1) equals direct deposits at ℓ = 2 and 4 to
+    ///   1e-7 (both carry the 6s truncation, ~1e-8);
     /// - a footprint much wider than a slab and than half the box (ℓ = 5 on 32²: Rℓ/h = 19 planes, slabs of 8 on
     ///   4 ranks): the 4-rank field equals the 1-rank one to 1e-12, by the direct multi-peer exchange.
     @Test func densityIsRankIndependentAndConservesMass() throws {
@@ -70,6 +72,11 @@ import Testing
             let spectral = try Self.deposit([data, "--scale", "1", "--grid", "128", "--method", "spectral"], in: dir, name: "s\(ranks)", ranks: ranks)
             #expect(Self.difference(try Self.field(spectral, "rho"), try Self.field(outs[0], "rho")) < 5e-8, "spectral on \(ranks) ranks")
         }
+        let scales = try Self.deposit([data, "--scale", "1", "--grid", "128", "--scales", "2,4"], in: dir, name: "m2", ranks: 2)
+        for ell in ["2", "4"] {
+            let direct = try Self.deposit([data, "--scale", ell, "--grid", "128"], in: dir, name: "l\(ell)", ranks: 2)
+            #expect(Self.difference(try Self.field(scales, "rho_ell\(ell).0"), try Self.field(direct, "rho")) < 1e-7, "multi-scale ℓ = \(ell)")
+        }
         let wide1 = try Self.deposit([data, "--scale", "5", "--grid", "32"], in: dir, name: "w1", ranks: 1)
         let wide4 = try Self.deposit([data, "--scale", "5", "--grid", "32"], in: dir, name: "w4", ranks: 4)
         #expect(Self.difference(try Self.field(wide4, "rho"), try Self.field(wide1, "rho")) < 1e-12)
@@ -97,6 +104,7 @@ import Testing
         (["--scale", "1", "--grid", "128x64"], "error: --grid 128x64: spacings 0.2808, 0.5615 differ: the grid must match the box 35.9381 x 35.9381, e.g. 128x128"),
         (["--scale", "1", "--grid", "128", "--kernel", "tophat"], "error: --kernel \"tophat\": unknown kernel"),
         (["--scale", "1", "--grid", "128", "--method", "fast"], "error: --method fast: must be real or spectral"),
+        (["--scale", "1", "--grid", "128", "--kernel", "bump4", "--scales", "2"], "error: --scales 2.0: the multi-scale pass needs --kernel gauss"),
     ]
 
     /// Bad options: one line on stderr that names the option and the fix, a non-zero exit, no density.h5.

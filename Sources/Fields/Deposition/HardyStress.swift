@@ -14,6 +14,17 @@ public enum HardyStress {
         return ratio <= 2 ? 24 : min(96, Int((12 * ratio).rounded(.up)))
     }
 
+    /// Collective: the longest bond |r_ij| of all ranks (which sets the λ nodes of every bond alike).
+    public static func longestBond(vectors: [Double], dimension d: Int, communicator: Communicator) -> Double {
+        var longest = 0.0
+        for b in 0..<(vectors.count / d) {
+            var r2 = 0.0
+            for a in 0..<d { r2 += vectors[b * d + a] * vectors[b * d + a] }
+            longest = max(longest, r2.squareRoot())
+        }
+        return communicator.allreduce(longest, .max)
+    }
+
     /// Collective: the components of σ^H_ℓ (2D: xx, yy, xy; 3D: xx, yy, zz, xy, xz, yz), this rank's owned
     /// samples as ``RealSpaceDeposition/deposit(positions:values:components:)`` returns them. Per bond:
     /// `origins` x_i and `vectors` r_ij (d values each, physical order) and `tensors` r_ij ⊗ ∇V(r_ij) in the
@@ -22,13 +33,7 @@ public enum HardyStress {
                                with deposition: RealSpaceDeposition) throws -> [[Double]] {
         let d = deposition.grid.dimension, c = d == 2 ? 3 : 6, bonds = origins.count / d
         precondition(vectors.count == origins.count && tensors.count == bonds * c, "bond arrays disagree")
-        var longest = 0.0
-        for b in 0..<bonds {
-            var r2 = 0.0
-            for a in 0..<d { r2 += vectors[b * d + a] * vectors[b * d + a] }
-            longest = max(longest, r2.squareRoot())
-        }
-        longest = deposition.decomposition.communicator.allreduce(longest, .max)
+        let longest = longestBond(vectors: vectors, dimension: d, communicator: deposition.decomposition.communicator)
         let rule = GaussLegendre(count: lambdaNodes(longestBond: longest, scale: deposition.scale), on: 0...1)
         var points: [Double] = [], values: [Double] = []
         points.reserveCapacity(bonds * rule.nodes.count * d)

@@ -33,6 +33,11 @@ public struct DensityDeposit {
         /// deposited Hardy stress σ^H_ℓ (equal up to rounding, physics.md §2.3), keyed xx, yy, xy[, zz, xz, yz].
         public var virial_stress: [String: Double]?
         public var hardy_stress_average: [String: Double]?
+        /// λ nodes deposited for the Hardy stress (bonds × nodes per bond), with `--stress`.
+        public var hardy_nodes: Int?
+        /// Wall times, slowest rank: `fft_pair` (one r2c + c2r on the grid, the floor of any spectral step),
+        /// `density` (the deposition of `rho`), `hardy` (σ^H_ℓ), `multiscale_per_scale` (one Gaussian refilter).
+        public var timings_seconds: [String: Double]
         public var ranks: Int
         public var seconds: Double
         public var units = "lengths in l0, densities in 1/l0^d"
@@ -50,6 +55,9 @@ public struct DensityDeposit {
     /// FFTW planner effort, and a wisdom file read before planning and written after.
     public var effort = PlannerEffort.measure
     public var wisdom: String?
+    /// Larger Gaussian scales filled from the deposit at `scale` by the multi-scale pass (``GaussianScales``),
+    /// written as `rho_ell<ℓ>`.
+    public var extraScales: [Double] = []
     public let communicator: Communicator
 
     public init(snapshot: ParticleSnapshot, kernel: any Kernel, scale: Double, points: [Int], method: Method,
@@ -92,6 +100,18 @@ public struct DensityDeposit {
         if let wisdom { FFTWWisdom.save(path: wisdom, communicator: communicator) }
         let deposition = method == .real ? try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale) : nil
         _ = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
+        if let bad = extraScales.first(where: { !($0 > scale) }) ?? (extraScales.isEmpty || kernel is GaussianKernel ? nil : extraScales[0]) {
+            throw StudyError.invalidOption(name: "--scales", value: "\(bad)",
+                                           expected: "the multi-scale pass needs --kernel gauss (Gaussians compose) and scales above --scale \(scale)")
+        }
+        /// Collective: the wall time of `body` on the slowest rank.
+        func timed(_ body: () throws -> Void) rethrows -> Double {
+            let start = Date()
+            try body()
+            return communicator.allreduce(Date().timeIntervalSince(start), .max)
+        }
+        var timings: [String: Double] = [:], hardyNodes: Int?
+        timings["fft_pair"] = timed { for _ in 0..<3 { fft.forward(); fft.inverse() } } / 3
         let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
         let positions = mine.flatMap { s.positions[($0 * d)..<(($0 + 1) * d)] }
         let groups: [(String, [Double])] = [("rho", mine.map { _ in 1.0 })]
@@ -107,16 +127,31 @@ public struct DensityDeposit {
                                     planes: decomposition.count, values: $0)
             }
         }
+        var total: [Double] = []
         for (name, weights) in groups {
-            if let deposition {
-                try deposition.deposit(positions: positions, weights: weights, into: fft)
-            } else {
-                try SpectralDeposition.deposit(positions: positions, weights: weights, kernel: kernel, scale: scale, into: fft)
+            let seconds = try timed {
+                if let deposition {
+                    try deposition.deposit(positions: positions, weights: weights, into: fft)
+                } else {
+                    try SpectralDeposition.deposit(positions: positions, weights: weights, kernel: kernel, scale: scale, into: fft)
+                }
             }
+            if name == "rho" { timings["density"] = seconds }
             let owned = fft.ownedSamples()
+            if name == "rho" { total = owned }
             mass[name] = communicator.allreduce(owned.reduce(0, +), .sum) * cell
             try write(name, owned)
         }
+        var perScale: [Double] = []
+        for ell in extraScales.sorted() {
+            perScale.append(timed {
+                fft.loadSamples(total)
+                GaussianScales.refilter(fft, from: scale, to: ell)
+            })
+            try write("rho_ell\(ell)", fft.ownedSamples())
+            names.append("rho_ell\(ell)")
+        }
+        if !perScale.isEmpty { timings["multiscale_per_scale"] = perScale.reduce(0, +) / Double(perScale.count) }
         var virial: [String: Double]?, hardy: [String: Double]?
         if let potential {
             guard let deposition else {
@@ -124,7 +159,12 @@ public struct DensityDeposit {
             }
             let bonds = try Self.bonds(s, particles: mine, potential: potential)
             let components = Thermo.componentNames(dimension: d), volume = s.volume
-            let stress = try HardyStress.deposit(origins: bonds.origins, vectors: bonds.vectors, tensors: bonds.tensors, with: deposition)
+            var stress: [[Double]] = []
+            timings["hardy"] = try timed {
+                stress = try HardyStress.deposit(origins: bonds.origins, vectors: bonds.vectors, tensors: bonds.tensors, with: deposition)
+            }
+            let longest = HardyStress.longestBond(vectors: bonds.vectors, dimension: d, communicator: communicator)
+            hardyNodes = communicator.allreduce(bonds.vectors.count / d, .sum) * HardyStress.lambdaNodes(longestBond: longest, scale: scale)
             let sums = communicator.allreduce((0..<components.count).map { k in
                 stride(from: k, to: bonds.tensors.count, by: components.count).reduce(0) { $0 + bonds.tensors[$1] }
             }, .sum)
@@ -143,7 +183,7 @@ public struct DensityDeposit {
         let seconds = communicator.allreduce(Date().timeIntervalSince(clock), .max)
         let report = Report(N: s.count, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
                             method: method.rawValue, mass: mass, virial_stress: virial, hardy_stress_average: hardy,
-                            ranks: communicator.size, seconds: seconds)
+                            hardy_nodes: hardyNodes, timings_seconds: timings, ranks: communicator.size, seconds: seconds)
         try communicator.agree {
             guard communicator.isRoot else { return }
             try XDMFSidecar(gridName: "rho_l, l = \(scale)", extents: extents, spacing: Array(repeating: h, count: d),
