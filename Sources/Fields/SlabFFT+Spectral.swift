@@ -28,12 +28,17 @@ extension SlabFFT {
     }
 
     /// Local: multiplies every mode of ``spectral`` by the isotropic transfer function `transfer(|k|)` (e.g.
-    /// Ĝ(|k|ℓ), physics.md §3.1) and zeroes the Nyquist modes.
-    public func multiply(transfer: (Double) -> Double) {
+    /// Ĝ(|k|ℓ), physics.md §3.1) and zeroes the Nyquist modes. With a Lees–Edwards `strain` γ the grid is in
+    /// sheared coordinates and |k| is the lab wavenumber of (k'_x, k'_y − γ k'_x) (physics.md §1.5).
+    public func multiply(strain: Double = 0, transfer: (Double) -> Double) {
         let d = extents.count
         forEachMode { index, modes in
             var k2 = 0.0
             for a in 0..<d { k2 += wavenumber(axis: a, index: modes[a]) * wavenumber(axis: a, index: modes[a]) }
+            if strain != 0 {
+                let ky = wavenumber(axis: 0, index: modes[0]), kx = wavenumber(axis: 1, index: modes[1])
+                k2 += (ky - strain * kx) * (ky - strain * kx) - ky * ky
+            }
             let factor = isNyquistMode(modes) ? 0 : transfer(k2.squareRoot())
             spectral[index] *= factor
             spectral[index + 1] *= factor

@@ -4,18 +4,31 @@
 /// xx, yy, zz, xy, xz, yz (3D). Every call is collective (forward and inverse transforms).
 public struct SpectralCalculus {
     public let fft: SlabFFT
+    /// Lees–Edwards strain γ of a grid in sheared coordinates (x' = x − γ y): ∂_y = ∂_{y'} − γ ∂_{x'} and
+    /// |k| is the lab wavenumber (physics.md §1.5).
+    public let strain: Double
     /// Grid axis of each physical axis: x → 1, y → 0 (the slab axis), z → 2.
     static let gridAxis = [1, 0, 2]
 
-    public init(fft: SlabFFT) { self.fft = fft }
+    public init(fft: SlabFFT, strain: Double = 0) {
+        self.fft = fft
+        self.strain = strain
+    }
 
     public var dimension: Int { fft.extents.count }
 
-    /// Collective: ∂f/∂x_a for physical axis `a`.
+    /// Collective: ∂f/∂x_a for physical axis `a` (lab derivative).
     public func derivative(_ f: [Double], axis a: Int) -> [Double] {
+        let along = gridDerivative(f, gridAxis: Self.gridAxis[a])
+        guard a == 1 && strain != 0 else { return along }
+        let across = gridDerivative(f, gridAxis: Self.gridAxis[0])
+        return zip(along, across).map { $0 - strain * $1 }
+    }
+
+    private func gridDerivative(_ f: [Double], gridAxis: Int) -> [Double] {
         fft.loadSamples(f)
         fft.forward()
-        fft.differentiate(axis: Self.gridAxis[a])
+        fft.differentiate(axis: gridAxis)
         fft.inverse()
         return fft.ownedSamples()
     }
@@ -53,7 +66,7 @@ public struct SpectralCalculus {
     public func laplacian(_ f: [Double]) -> [Double] {
         fft.loadSamples(f)
         fft.forward()
-        fft.multiply { -$0 * $0 }
+        fft.multiply(strain: strain) { -$0 * $0 }
         fft.inverse()
         return fft.ownedSamples()
     }

@@ -33,7 +33,8 @@ import Testing
     /// - ρ̄, each species' ρ̄, the Hardy stress σ^H_ℓ and the force density the same on 1, 2 and 4 ranks to
     ///   1e-12 relative (sums of the same footprint values in another order: the ghost planes are added into
     ///   owners in peer order); its bonds cross every slab face and the periodic boundary;
-    /// - the box average of σ^H_ℓ equals the virial stress to 1e-12 of its largest component, and the virial
+    /// - the box averages of σ^H_ℓ and of the deposited per-particle virials Σ_i s_i G_ℓ(x − x_i) equal the
+    ///   virial stress to 1e-12 of its largest component, and the virial
     ///   equals LAMMPS's (−virial pressure of reference-2d.json) to 1e-10 relative;
     /// - ∫ρ̄ = N and ∫ρ̄_a = N_a = 500 to 1e-12 relative (per-particle renormalisation);
     /// - the spectral reference on 1 and 4 ranks equals the real-space field to 5e-8 (the Gaussian's truncation);
@@ -49,7 +50,7 @@ import Testing
         for ranks in [1, 2, 4] {
             outs.append(try Self.deposit([data, "--scale", "1", "--grid", "128", "--stress"], in: dir, name: "d\(ranks)", ranks: ranks))
         }
-        for name in ["rho", "rho_1", "rho_2", "sigma_xx", "sigma_yy", "sigma_xy", "force_x", "force_y"] {
+        for name in ["rho", "rho_1", "rho_2", "sigma_xx", "sigma_yy", "sigma_xy", "force_x", "force_y", "virial_xy"] {
             let one = try Self.field(outs[0], name)
             #expect(one.count == 128 * 128)
             for other in outs.dropFirst() { #expect(Self.difference(try Self.field(other, name), one) < 1e-12, "\(name)") }
@@ -59,9 +60,11 @@ import Testing
         for out in outs {
             let report = try Self.report(out)
             let virial = report["virial_stress"] as! [String: Double], hardy = report["hardy_stress_average"] as! [String: Double]
+            let perParticle = report["virial_density_average"] as! [String: Double]
             let largest = virial.values.map(abs).max()!
             for (key, value) in virial {
                 #expect(abs(hardy[key]! - value) <= 1e-12 * largest, "⟨σ^H_\(key)⟩ = \(hardy[key]!) vs σ^vir = \(value)")
+                #expect(abs(perParticle[key]! - value) <= 1e-12 * largest, "⟨Σ s_i G_ℓ⟩_\(key) vs σ^vir")
                 #expect(abs(value + pressure[key]!) <= 1e-10 * largest, "σ^vir_\(key) vs LAMMPS")
             }
             let mass = report["mass"] as! [String: Double]
@@ -117,5 +120,39 @@ import Testing
         #expect(!run.timedOut && run.exitCode != 0)
         #expect(run.errorLines.count == 1 && run.errorLines[0].hasPrefix(message), "\(run.errorLines)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/density.h5").path))
+    }
+}
+
+extension DepositIntegrationTests {
+    /// A sheared box: the 2D reference packing with a LAMMPS tilt xy = 3 (Lees–Edwards strain 3/L_y ≈ 0.083),
+    /// deposited with `--stress` in sheared grid coordinates: the same fields on 1 and 4 ranks to 1e-12, ∫ρ̄ = N,
+    /// ⟨σ^H_ℓ⟩ = σ^vir to 1e-12 of its largest component, and that virial equals `stressflux evaluate`'s for the
+    /// same file (pairs across the sheared faces included) to 1e-10 relative.
+    @Test func shearedBox() throws {
+        let dir = try Scratch.url("deposit-sheared")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOf: Self.reference.appendingPathComponent("bidisperse-2d.data"), encoding: .utf8)
+        let tilted = text.replacingOccurrences(of: "ylo yhi\n", with: "ylo yhi\n3.0 0.0 0.0 xy xz yz\n")
+        #expect(tilted != text)
+        let data = dir.appendingPathComponent("sheared.data")
+        try tilted.write(to: data, atomically: true, encoding: .utf8)
+        let one = try Self.deposit([data.path, "--scale", "1", "--grid", "128", "--stress"], in: dir, name: "one", ranks: 1)
+        let four = try Self.deposit([data.path, "--scale", "1", "--grid", "128", "--stress"], in: dir, name: "four", ranks: 4)
+        for name in ["rho", "sigma_xx", "sigma_yy", "sigma_xy", "force_x"] {
+            #expect(Self.difference(try Self.field(four, name), try Self.field(one, name)) < 1e-12, "\(name)")
+        }
+        let report = try Self.report(one)
+        #expect(abs((report["strain"] as! Double) - 3 / 35.9380529032361) < 1e-12)
+        #expect(abs((report["mass"] as! [String: Double])["rho"]! / 1000 - 1) < 1e-12)
+        let run = try MPIRun.stressflux(["evaluate", data.path, "--output", "evaluated"], ranks: 2, timeout: 60, directory: dir)
+        #expect(run.exitCode == 0, "\(run.stderr)")
+        let thermo = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("evaluated/thermo.json"))) as! [String: Any]
+        let evaluated = thermo["virial_stress"] as! [String: Double]
+        let virial = report["virial_stress"] as! [String: Double], hardy = report["hardy_stress_average"] as! [String: Double]
+        let largest = virial.values.map(abs).max()!
+        for (key, value) in virial {
+            #expect(abs(hardy[key]! - value) <= 1e-12 * largest, "⟨σ^H_\(key)⟩")
+            #expect(abs(evaluated[key]! - value) <= 1e-10 * largest, "σ^vir_\(key) vs evaluate: \(value) vs \(evaluated[key]!)")
+        }
     }
 }

@@ -36,6 +36,13 @@ public struct DepositionGrid: Sendable {
     }
 
     public var dimension: Int { extents.count }
+
+    /// A Lees–Edwards strain reduced by whole L_x/L_y to |γ'| ≤ L_x/(2L_y): the same image lattice, and the
+    /// least sheared grid coordinates x' = x − γ' y (a large γ would need a grid finer along y by 1 + |γ|).
+    public func reducedStrain(_ strain: Double) -> Double {
+        let turns = box[1] / box[0]  // L_x/L_y (grid axes are y, x)
+        return strain - (strain / turns).rounded() * turns
+    }
     /// Points in one plane of axis 0.
     public var planeLength: Int { extents.dropFirst().reduce(1, *) }
 }

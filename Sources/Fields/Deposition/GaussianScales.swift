@@ -6,11 +6,12 @@
 public enum GaussianScales {
     /// Collective: `fft.real` holds a Gaussian-filtered field at scale `from`; on return it holds the
     /// field at scale `to` ≥ `from` (``SlabFFT/spectral`` is overwritten).
-    public static func refilter(_ fft: SlabFFT, from smaller: Double, to larger: Double) {
+    /// With a Lees–Edwards `strain` the grid is in sheared coordinates and the filter uses lab wavenumbers.
+    public static func refilter(_ fft: SlabFFT, from smaller: Double, to larger: Double, strain: Double = 0) {
         precondition(larger >= smaller, "the multi-scale pass only widens the kernel")
         let kernel = GaussianKernel(dimension: fft.extents.count), width = (larger * larger - smaller * smaller).squareRoot()
         fft.forward()
-        fft.multiply { kernel.transform($0 * width) }
+        fft.multiply(strain: strain) { kernel.transform($0 * width) }
         fft.inverse()
     }
 }

@@ -16,6 +16,10 @@ public final class RealSpaceDeposition {
     public let kernel: any Kernel
     /// ℓ.
     public let scale: Double
+    /// Lees–Edwards strain γ, reduced (``DepositionGrid/reducedStrain(_:)``): the grid is in sheared
+    /// coordinates x' = x − γ y, y' = y, where a sheared box is periodic (physics.md §1.5); the kernel sees
+    /// lab distances, Δx = Δx' + γ Δy. Derivatives and filters of the result take this strain.
+    public let strain: Double
     public let decomposition: SlabDecomposition
     /// R ℓ / h: the footprint radius in grid spacings.
     public let reach: Double
@@ -23,10 +27,11 @@ public final class RealSpaceDeposition {
     private let router: SlabRouter
 
     /// - Throws: ``FieldsError`` for a bad scale or a grid that does not match the box aspect.
-    public init(decomposition: SlabDecomposition, kernel: any Kernel, scale: Double) throws {
+    public init(decomposition: SlabDecomposition, kernel: any Kernel, scale: Double, strain: Double = 0) throws {
         grid = try DepositionGrid(extents: decomposition.grid.extents, box: decomposition.box, scale: scale)
         self.kernel = kernel
         self.scale = scale
+        self.strain = grid.reducedStrain(strain)
         self.decomposition = decomposition
         reach = kernel.supportRadius * scale / grid.spacing
         field = try GhostedField(decomposition: decomposition, width: Int(reach.rounded(.up)) + 1, planeLength: grid.planeLength)
@@ -77,14 +82,15 @@ public final class RealSpaceDeposition {
         let span = 2 * Int(reach.rounded(.up)) + 3
         var footprint = [Double](repeating: 0, count: Int(pow(Double(span), Double(d)))), offsets = [Int](repeating: 0, count: footprint.count)
         let physical = SIMD3<Int>(1, 0, 2), box = SIMD3<Double>(grid.box[0], grid.box[1], d == 3 ? grid.box[2] : 1)
-        let separable = K.self == GaussianKernel.self
+        let separable = K.self == GaussianKernel.self && strain == 0
         let exponent = -0.5 * h * h / ((1 / Double(d)) * scale * scale)  // −h²/(2 s² ℓ²), s² = 1/d
         var factors = [[Double]](repeating: [Double](repeating: 0, count: span), count: 3)
         for p in 0..<(mine.count / stride) {
             // Grid coordinates (axis 0 = y, 1 = x, 2 = z) wrapped into the box, in spacings.
             var q = SIMD3<Double>()
             for a in 0..<d {
-                let x = mine[p * stride + physical[a]]
+                // the sheared x' = x − γ y, from the unwrapped y: periodic in x' and y separately
+                let x = mine[p * stride + physical[a]] - (a == 1 ? strain * mine[p * stride + 1] : 0)
                 q[a] = (x - (x / box[a]).rounded(.down) * box[a]) / h
             }
             let low = SIMD3<Int>((q - reach).rounded(.up)), high = SIMD3<Int>((q + reach).rounded(.down))
@@ -96,10 +102,15 @@ public final class RealSpaceDeposition {
             var count = 0, total = 0.0
             for n0 in low[0]...high[0] {
                 let slot = n0 - firstPlane
-                for n1 in low[1]...high[1] {
+                // Along x' the footprint of row n0 is centred where Δx = Δx' + γ Δy vanishes.
+                let shift = strain * (Double(n0) - q[0])
+                let first = strain == 0 ? low[1] : Int((q[1] - shift - reach).rounded(.up))
+                let last = strain == 0 ? high[1] : Int((q[1] - shift + reach).rounded(.down))
+                for n1 in first...last {
                     let e1 = ((n1 % extents[1]) + extents[1]) % extents[1]
                     for n2 in (d == 3 ? low[2]...high[2] : 0...0) {
-                        var r2 = (Double(n0) - q[0]) * (Double(n0) - q[0]) + (Double(n1) - q[1]) * (Double(n1) - q[1])
+                        let dx = Double(n1) - q[1] + shift
+                        var r2 = (Double(n0) - q[0]) * (Double(n0) - q[0]) + dx * dx
                         var element = e1
                         if d == 3 {
                             r2 += (Double(n2) - q[2]) * (Double(n2) - q[2])

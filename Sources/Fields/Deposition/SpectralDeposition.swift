@@ -10,10 +10,13 @@ import Parallel
 public enum SpectralDeposition {
     /// Collective: every rank passes its particles (x, y[, z] per particle) and weights; on return
     /// `fft.spectral` holds C_m for this rank's modes and `fft.real` the field (after the inverse transform).
+    /// With a Lees–Edwards strain the grid is in sheared coordinates x' = x − γ y, γ the reduced strain
+    /// (``DepositionGrid/reducedStrain(_:)``, as ``RealSpaceDeposition``): mode k' has the lab wavevector
+    /// (k'_x, k'_y − γ k'_x), which Ĝ sees, and k'·x' = k·x (physics.md §1.5).
     public static func deposit(positions: [Double], weights: [Double], kernel: any Kernel, scale ell: Double,
-                               into fft: SlabFFT) throws {
+                               strain: Double = 0, into fft: SlabFFT) throws {
         let grid = try DepositionGrid(extents: fft.extents, box: fft.decomposition.box, scale: ell)
-        let d = grid.dimension, communicator = fft.decomposition.communicator
+        let d = grid.dimension, communicator = fft.decomposition.communicator, strain = grid.reducedStrain(strain)
         precondition(positions.count == weights.count * d, "one weight per particle")
         let all = communicator.allgather(positions), c = communicator.allgather(weights)
         let physical = [1, 0, 2], norm = 1 / pow(grid.spacing, Double(d))
@@ -28,10 +31,13 @@ public enum SpectralDeposition {
             for i in c.indices {
                 var phase = 0.0
                 for a in 0..<d { phase += k[a] * all[i * d + physical[a]] }
+                phase -= strain * k[1] * all[i * d + 1]  // k'_x x' = k'_x (x − γ y)
                 re += c[i] * cos(phase)
                 im -= c[i] * sin(phase)
             }
-            let magnitude = (k.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            var lab = k
+            lab[0] -= strain * k[1]
+            let magnitude = (lab.reduce(0) { $0 + $1 * $1 }).squareRoot()
             let factor = norm * kernel.transform(magnitude * ell)
             fft.spectral[index] = factor * re
             fft.spectral[index + 1] = factor * im

@@ -27,12 +27,18 @@ public struct DensityDeposit {
         public var kernel: String
         public var scale: Double
         public var method: String
+        /// The input's Lees–Edwards strain and the reduced one γ' of the grid's sheared coordinates x' = x − γ' y.
+        public var strain: Double
+        public var grid_strain: Double
         /// ∫ρ̄_ℓ for all particles, then per species (equal to the counts up to rounding).
         public var mass: [String: Double]
         /// With a potential (`--stress`): σ^vir = Σ_{i<j} r_ij ⊗ ∇V / |Ω| and the box average of the
         /// deposited Hardy stress σ^H_ℓ (equal up to rounding, physics.md §2.3), keyed xx, yy, xy[, zz, xz, yz].
         public var virial_stress: [String: Double]?
         public var hardy_stress_average: [String: Double]?
+        /// With `--stress`: the box average of the deposited per-particle virials Σ_i s_i G_ℓ(x − x_i) / |Ω|,
+        /// also equal to σ^vir.
+        public var virial_density_average: [String: Double]?
         /// λ nodes deposited for the Hardy stress (bonds × nodes per bond), with `--stress`.
         public var hardy_nodes: Int?
         /// Wall times, slowest rank: `fft_pair` (one r2c + c2r on the grid, the floor of any spectral step),
@@ -89,17 +95,15 @@ public struct DensityDeposit {
                     + s.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", e.g. "
                     + s.box.map { String(Int(($0 / spacings[0]).rounded())) }.joined(separator: "x"))
         }
-        if s.strain != 0 {
-            throw StudyError.invalidOption(name: "input", value: "strain \(s.strain)",
-                                           expected: "sheared (Lees–Edwards) boxes are not deposited yet; use an unsheared snapshot")
-        }
         let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
         if let wisdom { FFTWWisdom.load(path: wisdom, communicator: communicator) }
         let fft = SlabFFT(decomposition: decomposition, effort: effort)
         if let wisdom { FFTWWisdom.save(path: wisdom, communicator: communicator) }
-        let deposition = method == .real ? try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale) : nil
-        _ = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
+        let deposition = method == .real
+            ? try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale, strain: s.strain) : nil
+        let depositionGrid = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
+        let sheared = depositionGrid.reducedStrain(s.strain)
         if let bad = extraScales.first(where: { !($0 > scale) }) ?? (extraScales.isEmpty || kernel is GaussianKernel ? nil : extraScales[0]) {
             throw StudyError.invalidOption(name: "--scales", value: "\(bad)",
                                            expected: "the multi-scale pass needs --kernel gauss (Gaussians compose) and scales above --scale \(scale)")
@@ -133,7 +137,8 @@ public struct DensityDeposit {
                 if let deposition {
                     try deposition.deposit(positions: positions, weights: weights, into: fft)
                 } else {
-                    try SpectralDeposition.deposit(positions: positions, weights: weights, kernel: kernel, scale: scale, into: fft)
+                    try SpectralDeposition.deposit(positions: positions, weights: weights, kernel: kernel, scale: scale,
+                                                   strain: s.strain, into: fft)
                 }
             }
             if name == "rho" { timings["density"] = seconds }
@@ -146,13 +151,13 @@ public struct DensityDeposit {
         for ell in extraScales.sorted() {
             perScale.append(timed {
                 fft.loadSamples(total)
-                GaussianScales.refilter(fft, from: scale, to: ell)
+                GaussianScales.refilter(fft, from: scale, to: ell, strain: sheared)
             })
             try write("rho_ell\(ell)", fft.ownedSamples())
             names.append("rho_ell\(ell)")
         }
         if !perScale.isEmpty { timings["multiscale_per_scale"] = perScale.reduce(0, +) / Double(perScale.count) }
-        var virial: [String: Double]?, hardy: [String: Double]?
+        var virial: [String: Double]?, hardy: [String: Double]?, perParticle: [String: Double]?
         if let potential {
             guard let deposition else {
                 throw StudyError.invalidOption(name: "--method", value: "spectral", expected: "the Hardy stress (--stress) is deposited in real space only, use --method real")
@@ -174,15 +179,19 @@ public struct DensityDeposit {
             for (k, name) in components.enumerated() { try write("sigma_\(name)", stress[k]) }
             let forces = try deposition.deposit(positions: bonds.forcePoints, values: bonds.forces, components: d)
             for a in 0..<d { try write("force_\(["x", "y", "z"][a])", forces[a]) }
-            names += components.map { "sigma_\($0)" } + (0..<d).map { "force_\(["x", "y", "z"][$0])" }
+            let virialField = try deposition.deposit(positions: bonds.forcePoints, values: bonds.virials, components: components.count)
+            for (k, name) in components.enumerated() { try write("virial_\(name)", virialField[k]) }
+            perParticle = Dictionary(uniqueKeysWithValues: zip(components, communicator.allreduce(virialField.map { $0.reduce(0, +) * cell / volume }, .sum)))
+            names += components.map { "sigma_\($0)" } + (0..<d).map { "force_\(["x", "y", "z"][$0])" } + components.map { "virial_\($0)" }
         }
         try file.writeAttribute("kernel", kernel.name)
         try file.writeAttribute("scale", "\(scale)")
         try file.writeAttribute("axes", d == 2 ? "y, x" : "y, x, z")
+        try file.writeAttribute("coordinates", sheared == 0 ? "x' = x" : "sheared: x' = x - \(sheared) y (Lees-Edwards strain \(s.strain) reduced by whole Lx/Ly)")
         try file.close()
         let seconds = communicator.allreduce(Date().timeIntervalSince(clock), .max)
         let report = Report(N: s.count, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
-                            method: method.rawValue, mass: mass, virial_stress: virial, hardy_stress_average: hardy,
+                            method: method.rawValue, strain: s.strain, grid_strain: sheared, mass: mass, virial_stress: virial, hardy_stress_average: hardy, virial_density_average: perParticle,
                             hardy_nodes: hardyNodes, timings_seconds: timings, ranks: communicator.size, seconds: seconds)
         try communicator.agree {
             guard communicator.isRoot else { return }
@@ -199,20 +208,23 @@ public struct DensityDeposit {
 
     /// The bonds of `particles` (each i with its neighbours j > i in contact range, nearest image) as
     /// origins x_i, vectors r_ij = x_j − x_i and tensors r_ij ⊗ ∇V(r_ij) in ``Thermo/componentNames(dimension:)``
-    /// order, and the forces F_i on these particles (their sums over all their bonds, both directions).
+    /// order; and for these particles their forces F_i and per-particle virials s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij)
+    /// (physics.md §2.2), sums over all their bonds, both directions.
     static func bonds(_ s: ParticleSnapshot, particles: [Int], potential: AnyPairPotential) throws
-        -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double], forces: [Double]) {
+        -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double], forces: [Double], virials: [Double]) {
         let d = s.dimension, reach = potential.cutoffRatio * (s.diameters.max() ?? 1)
         let search = try SnapshotNeighbors(s, radius: reach, name: "pair cutoff")
         let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
         var origins: [Double] = [], vectors: [Double] = [], tensors: [Double] = [], points: [Double] = [], forces: [Double] = []
+        var virials: [Double] = []
         for i in particles {
-            var force = SIMD3<Double>()
+            var force = SIMD3<Double>(), virial = [Double](repeating: 0, count: pairs.count)
             search.forEach(around: i) { j, r in
                 let sigma = 0.5 * (s.diameters[i] + s.diameters[j]), r2 = (r * r).sum()
                 guard r2 < pow(potential.cutoffRatio * sigma, 2) else { return }
                 let forceOverR = potential.evaluate(r2: r2, sigma: sigma).forceOverR
                 force -= forceOverR * r  // F_i = ∇V(r_ij) = −(forceOverR) r_ij
+                for (k, (a, b)) in pairs.enumerated() { virial[k] -= 0.5 * forceOverR * r[a] * r[b] }
                 guard j > i else { return }
                 origins += s.positions[(i * d)..<((i + 1) * d)]
                 vectors += (0..<d).map { r[$0] }
@@ -220,7 +232,8 @@ public struct DensityDeposit {
             }
             points += s.positions[(i * d)..<((i + 1) * d)]
             forces += (0..<d).map { force[$0] }
+            virials += virial
         }
-        return (origins, vectors, tensors, points, forces)
+        return (origins, vectors, tensors, points, forces, virials)
     }
 }
