@@ -875,6 +875,15 @@ def report(out_path):
       "`valgrind --tool=callgrind`; the perf run uses the benchmark binary itself. Commands are in "
       "`results/profile-commands.txt`.")
     w("")
+    # The other benchmarks' tables (made by their own run.sh), so that this file has every measured figure.
+    for name in ("aqs", "fields"):
+        other = os.path.join(HERE, "..", name, "RESULTS.md")
+        if os.path.exists(other):
+            text = open(other).read().strip().splitlines()
+            w(f"## {text[0].lstrip('# ')} (`bench/{name}/RESULTS.md`)")
+            w("")
+            w("\n".join("### " + line[3:] if line.startswith("## ") else line for line in text[1:]).strip())
+            w("")
     with open(out_path, "w") as f:
         f.write("\n".join(L))
     print(f"wrote {out_path}")
