@@ -11,14 +11,7 @@ struct DepositCommand: ParsableCommand {
         commandName: "deposit",
         abstract: "Coarse-grain one configuration: DIR/density.h5 (ρ̄_ℓ of all particles and of each species), density.xmf (ParaView), deposit.json.")
 
-    @Argument(help: "Configuration: LAMMPS data file (.data, .lmp), H5MD (.h5) or GSD (.gsd).")
-    var input: String
-
-    @Option(help: "2 or 3; for a LAMMPS data file, 2 ignores z.")
-    var dimension = 2
-
-    @Option(name: .customLong("type-diameters"), help: "Diameters of LAMMPS atom types 1, 2, … (atom_style atomic).")
-    var typeDiameters = "1.0,1.4"
+    @OptionGroup var configuration: ConfigurationOptions
 
     @Option(help: "Kernel: gauss, bump<n> (bump4, bump8, …) or mollifier (physics.md §3.1).")
     var kernel = "gauss"
@@ -54,7 +47,7 @@ struct DepositCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let communicator = Communicator.world
+        let communicator = Communicator.world, dimension = configuration.dimension
         guard dimension == 2 || dimension == 3 else {
             throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
         }
@@ -72,15 +65,9 @@ struct DepositCommand: ParsableCommand {
             throw StudyError.invalidOption(name: "--grid", value: grid, expected: "give points per axis joined by 'x', like 128x128, or one number")
         }
         let points = parts.count == 1 ? Array(repeating: parts[0]!, count: dimension) : parts.map { $0! }
-        let diameters = typeDiameters.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         let chosen = try KernelChoice.kernel(named: kernel, dimension: dimension)
-        let snapshot = try communicator.agree { try ConfigurationFile.read(input, dimension: dimension, typeDiameters: diameters) }
-        try communicator.agree {
-            guard communicator.isRoot else { return }
-            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-                throw StudyError.write(path: output, reason: error.localizedDescription)
-            }
-        }
+        let snapshot = try configuration.read(communicator)
+        try ConfigurationOptions.makeFolder(output, communicator)
         var deposit = DensityDeposit(snapshot: snapshot, kernel: chosen, scale: scale, points: points, method: method,
                                      potential: stress ? kind.potential(epsilon: epsilon) : nil, communicator: communicator)
         deposit.effort = effort

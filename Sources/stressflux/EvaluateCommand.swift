@@ -11,20 +11,13 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate one configuration: writes DIR/state.h5 (H5MD with forces and per-particle virials) and DIR/thermo.json.")
 
-    @Argument(help: "Configuration: LAMMPS data file (.data, .lmp), H5MD (.h5) or GSD (.gsd).")
-    var input: String
-
-    @Option(help: "2 or 3; for a LAMMPS data file, 2 ignores z.")
-    var dimension = 2
+    @OptionGroup var configuration: ConfigurationOptions
 
     @Option(help: "Pair potential: harmonic, hertzian or wca.")
     var potential = "harmonic"
 
     @Option(help: "Potential amplitude ε.")
     var epsilon = 1.0
-
-    @Option(name: .customLong("type-diameters"), help: "Diameters of LAMMPS atom types 1, 2, … (atom_style atomic).")
-    var typeDiameters = "1.0,1.4"
 
     @Option(help: "Output folder.")
     var output: String
@@ -60,22 +53,8 @@ struct EvaluateCommand: ParsableCommand {
         guard let kind = PotentialKind(rawValue: potential) else {
             throw StudyError.invalidOption(name: "--potential", value: potential, expected: "must be harmonic, hertzian or wca")
         }
-        guard dimension == 2 || dimension == 3 else {
-            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
-        }
-        let diameters = typeDiameters.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !diameters.isEmpty, diameters.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw StudyError.invalidOption(name: "--type-diameters", value: typeDiameters, expected: "give positive diameters separated by commas, like 1.0,1.4")
-        }
-        let snapshot = try communicator.agree {
-            try ConfigurationFile.read(input, dimension: dimension, typeDiameters: diameters.map { $0! })
-        }
-        try communicator.agree {
-            guard communicator.isRoot else { return }
-            do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
-                throw StudyError.write(path: output, reason: error.localizedDescription)
-            }
-        }
+        let snapshot = try configuration.read(communicator)
+        try ConfigurationOptions.makeFolder(output, communicator)
         guard skin >= 0, `repeat` >= 0 else {
             throw StudyError.invalidOption(name: skin < 0 ? "--skin" : "--repeat", value: skin < 0 ? "\(skin)" : "\(`repeat`)",
                                            expected: "must be zero or positive")
@@ -92,7 +71,7 @@ struct EvaluateCommand: ParsableCommand {
             nanoseconds = seconds * 1e9 / Double(`repeat` * system.totalCount)
         }
         try H5MDSnapshot.write(system, to: (output as NSString).appendingPathComponent("state.h5"), time: 0, includeForces: true,
-                               config: "stressflux evaluate \(input) --potential \(potential) --epsilon \(epsilon)")
+                               config: "stressflux evaluate \(configuration.input) --potential \(potential) --epsilon \(epsilon)")
         let names = Thermo.componentNames(dimension: system.dimension)
         let contactCount = Int((thermo.contactsPerParticle * Double(thermo.particles)).rounded()) / 2
         let report = Report(N: thermo.particles, dimension: system.dimension, box: system.box, potential: potential,
@@ -103,12 +82,7 @@ struct EvaluateCommand: ParsableCommand {
                             force_evaluation_ns_per_particle: nanoseconds, units: H5MDSnapshot.units, stressflux: BuildInfo.version)
         try communicator.agree {
             guard communicator.isRoot else { return }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let path = (output as NSString).appendingPathComponent("thermo.json")
-            do { try encoder.encode(report).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                throw StudyError.write(path: path, reason: error.localizedDescription)
-            }
+            try JSONReport.write(report, to: (output as NSString).appendingPathComponent("thermo.json"))
             print("N = \(report.N), U = \(report.potential_energy), P = \(report.pressure), max|F| = \(report.max_force), contacts = \(report.contacts)")
             if let nanoseconds { print(String(format: "force evaluation: %.2f ns per particle (%d repetitions)", nanoseconds, `repeat`)) }
         }

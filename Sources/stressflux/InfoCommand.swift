@@ -48,9 +48,7 @@ struct InfoCommand: ParsableCommand {
                              lower: interval.lower, upper: interval.upper)
             })
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(String(decoding: try JSONReport.data(report), as: UTF8.self))
             return
         }
         print("StressFlux \(report.stressflux)")

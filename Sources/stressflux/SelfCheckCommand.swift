@@ -72,13 +72,7 @@ struct SelfCheckCommand: ParsableCommand {
         if let json {
             try communicator.agree {
                 guard communicator.isRoot else { return }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                do {
-                    try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
-                } catch {
-                    throw StudyError.write(path: json, reason: error.localizedDescription)
-                }
+                try JSONReport.write(report, to: json)
             }
         }
         if communicator.isRoot { print("selfcheck: \(report.passed) passed, \(report.failed) failed") }

@@ -77,8 +77,9 @@ public struct PlasticEvent: Sendable, Equatable {
                       radius: Double) throws -> [Double] {
         let search = try SnapshotNeighbors(before, radius: radius, name: "[events] d2min_radius")
         let d = before.dimension, l = search.box.lengths, strain = search.box.strain
-        var neighbours: [(SIMD3<Double>, SIMD3<Double>)] = []
-        return (0..<before.count).map { i in
+        var neighbours: [(SIMD3<Double>, SIMD3<Double>)] = [], result = [Double](repeating: 0, count: before.count)
+        var x = [Double](repeating: 0, count: 9), y = x, fit = x  // X, Y and J = X Y⁻¹, row-major 3 × 3
+        for i in 0..<before.count {
             neighbours.removeAll(keepingCapacity: true)
             search.forEach(around: i) { j, s in
                 let image = s - (start[j] - start[i])  // (n_x L_x + n_y γ L_y, n_y L_y, n_z L_z) before
@@ -86,24 +87,23 @@ public struct PlasticEvent: Sendable, Equatable {
                 let shift = SIMD3(ny * (afterStrain - strain) * l.y, 0, 0)
                 neighbours.append((s, end[j] - end[i] + image + shift))
             }
-            var x = [Double](repeating: 0, count: 9), y = x
+            for k in 0..<9 { (x[k], y[k], fit[k]) = (0, 0, 0) }
             for (s, t) in neighbours {
                 for p in 0..<d { for q in 0..<d { x[p * 3 + q] += t[p] * s[q]; y[p * 3 + q] += s[p] * s[q] } }
             }
-            guard let inverse = Self.inverse(y, dimension: d) else { return 0 }
-            var j = [Double](repeating: 0, count: 9)
-            for p in 0..<d { for q in 0..<d { for k in 0..<d { j[p * 3 + q] += x[p * 3 + k] * inverse[k * 3 + q] } } }
-            return neighbours.reduce(0.0) { sum, pair in
-                let (s, t) = pair
-                var r = 0.0
+            guard let inverse = Self.inverse(y, dimension: d) else { continue }
+            for p in 0..<d { for q in 0..<d { for k in 0..<d { fit[p * 3 + q] += x[p * 3 + k] * inverse[k * 3 + q] } } }
+            var sum = 0.0
+            for (s, t) in neighbours {
                 for p in 0..<d {
                     var e = t[p]
-                    for q in 0..<d { e -= j[p * 3 + q] * s[q] }
-                    r += e * e
+                    for q in 0..<d { e -= fit[p * 3 + q] * s[q] }
+                    sum += e * e
                 }
-                return sum + r
             }
+            result[i] = sum
         }
+        return result
     }
 
     /// Inverse of the d × d symmetric matrix `m` (row-major in a 3 × 3 array); nil when (near) singular.

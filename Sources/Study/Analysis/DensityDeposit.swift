@@ -197,11 +197,7 @@ public struct DensityDeposit {
             guard communicator.isRoot else { return }
             try XDMFSidecar(gridName: "rho_l, l = \(scale)", extents: extents, spacing: Array(repeating: h, count: d),
                             fields: names.map { .init(name: $0, file: "density.h5", dataset: "/\($0)") }).write(to: path("density.xmf"))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            do { try encoder.encode(report).write(to: URL(fileURLWithPath: path("deposit.json")), options: .atomic) } catch {
-                throw StudyError.write(path: path("deposit.json"), reason: error.localizedDescription)
-            }
+            try JSONReport.write(report, to: path("deposit.json"))
         }
         return report
     }
@@ -216,9 +212,10 @@ public struct DensityDeposit {
         let search = try SnapshotNeighbors(s, radius: reach, name: "pair cutoff")
         let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
         var origins: [Double] = [], vectors: [Double] = [], tensors: [Double] = [], points: [Double] = [], forces: [Double] = []
-        var virials: [Double] = []
+        var virials: [Double] = [], virial = [Double](repeating: 0, count: pairs.count)
         for i in particles {
-            var force = SIMD3<Double>(), virial = [Double](repeating: 0, count: pairs.count)
+            var force = SIMD3<Double>()
+            for k in virial.indices { virial[k] = 0 }
             search.forEach(around: i) { j, r in
                 let sigma = 0.5 * (s.diameters[i] + s.diameters[j]), r2 = (r * r).sum()
                 guard r2 < pow(potential.cutoffRatio * sigma, 2) else { return }
@@ -227,11 +224,11 @@ public struct DensityDeposit {
                 for (k, (a, b)) in pairs.enumerated() { virial[k] -= 0.5 * forceOverR * r[a] * r[b] }
                 guard j > i else { return }
                 origins += s.positions[(i * d)..<((i + 1) * d)]
-                vectors += (0..<d).map { r[$0] }
-                tensors += pairs.map { -forceOverR * r[$0.0] * r[$0.1] }
+                for a in 0..<d { vectors.append(r[a]) }
+                for (a, b) in pairs { tensors.append(-forceOverR * r[a] * r[b]) }
             }
             points += s.positions[(i * d)..<((i + 1) * d)]
-            forces += (0..<d).map { force[$0] }
+            for a in 0..<d { forces.append(force[a]) }
             virials += virial
         }
         return (origins, vectors, tensors, points, forces, virials)

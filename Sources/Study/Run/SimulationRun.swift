@@ -186,11 +186,7 @@ public struct SimulationRun {
                               rebuilds: system.rebuilds, fire: fire, events: events?.count, finalThermo: final, config: config)
         try communicator.agree {
             guard communicator.isRoot else { return }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            do { try encoder.encode(summary).write(to: URL(fileURLWithPath: path("summary.json")), options: .atomic) } catch {
-                throw StudyError.write(path: path("summary.json"), reason: error.localizedDescription)
-            }
+            try JSONReport.write(summary, to: path("summary.json"))
         }
         say("done: step \(system.step), U/N = \(String(format: "%.6e", final.energyPerParticle)), "
             + "P = \(String(format: "%.6e", final.pressure(temperature: config.dynamics.temperature))), "
