@@ -33,23 +33,24 @@ final class FFTWPlan {
         self.plan = plan
     }
 
-    /// Collective: an r2c plan from padded real rows to the non-transposed complex slab.
+    /// Collective: an r2c plan from padded real rows to the complex slab, with axes 0 and 1 of the output
+    /// swapped (FFTW_MPI_TRANSPOSED_OUT) when `transposed`: that saves the transform its last transpose.
     static func realToComplex(grid: GridShape, real: UnsafeMutablePointer<Double>, complex: UnsafeMutablePointer<Double>,
-                              communicator: Communicator, effort: PlannerEffort) -> FFTWPlan {
+                              communicator: Communicator, effort: PlannerEffort, transposed: Bool) -> FFTWPlan {
         FFTWLayout.ensureInitialized()
         let p = fftw_mpi_plan_dft_r2c(Int32(grid.dimension), grid.extents, real,
                                       UnsafeMutableRawPointer(complex).assumingMemoryBound(to: fftw_complex.self),
-                                      communicator.mpiComm, effort.flags)
+                                      communicator.mpiComm, effort.flags | (transposed ? UInt32(FFTW_MPI_TRANSPOSED_OUT) : 0))
         return FFTWPlan(p, what: "r2c \(grid)")
     }
 
     /// Collective: the matching c2r plan (it overwrites the complex input).
     static func complexToReal(grid: GridShape, complex: UnsafeMutablePointer<Double>, real: UnsafeMutablePointer<Double>,
-                              communicator: Communicator, effort: PlannerEffort) -> FFTWPlan {
+                              communicator: Communicator, effort: PlannerEffort, transposed: Bool) -> FFTWPlan {
         FFTWLayout.ensureInitialized()
         let p = fftw_mpi_plan_dft_c2r(Int32(grid.dimension), grid.extents,
                                       UnsafeMutableRawPointer(complex).assumingMemoryBound(to: fftw_complex.self),
-                                      real, communicator.mpiComm, effort.flags)
+                                      real, communicator.mpiComm, effort.flags | (transposed ? UInt32(FFTW_MPI_TRANSPOSED_IN) : 0))
         return FFTWPlan(p, what: "c2r \(grid)")
     }
 
@@ -89,4 +90,15 @@ public enum FFTWWisdom {
         let written = communicator.isRoot && fftw_export_wisdom_to_filename(path) != 0
         return communicator.broadcast(written ? 1 : 0) == 1
     }
+}
+
+/// The transposed complex slab of an r2c transform (FFTW_MPI_TRANSPOSED_OUT): this rank's rows of axis 1
+/// (`start`, `count`) and the complex values to allocate (at least the real side's).
+func transposedSpectralSlab(grid: GridShape, communicator: Communicator) -> (start: Int, count: Int, allocation: Int) {
+    FFTWLayout.ensureInitialized()
+    var dims = grid.extents.map { Int($0) }
+    dims[dims.count - 1] = dims[dims.count - 1] / 2 + 1
+    var n0 = 0, start0 = 0, n1 = 0, start1 = 0
+    let allocation = fftw_mpi_local_size_transposed(Int32(dims.count), dims, communicator.mpiComm, &n0, &start0, &n1, &start1)
+    return (start1, n1, allocation)
 }

@@ -59,18 +59,33 @@ extension SlabFFT {
         modes.indices.contains { isNyquist(axis: $0, index: modes[$0]) }
     }
 
-    /// Visits this rank's modes with the real-part index and the global mode indices per axis.
+    /// Visits this rank's modes with the index of the real part in ``spectral`` (the imaginary part follows)
+    /// and the global mode indices per axis, in either layout.
     func forEachMode(_ body: (Int, [Int]) -> Void) {
-        let local = decomposition.count, start = decomposition.start
-        var modes = [Int](repeating: 0, count: extents.count)
-        let middle = extents.count == 3 ? extents[1] : 1
-        for i0 in 0..<local {
-            modes[0] = start + i0
+        let n = extents, nc = spectralLastExtent, d = n.count
+        var modes = [Int](repeating: 0, count: d)
+        if transposed {
+            // axes 0 and 1 swapped: rows of axis 1 (the last axis in 2D) are distributed, all of axis 0 local
+            for r in 0..<spectralRows.count {
+                modes[1] = spectralRows.start + r
+                for m0 in 0..<n[0] {
+                    modes[0] = m0
+                    for j in 0..<(d == 3 ? nc : 1) {
+                        if d == 3 { modes[2] = j }
+                        body(2 * ((r * n[0] + m0) * (d == 3 ? nc : 1) + j), modes)
+                    }
+                }
+            }
+            return
+        }
+        let middle = d == 3 ? n[1] : 1
+        for i0 in 0..<decomposition.count {
+            modes[0] = decomposition.start + i0
             for i1 in 0..<middle {
-                if extents.count == 3 { modes[1] = i1 }
-                for j in 0..<spectralLastExtent {
-                    modes[extents.count - 1] = j
-                    body(extents.count == 3 ? spectralIndex(i0, i1, j) : spectralIndex(i0, j), modes)
+                if d == 3 { modes[1] = i1 }
+                for j in 0..<nc {
+                    modes[d - 1] = j
+                    body(2 * ((i0 * middle + i1) * nc + j), modes)
                 }
             }
         }

@@ -85,3 +85,31 @@ extension SlabFFTTests {
         #expect(FFTWWisdom.load(path: path, communicator: .world))
     }
 }
+
+extension SlabFFTTests {
+    /// The transposed spectral layout (the default) and the plain one give the same derivatives and
+    /// filters to 1e-13 relative: ``SlabFFT/forEachMode(_:)`` hides the layout (also checked on 1–4 ranks by
+    /// `stressflux selfcheck --checks fft` in the integration tests).
+    @Test(arguments: [[24, 16], [12, 8, 10]])
+    func layoutsAgree(extents: [Int]) throws {
+        let box = [3.0, 2.0, 2.5].prefix(extents.count).map { $0 }
+        let d = try SlabDecomposition(grid: GridShape(extents), box: box, communicator: .world)
+        let plain = SlabFFT(decomposition: d, effort: .estimate, transposed: false), swapped = SlabFFT(decomposition: d, effort: .estimate)
+        #expect(swapped.transposed && !plain.transposed)
+        var rng = SystemRandomNumberGenerator()
+        let values = plain.ownedSamples().map { _ in Double.random(in: -1...1, using: &rng) }
+        for axis in extents.indices {
+            var results: [[Double]] = []
+            for fft in [plain, swapped] {
+                fft.loadSamples(values)
+                fft.forward()
+                fft.differentiate(axis: axis)
+                fft.multiply { exp(-0.1 * $0 * $0) }
+                fft.inverse()
+                results.append(fft.ownedSamples())
+            }
+            let scale = results[0].map(abs).max()!
+            #expect(zip(results[0], results[1]).allSatisfy { abs($0 - $1) <= 1e-13 * scale }, "axis \(axis)")
+        }
+    }
+}
