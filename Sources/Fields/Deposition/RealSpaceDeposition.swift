@@ -66,7 +66,7 @@ public final class RealSpaceDeposition {
         let owned = decomposition.count * grid.planeLength, componentStride = field.slots * grid.planeLength
         let first = field.width * grid.planeLength
         let result = (0..<m).map { c in Array(field.storage[(c * componentStride + first)..<(c * componentStride + first + owned)]) }
-        for i in field.storage.indices { field.storage[i] = 0 }
+        if m == 1 { field.storage.update(repeating: 0) }  // the kept single-component field is reused; others are dropped
         return result
     }
 
