@@ -3,17 +3,26 @@
 extension SlabFFT {
     /// Local: the owned samples of ``real``.
     public func ownedSamples() -> [Double] {
-        var values: [Double] = []
-        values.reserveCapacity(decomposition.count * extents.dropFirst().reduce(1, *))
-        forEachOwnedRow { start, count, _ in values += real[start..<(start + count)] }
-        return values
+        [Double](unsafeUninitializedCapacity: decomposition.count * extents.dropFirst().reduce(1, *)) { values, initialised in
+            let target = values.baseAddress!
+            forEachOwnedRow { start, count, offset in
+                UnsafeMutableRawPointer(target + offset).copyMemory(from: real.baseAddress! + start, byteCount: count * MemoryLayout<Double>.stride)
+            }
+            initialised = values.count
+        }
     }
 
     /// Local: sets the owned samples of ``real`` from `values` (the layout of ``ownedSamples()``).
     public func loadSamples(_ values: [Double]) {
+        values.withUnsafeBufferPointer { loadSamples($0) }
+    }
+
+    /// Local: the same from a buffer (e.g. a ghosted field's owned planes, without a copy).
+    public func loadSamples(_ values: UnsafeBufferPointer<Double>) {
         precondition(values.count == decomposition.count * extents.dropFirst().reduce(1, *), "samples do not match this rank's planes")
+        let source = values.baseAddress!
         forEachOwnedRow { start, count, offset in
-            for e in 0..<count { real[start + e] = values[offset + e] }
+            UnsafeMutableRawPointer(real.baseAddress! + start).copyMemory(from: source + offset, byteCount: count * MemoryLayout<Double>.stride)
         }
     }
 

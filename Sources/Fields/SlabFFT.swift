@@ -67,9 +67,12 @@ public final class SlabFFT {
     /// Collective: ``real`` → ``spectral``. May overwrite ``real``.
     public func forward() { forwardPlan.execute() }
 
-    /// Collective: ``spectral`` → ``real``, divided by the number of grid points. Overwrites ``spectral``.
-    public func inverse() {
+    /// Collective: ``spectral`` → ``real``, divided by the number of grid points unless `normalised` is false
+    /// (then the caller has folded 1/N into a spectral multiplication and saves a pass over the grid).
+    /// Overwrites ``spectral``.
+    public func inverse(normalised: Bool = true) {
         inversePlan.execute()
+        guard normalised else { return }
         let scale = 1 / Double(decomposition.grid.pointCount)
         for i in real.indices { real[i] *= scale }
     }

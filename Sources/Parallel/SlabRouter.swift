@@ -79,4 +79,33 @@ public final class SlabRouter {
         let received = comm.alltoallv(packed, counts: counts)
         return (received.values, received.counts.map { $0 / stride })
     }
+
+    /// Collective: every point with its `components` values, sent to the rank owning its y (positions in
+    /// physical order x, y[, z]); returns the points this rank received as rows (x, y[, z], values…), by
+    /// source rank and in each sender's order. Packs straight into the send buffer: the deposition routes
+    /// millions of points per call.
+    public func route(points positions: [Double], values: [Double], components m: Int) -> [Double] {
+        let d = decomposition.grid.dimension, stride = d + m, count = values.count / m, comm = decomposition.communicator
+        precondition(positions.count * m == values.count * d, "\(m) values per point")
+        var destinations = [Int](repeating: 0, count: count), counts = [Int](repeating: 0, count: comm.size)
+        for i in 0..<count {
+            destinations[i] = owner(of: positions[i * d + 1])
+            counts[destinations[i]] += stride
+        }
+        var offsets = Communicator.offsets(counts)
+        var packed = [Double](repeating: 0, count: count * stride)
+        positions.withUnsafeBufferPointer { p in
+            values.withUnsafeBufferPointer { v in
+                packed.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<count {
+                        let at = offsets[destinations[i]]
+                        for a in 0..<d { out[at + a] = p[i * d + a] }
+                        for c in 0..<m { out[at + d + c] = v[i * m + c] }
+                        offsets[destinations[i]] += stride
+                    }
+                }
+            }
+        }
+        return comm.size == 1 ? packed : comm.alltoallv(packed, counts: counts).values
+    }
 }

@@ -25,8 +25,8 @@ struct DepositCommand: ParsableCommand {
     @Option(help: "More Gaussian scales, like 2,4,8, filled from the deposit at --scale by one Fourier multiplication each (datasets rho_ell<ℓ>).")
     var scales: String?
 
-    @Option(help: "real (footprint with renormalisation and halo exchange) or spectral (exact direct sums, small systems).")
-    var method = "real"
+    @Option(help: "gridded (spread with a narrow Gaussian, FFT, filter: the fast default), real (kernel footprints, the sampled reference) or spectral (exact direct sums, small systems).")
+    var method = "gridded"
 
     @Flag(help: "Also the Hardy stress σ^H_ℓ (datasets sigma_<ab>) and the force density (force_<a>) of the pair potential.")
     var stress = false
@@ -52,7 +52,7 @@ struct DepositCommand: ParsableCommand {
             throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
         }
         guard let method = DensityDeposit.Method(rawValue: method) else {
-            throw StudyError.invalidOption(name: "--method", value: method, expected: "must be real or spectral")
+            throw StudyError.invalidOption(name: "--method", value: method, expected: "must be gridded, real or spectral")
         }
         guard let effort = PlannerEffort(rawValue: fftEffort) else {
             throw StudyError.invalidOption(name: "--fft-effort", value: fftEffort, expected: "must be estimate, measure or patient")

@@ -11,10 +11,9 @@ import Parallel
 /// its planes plus ⌈Rℓ/h⌉ + 1 ghost planes per side, which are then added into their owners (the reverse
 /// halo exchange, direct to every owner however many slabs away). Axes 1 and 2 wrap periodically.
 /// The halo-friendly production path; ``SpectralDeposition`` is the exact reference for small systems.
-public final class RealSpaceDeposition {
+public final class RealSpaceDeposition: PointDeposition {
     public let grid: DepositionGrid
     public let kernel: any Kernel
-    /// ℓ.
     public let scale: Double
     /// Lees–Edwards strain γ, reduced (``DepositionGrid/reducedStrain(_:)``): the grid is in sheared
     /// coordinates x' = x − γ y, y' = y, where a sheared box is periodic (physics.md §1.5); the kernel sees
@@ -38,34 +37,14 @@ public final class RealSpaceDeposition {
         router = try SlabRouter(decomposition: decomposition, halo: 0)
     }
 
-    /// Collective: the deposited field of the particles at `positions` (physical order x, y[, z] per
-    /// particle) with `weights`, written into the owned planes of `fft.real`.
-    public func deposit(positions: [Double], weights: [Double], into fft: SlabFFT) throws {
-        fft.loadSamples(try deposit(positions: positions, values: weights, components: 1)[0])
-    }
-
-    /// Collective: Σ_i c_i w_in for points with `components` values each (c_i of point i at
-    /// `values[i·components ..< (i+1)·components]`, e.g. a force or a bond tensor); returns this rank's owned
-    /// samples per component, plane-major without padding (plane p, row, column).
     public func deposit(positions: [Double], values: [Double], components m: Int) throws -> [[Double]] {
         let d = grid.dimension, stride = d + m
-        precondition(positions.count * m == values.count * d, "\(m) values per point")
         let field = m == 1 ? self.field : try GhostedField(decomposition: decomposition, width: self.field.width,
                                                               planeLength: grid.planeLength, components: m)
-        let count = values.count / m
-        var rows: [Double] = [], destinations: [Int] = []
-        rows.reserveCapacity(count * stride)
-        for i in 0..<count {
-            rows += positions[(i * d)..<((i + 1) * d)]
-            rows += values[(i * m)..<((i + 1) * m)]
-            destinations.append(router.owner(of: positions[i * d + 1]))
-        }
-        let mine = router.route(rows: rows, destinations: destinations, stride: stride).rows
+        let mine = router.route(points: positions, values: values, components: m)
         spread(kernel, rows: mine, stride: stride, components: m, into: field)
         field.accumulateGhosts()
-        let owned = decomposition.count * grid.planeLength, componentStride = field.slots * grid.planeLength
-        let first = field.width * grid.planeLength
-        let result = (0..<m).map { c in Array(field.storage[(c * componentStride + first)..<(c * componentStride + first + owned)]) }
+        let result = field.ownedComponents()
         if m == 1 { field.storage.update(repeating: 0) }  // the kept single-component field is reused; others are dropped
         return result
     }

@@ -9,7 +9,11 @@ import Particles
 /// which routes them to the owners of their y.
 public struct DensityDeposit {
     public enum Method: String, CaseIterable, Codable, Sendable {
-        /// Footprint deposition with per-particle renormalisation and the reverse halo exchange (§3.4).
+        /// Spread with a narrow Gaussian, FFT, multiply by Ĝ and deconvolve (the default: any ℓ at the cost of
+        /// ~20 nodes per axis per point and two FFTs, the spectral sums to 1e-12, §3.3).
+        case gridded
+        /// Footprint deposition with per-particle renormalisation and the reverse halo exchange (§3.4): the
+        /// sampled-kernel reference, (2Rℓ/h)^d nodes per point.
         case real
         /// Direct spectral sums, exact for resolved modes, O(N M^d): small systems and checks (§3.3).
         case spectral
@@ -39,9 +43,12 @@ public struct DensityDeposit {
         /// With `--stress`: the box average of the deposited per-particle virials Σ_i s_i G_ℓ(x − x_i) / |Ω|,
         /// also equal to σ^vir.
         public var virial_density_average: [String: Double]?
+        /// The gridded method's spreading Gaussian: its variance τ/h², nodes per axis and error bound (relative).
+        public var spreading: [String: Double]?
         /// λ nodes deposited for the Hardy stress (bonds × nodes per bond), with `--stress`.
         public var hardy_nodes: Int?
-        /// Wall times, slowest rank: `fft_pair` (one r2c + c2r on the grid, the floor of any spectral step),
+        /// Wall times, slowest rank: `fft_pair` (one r2c + c2r on the grid without the 1/N pass, timed as
+        /// FFTW-MPI's floor is: the floor of any spectral step),
         /// `density` (the deposition of `rho`), `hardy` (σ^H_ℓ), `multiscale_per_scale` (one Gaussian refilter).
         public var timings_seconds: [String: Double]
         public var ranks: Int
@@ -100,8 +107,11 @@ public struct DensityDeposit {
         if let wisdom { FFTWWisdom.load(path: wisdom, communicator: communicator) }
         let fft = SlabFFT(decomposition: decomposition, effort: effort)
         if let wisdom { FFTWWisdom.save(path: wisdom, communicator: communicator) }
-        let deposition = method == .real
-            ? try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale, strain: s.strain) : nil
+        let deposition: (any PointDeposition)? = switch method {
+        case .gridded: try GriddedDeposition(fft: fft, kernel: kernel, scale: scale, strain: s.strain)
+        case .real: try RealSpaceDeposition(decomposition: decomposition, kernel: kernel, scale: scale, strain: s.strain)
+        case .spectral: nil
+        }
         let depositionGrid = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
         let sheared = depositionGrid.reducedStrain(s.strain)
         if let bad = extraScales.first(where: { !($0 > scale) }) ?? (extraScales.isEmpty || kernel is GaussianKernel ? nil : extraScales[0]) {
@@ -115,7 +125,11 @@ public struct DensityDeposit {
             return communicator.allreduce(Date().timeIntervalSince(start), .max)
         }
         var timings: [String: Double] = [:], hardyNodes: Int?
-        timings["fft_pair"] = timed { for _ in 0..<3 { fft.forward(); fft.inverse() } } / 3
+        // As FFTW-MPI's floor is timed (../shared/anchors): one warm-up pair, then the pairs alone (1/N folded elsewhere).
+        for i in fft.real.indices { fft.real[i] = sin(0.001 * Double(i)) }
+        fft.forward()
+        fft.inverse()
+        timings["fft_pair"] = timed { for _ in 0..<3 { fft.forward(); fft.inverse(normalised: false) } } / 3
         let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
         let positions = mine.flatMap { s.positions[($0 * d)..<(($0 + 1) * d)] }
         let groups: [(String, [Double])] = [("rho", mine.map { _ in 1.0 })]
@@ -160,7 +174,7 @@ public struct DensityDeposit {
         var virial: [String: Double]?, hardy: [String: Double]?, perParticle: [String: Double]?
         if let potential {
             guard let deposition else {
-                throw StudyError.invalidOption(name: "--method", value: "spectral", expected: "the Hardy stress (--stress) is deposited in real space only, use --method real")
+                throw StudyError.invalidOption(name: "--method", value: "spectral", expected: "the Hardy stress (--stress) needs point deposition, use --method gridded or real")
             }
             let bonds = try Self.bonds(s, particles: mine, potential: potential)
             let components = Thermo.componentNames(dimension: d), volume = s.volume
@@ -169,7 +183,7 @@ public struct DensityDeposit {
                 stress = try HardyStress.deposit(origins: bonds.origins, vectors: bonds.vectors, tensors: bonds.tensors, with: deposition)
             }
             let longest = HardyStress.longestBond(vectors: bonds.vectors, dimension: d, communicator: communicator)
-            hardyNodes = communicator.allreduce(bonds.vectors.count / d, .sum) * HardyStress.lambdaNodes(longestBond: longest, scale: scale)
+            hardyNodes = communicator.allreduce(bonds.vectors.count / d, .sum) * HardyStress.lambdaNodes(longestBond: longest, deposition: deposition)
             let sums = communicator.allreduce((0..<components.count).map { k in
                 stride(from: k, to: bonds.tensors.count, by: components.count).reduce(0) { $0 + bonds.tensors[$1] }
             }, .sum)
@@ -192,6 +206,7 @@ public struct DensityDeposit {
         let seconds = communicator.allreduce(Date().timeIntervalSince(clock), .max)
         let report = Report(N: s.count, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
                             method: method.rawValue, strain: s.strain, grid_strain: sheared, mass: mass, virial_stress: virial, hardy_stress_average: hardy, virial_density_average: perParticle,
+                            spreading: (deposition as? GriddedDeposition).map { ["variance_h2": $0.spreading.variance, "nodes_per_axis": Double($0.spreading.span), "error_bound": $0.spreading.aliasingBound] },
                             hardy_nodes: hardyNodes, timings_seconds: timings, ranks: communicator.size, seconds: seconds)
         try communicator.agree {
             guard communicator.isRoot else { return }
