@@ -25,7 +25,8 @@ let package = Package(
         .target(name: "Parallel", dependencies: ["CMPI", "CFFTW"]),
         .target(name: "Particles", dependencies: ["Parallel", "CVectorMath"]),
         .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
-        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5", "TOMLKit"]),
+        .target(name: "Budget", dependencies: ["Parallel", "Fields"]),
+        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "Budget", "CMPI", "CHDF5", "TOMLKit"]),
         .executableTarget(
             name: "stressflux",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
         .testTarget(name: "ParallelTests", dependencies: ["Parallel", "TestSupport"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel", "TestSupport"]),
+        .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Study", "Particles", "Parallel", "TestSupport"]),
     ]

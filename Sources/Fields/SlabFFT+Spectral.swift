@@ -69,7 +69,7 @@ extension SlabFFT {
     /// Visits this rank's modes in contiguous runs along one axis (the whole extent of that axis, all its
     /// indices local): `body(index of the first real part in spectral, the run's axis, the other axes' global
     /// indices)`, the run's own entry of that array being 0. Transposed 2D runs along axis 0, otherwise the last axis.
-    func forEachModeRun(_ body: (Int, Int, [Int]) -> Void) {
+    public func forEachModeRun(_ body: (Int, Int, [Int]) -> Void) {
         let n = extents, nc = spectralLastExtent, d = n.count
         var modes = [Int](repeating: 0, count: d)
         if transposed && d == 2 {
