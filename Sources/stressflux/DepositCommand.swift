@@ -13,8 +13,7 @@ struct DepositCommand: ParsableCommand {
 
     @OptionGroup var configuration: ConfigurationOptions
 
-    @Option(help: "Kernel: gauss, bump<n> (bump4, bump8, …) or mollifier (physics.md §3.1).")
-    var kernel = "gauss"
+    @OptionGroup var kernel: KernelOptions
 
     @Option(help: "Scale ℓ in l0 (the kernel's second moment is ℓ²).")
     var scale: Double
@@ -31,11 +30,7 @@ struct DepositCommand: ParsableCommand {
     @Flag(help: "Also the Hardy stress σ^H_ℓ (datasets sigma_<ab>) and the force density (force_<a>) of the pair potential.")
     var stress = false
 
-    @Option(help: "Pair potential of --stress: harmonic, hertzian or wca.")
-    var potential = "harmonic"
-
-    @Option(help: "Potential amplitude ε of --stress.")
-    var epsilon = 1.0
+    @OptionGroup var pair: PotentialOptions
 
     @Option(name: .customLong("fft-effort"), help: "FFTW planner: estimate, measure (default) or patient.")
     var fftEffort = "measure"
@@ -57,28 +52,16 @@ struct DepositCommand: ParsableCommand {
         guard let effort = PlannerEffort(rawValue: fftEffort) else {
             throw StudyError.invalidOption(name: "--fft-effort", value: fftEffort, expected: "must be estimate, measure or patient")
         }
-        guard let kind = PotentialKind(rawValue: potential) else {
-            throw StudyError.invalidOption(name: "--potential", value: potential, expected: "must be harmonic, hertzian or wca")
-        }
-        let parts = grid.lowercased().split(separator: "x").map { Int($0) }
-        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 2 }) else {
-            throw StudyError.invalidOption(name: "--grid", value: grid, expected: "give points per axis joined by 'x', like 128x128, or one number")
-        }
-        let points = parts.count == 1 ? Array(repeating: parts[0]!, count: dimension) : parts.map { $0! }
-        let chosen = try KernelChoice.kernel(named: kernel, dimension: dimension)
+        let potential = try pair.chosen()
+        let points = try OptionParsing.points(grid, dimension: dimension)
+        let chosen = try kernel.chosen(dimension: dimension)
         let snapshot = try configuration.read(communicator)
         try ConfigurationOptions.makeFolder(output, communicator)
         var deposit = DensityDeposit(snapshot: snapshot, kernel: chosen, scale: scale, points: points, method: method,
-                                     potential: stress ? kind.potential(epsilon: epsilon) : nil, communicator: communicator)
+                                     potential: stress ? potential : nil, communicator: communicator)
         deposit.effort = effort
         deposit.wisdom = wisdom
-        if let scales {
-            let values = scales.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard values.allSatisfy({ $0 != nil }) else {
-                throw StudyError.invalidOption(name: "--scales", value: scales, expected: "give scales separated by commas, like 2,4,8")
-            }
-            deposit.extraScales = values.map { $0! }
-        }
+        if let scales { deposit.extraScales = try OptionParsing.scales(scales, option: "--scales") }
         let report = try deposit.run(directory: output)
         if communicator.isRoot {
             print("deposited \(report.N) particles with \(report.kernel) at ℓ = \(report.scale) on \(points.map(String.init).joined(separator: "x")) "

@@ -13,11 +13,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var configuration: ConfigurationOptions
 
-    @Option(help: "Pair potential: harmonic, hertzian or wca.")
-    var potential = "harmonic"
-
-    @Option(help: "Potential amplitude ε.")
-    var epsilon = 1.0
+    @OptionGroup var pair: PotentialOptions
 
     @Option(help: "Output folder.")
     var output: String
@@ -50,16 +46,14 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let communicator = Communicator.world
-        guard let kind = PotentialKind(rawValue: potential) else {
-            throw StudyError.invalidOption(name: "--potential", value: potential, expected: "must be harmonic, hertzian or wca")
-        }
+        let potential = try pair.chosen()
         let snapshot = try configuration.read(communicator)
         try ConfigurationOptions.makeFolder(output, communicator)
         guard skin >= 0, `repeat` >= 0 else {
             throw StudyError.invalidOption(name: skin < 0 ? "--skin" : "--repeat", value: skin < 0 ? "\(skin)" : "\(`repeat`)",
                                            expected: "must be zero or positive")
         }
-        let system = try ParticleSystem(snapshot: snapshot, potential: kind.potential(epsilon: epsilon), skin: skin,
+        let system = try ParticleSystem(snapshot: snapshot, potential: potential, skin: skin,
                                         communicator: communicator)
         let thermo = system.computeForces(thermo: true, perParticleVirials: true)!
         var nanoseconds: Double?
@@ -71,10 +65,10 @@ struct EvaluateCommand: ParsableCommand {
             nanoseconds = seconds * 1e9 / Double(`repeat` * system.totalCount)
         }
         try H5MDSnapshot.write(system, to: (output as NSString).appendingPathComponent("state.h5"), time: 0, includeForces: true,
-                               config: "stressflux evaluate \(configuration.input) --potential \(potential) --epsilon \(epsilon)")
+                               config: "stressflux evaluate \(configuration.input) --potential \(pair.potential) --epsilon \(pair.epsilon)")
         let names = Thermo.componentNames(dimension: system.dimension)
         let contactCount = Int((thermo.contactsPerParticle * Double(thermo.particles)).rounded()) / 2
-        let report = Report(N: thermo.particles, dimension: system.dimension, box: system.box, potential: potential,
+        let report = Report(N: thermo.particles, dimension: system.dimension, box: system.box, potential: pair.potential,
                             potential_energy: thermo.potentialEnergy, potential_energy_per_particle: thermo.energyPerParticle,
                             virial_stress: Dictionary(uniqueKeysWithValues: zip(names, thermo.virialStress)),
                             pressure: thermo.virialPressure, max_force: thermo.maxForce, contacts: contactCount,

@@ -4,6 +4,24 @@ import Study
 
 /// Parsing of `NxN[xN]` grids and `LxL[xL]` boxes from options, with one-line errors naming the option.
 enum OptionParsing {
+    /// Points along x, y[, z] of `--grid`: `NxN[xN]` or one number for every axis.
+    static func points(_ text: String, dimension: Int) throws -> [Int] {
+        let parts = text.lowercased().split(separator: "x").map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 2 }) else {
+            throw StudyError.invalidOption(name: "--grid", value: text, expected: "give points per axis joined by 'x', like 128x128, or one number")
+        }
+        return parts.count == 1 ? Array(repeating: parts[0]!, count: dimension) : parts.map { $0! }
+    }
+
+    /// A comma-separated list of scales, like `0.5,1,2`.
+    static func scales(_ text: String, option: String) throws -> [Double] {
+        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw StudyError.invalidOption(name: option, value: text, expected: "give scales separated by commas, like 2,4,8")
+        }
+        return values.map { $0! }
+    }
+
     static func grid(_ text: String, option: String, dimension: Int? = nil) throws -> GridShape {
         let grid: GridShape
         do {

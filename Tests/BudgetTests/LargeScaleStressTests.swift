@@ -97,4 +97,28 @@ import Fields
             #expect(abs(averages[c] - expected[c]) <= 1e-8 * largest, "component \(c): grid \(averages[c]) vs pair sum \(expected[c])")
         }
     }
+
+    /// The self part (physics.md §4.2): ⟨σ^self⟩ from K_a on the grid equals, for the Gaussian in 2D, the isotropic
+    /// Σ_a (N_a/|Ω|) ½ ∫ d²y y ⊗ ∇V_aa(y) g_v(y), v = ℓ², = Σ_a (N_a/|Ω|) ¼ ∫₀^{σ_aa} 2π r² V'_aa(r) g_v(r) dr I, to 1e-10 of
+    /// its size (the i = j terms of F3's pair sum); the off-diagonal vanishes to the same.
+    @Test func selfStressAverage() throws {
+        let box = 18.18, ell = 1.0, counts = [128.0, 128.0], diameters = [1.0, 1.4]
+        let decomposition = try SlabDecomposition(grid: GridShape([128, 128]), box: [box, box], communicator: .world)
+        let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
+        let deposition = try GriddedDeposition(fft: fft, kernel: GaussianKernel(dimension: 2), scale: ell)
+        let potential = BondPotential.harmonic(diameters: diameters)
+        let bonds = BondIntegral(fft: SlabFFT(decomposition: decomposition, effort: .estimate),
+                                 quadrature: BondQuadrature(dimension: 2, breaks: potential.breaks), potential: potential)
+        let average = try SelfStress.average(counts: counts, deposition: deposition, bonds: bonds)
+        var expected = 0.0
+        for a in 0..<2 {
+            let rule = GaussLegendre(count: 48, on: 0...diameters[a])
+            for (r, w) in zip(rule.nodes, rule.weights) {
+                expected += counts[a] / (box * box) * 0.25 * w * 2 * .pi * r * r * potential.derivative(r, a, a) * exp(-r * r / 2) / (2 * .pi)
+            }
+        }
+        #expect(abs(average[0] - expected) <= 1e-10 * abs(expected) && abs(average[1] - expected) <= 1e-10 * abs(expected),
+                "⟨σ^self⟩ = \(average) vs \(expected)")
+        #expect(abs(average[2]) <= 1e-10 * abs(expected))
+    }
 }

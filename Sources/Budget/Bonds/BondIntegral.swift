@@ -62,7 +62,7 @@ public struct BondIntegral {
                 return Array(fft.spectral)
             }
         }
-        let used = Set(terms.map(\.right))
+        let used = Set(terms.map(\.right)).sorted()  // one order on every rank: the transforms below are collective
         var accumulators = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: spectralCount), count: components),
                                         count: terms.count)
         var shifted = rights.map { $0.map { _ in [Double]() } }

@@ -90,18 +90,7 @@ public struct DensityDeposit {
     @discardableResult
     public func run(directory: String) throws -> Report {
         let s = snapshot, d = s.dimension
-        guard points.count == d else {
-            throw StudyError.invalidOption(name: "--grid", value: points.map(String.init).joined(separator: "x"),
-                                           expected: "give \(d) extents (x, y\(d == 3 ? ", z" : "")) or one for every axis")
-        }
-        let spacings = zip(s.box, points).map { $0 / Double($1) }
-        guard spacings.allSatisfy({ abs($0 / spacings[0] - 1) <= 1e-9 }) else {
-            throw StudyError.invalidOption(
-                name: "--grid", value: points.map(String.init).joined(separator: "x"),
-                expected: "spacings " + spacings.map { String(format: "%.4g", $0) }.joined(separator: ", ") + " differ: the grid must match the box "
-                    + s.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", e.g. "
-                    + s.box.map { String(Int(($0 / spacings[0]).rounded())) }.joined(separator: "x"))
-        }
+        try Self.checkGrid(points, box: s.box)
         let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
         if let wisdom { FFTWWisdom.load(path: wisdom, communicator: communicator) }
@@ -217,27 +206,46 @@ public struct DensityDeposit {
         return report
     }
 
+    /// Checks `--grid` (points along x, y[, z]) against the box: one extent per axis and one spacing for all.
+    /// - Throws: ``StudyError/invalidOption(name:value:expected:)`` naming a grid that would do.
+    static func checkGrid(_ points: [Int], box: [Double]) throws {
+        let d = box.count
+        guard points.count == d else {
+            throw StudyError.invalidOption(name: "--grid", value: points.map(String.init).joined(separator: "x"),
+                                           expected: "give \(d) extents (x, y\(d == 3 ? ", z" : "")) or one for every axis")
+        }
+        let spacings = zip(box, points).map { $0 / Double($1) }
+        guard spacings.allSatisfy({ abs($0 / spacings[0] - 1) <= 1e-9 }) else {
+            throw StudyError.invalidOption(
+                name: "--grid", value: points.map(String.init).joined(separator: "x"),
+                expected: "spacings " + spacings.map { String(format: "%.4g", $0) }.joined(separator: ", ") + " differ: the grid must match the box "
+                    + box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", e.g. "
+                    + box.map { String(Int(($0 / spacings[0]).rounded())) }.joined(separator: "x"))
+        }
+    }
+
     /// The bonds of `particles` (each i with its neighbours j > i in contact range, nearest image) as
     /// origins x_i, vectors r_ij = x_j − x_i and tensors r_ij ⊗ ∇V(r_ij) in ``Thermo/componentNames(dimension:)``
     /// order; and for these particles their forces F_i and per-particle virials s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij)
-    /// (physics.md §2.2), sums over all their bonds, both directions.
+    /// (physics.md §2.2), sums over all their bonds, both directions; and the energy of these bonds.
     static func bonds(_ s: ParticleSnapshot, particles: [Int], potential: AnyPairPotential) throws
-        -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double], forces: [Double], virials: [Double]) {
+        -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double], forces: [Double], virials: [Double], energy: Double) {
         let d = s.dimension, reach = potential.cutoffRatio * (s.diameters.max() ?? 1)
         let search = try SnapshotNeighbors(s, radius: reach, name: "pair cutoff")
         let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
         var origins: [Double] = [], vectors: [Double] = [], tensors: [Double] = [], points: [Double] = [], forces: [Double] = []
-        var virials: [Double] = [], virial = [Double](repeating: 0, count: pairs.count)
+        var virials: [Double] = [], virial = [Double](repeating: 0, count: pairs.count), energy = 0.0
         for i in particles {
             var force = SIMD3<Double>()
             for k in virial.indices { virial[k] = 0 }
             search.forEach(around: i) { j, r in
                 let sigma = 0.5 * (s.diameters[i] + s.diameters[j]), r2 = (r * r).sum()
                 guard r2 < pow(potential.cutoffRatio * sigma, 2) else { return }
-                let forceOverR = potential.evaluate(r2: r2, sigma: sigma).forceOverR
+                let (pairEnergy, forceOverR) = potential.evaluate(r2: r2, sigma: sigma)
                 force -= forceOverR * r  // F_i = ∇V(r_ij) = −(forceOverR) r_ij
                 for (k, (a, b)) in pairs.enumerated() { virial[k] -= 0.5 * forceOverR * r[a] * r[b] }
                 guard j > i else { return }
+                energy += pairEnergy
                 origins += s.positions[(i * d)..<((i + 1) * d)]
                 for a in 0..<d { vectors.append(r[a]) }
                 for (a, b) in pairs { tensors.append(-forceOverR * r[a] * r[b]) }
@@ -246,6 +254,6 @@ public struct DensityDeposit {
             for a in 0..<d { forces.append(force[a]) }
             virials += virial
         }
-        return (origins, vectors, tensors, points, forces, virials)
+        return (origins, vectors, tensors, points, forces, virials, energy)
     }
 }

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Parallel
+
+/// Density increments and their moments (physics.md §6.1, paper Eqs. 27, 49–56): S_p(r) = ⟨|f(x + r e_α) − f(x)|^p⟩
+/// over every base point x and the d grid axes α, for lags r = n h (whole cells), increments wrapped periodically.
+/// Along the slab axis the increments reach into ghost planes (``GhostedField``, filled from their owners however
+/// many slabs away), so the result does not depend on the rank count beyond rounding. On a sheared grid the axes
+/// are the grid's (x' = x − γ y, y).
+public struct StructureFunctions: Sendable {
+    /// Lags in cells.
+    public let lags: [Int]
+    public let orders: [Int]
+    /// S_p(r): `values[p index][lag index]`.
+    public let values: [[Double]]
+
+    /// Given values (e.g. read back from a summary).
+    public init(lags: [Int], orders: [Int], values: [[Double]]) {
+        precondition(values.count == orders.count && values.allSatisfy { $0.count == lags.count }, "one value per order and lag")
+        self.lags = lags
+        self.orders = orders
+        self.values = values
+    }
+
+    /// physics.md's default lags: unique(round(geomspace(2, 32, 8))) cells.
+    public static let defaultLags = [2, 3, 4, 7, 10, 14, 22, 32]
+
+    /// Collective: the structure functions of the field whose owned samples (plane-major, ``SlabFFT`` owned layout)
+    /// are `field` on `decomposition`'s grid.
+    public init(field: [Double], decomposition: SlabDecomposition, lags: [Int] = defaultLags, orders: [Int] = [1, 2, 3, 4, 5, 6]) throws {
+        let extents = decomposition.grid.extents, d = extents.count, planeLength = extents.dropFirst().reduce(1, *)
+        precondition(field.count == decomposition.count * planeLength, "owned samples of this grid")
+        precondition(lags.allSatisfy { $0 >= 1 } && orders.allSatisfy { $0 >= 1 } && orders == orders.sorted(), "positive lags, ascending orders")
+        let ghosted = try GhostedField(decomposition: decomposition, width: lags.max() ?? 1, planeLength: planeLength)
+        for (k, slot) in ghosted.ownedSlots.enumerated() {
+            let plane = ghosted.plane(slot: slot)
+            for e in 0..<planeLength { plane[e] = field[k * planeLength + e] }
+        }
+        ghosted.fillGhosts()
+        var sums = [Double](repeating: 0, count: orders.count * lags.count)
+        let n1 = extents[1], n2 = d == 3 ? extents[2] : 1
+        for (l, lag) in lags.enumerated() {
+            for slot in ghosted.ownedSlots {
+                let here = ghosted.plane(slot: slot), ahead = ghosted.plane(slot: slot + lag)
+                for e in 0..<planeLength {
+                    let (i1, i2) = (e / n2, e % n2)
+                    for axis in 0..<d {
+                        let neighbour = axis == 0 ? ahead[e] : axis == 1 ? here[((i1 + lag) % n1) * n2 + i2] : here[i1 * n2 + (i2 + lag) % n2]
+                        let magnitude = abs(neighbour - here[e])
+                        var power = 1.0, next = 1
+                        for (q, p) in orders.enumerated() {
+                            while next <= p { power *= magnitude; next += 1 }
+                            sums[q * lags.count + l] += power
+                        }
+                    }
+                }
+            }
+        }
+        let total = decomposition.communicator.allreduce(sums, .sum), count = Double(decomposition.grid.pointCount * d)
+        self.lags = lags
+        self.orders = orders
+        values = orders.indices.map { q in lags.indices.map { total[q * lags.count + $0] / count } }
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+@testable import Study
+import TestSupport
+import Testing
+
+/// `stressflux analyze` under mpirun -np 1, 2, 4: the stress budget of a particle configuration at several scales
+/// (physics.md §4–5).
+@Suite(.serialized) struct AnalyzeIntegrationTests {
+    /// A random (not quenched, so the budget's terms are not cancelling to rounding) 2D bidisperse configuration,
+    /// 400 harmonic disks at φ = 0.9 (box ≈ 22.7), made by `stressflux run` without FIRE or steps.
+    static func configuration(in dir: URL) throws -> String {
+        let config = ParticleIntegrationTests.config(particles: 400, steps: 0, minimize: false)
+        return try ParticleIntegrationTests.run(config, in: dir, name: "random", ranks: 1).appendingPathComponent("final.h5").path
+    }
+
+    static func analyze(_ arguments: [String], in dir: URL, name: String, ranks: Int) throws -> URL {
+        let out = dir.appendingPathComponent(name)
+        let run = try MPIRun.stressflux(["analyze"] + arguments + ["--output", out.path], ranks: ranks, timeout: 300, directory: dir)
+        #expect(run.exitCode == 0 && !run.timedOut, "\(name) on \(ranks) ranks: \(run.stderr)")
+        return out
+    }
+
+    static func summary(_ out: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+    }
+
+    /// Every number of a JSON value with the scale it is compared at, in a fixed order (keys sorted): a tensor's
+    /// entries (an object of numbers) at its largest entry, other numbers at themselves.
+    static func numbers(_ value: Any) -> [(value: Double, scale: Double)] {
+        switch value {
+        case let n as NSNumber: return [(n.doubleValue, abs(n.doubleValue))]
+        case let a as [Any]: return a.flatMap(numbers)
+        case let d as [String: Any]:
+            if let tensor = d as? [String: Double] {
+                let largest = tensor.values.map(abs).max() ?? 0
+                return tensor.keys.sorted().map { (tensor[$0]!, largest) }
+            }
+            return d.keys.sorted().flatMap { numbers(d[$0]!) }
+        default: return []
+        }
+    }
+
+    /// Gaussian ℓ = 1 and 2 on 96² (ℓ/h = 4.2 and 8.4):
+    /// - summary.json has the contract's keys (`structure`: `lags`, `S_p` for p = 1…6 at the 8 default lags, `zeta_p`,
+    ///   `xi_p`, `fit_range`, `anomaly_flag`), per scale `ell`, `kernel`, `grid`, `sigma_mean`, `sigma_self_mean`,
+    ///   `W_mean`, `Qflux_mean`, `Qflux_rms`, `Qflux_L1`, `divJ_rms`, `residual_rel`, and budget.csv a row per scale;
+    /// - the budget closes with the instantaneous rate: residual_rel < 1e-9 (the master identity is exact for the
+    ///   discrete operators up to the products' aliasing, e^{−π²(ℓ/h)²/2} ≈ 1e-38 here; measured ~1e-15);
+    /// - ⟨∇·J̄⟩ = 0, so d⟨σ̲⟩/dt = ⟨W⟩ + ⟨Q^flux⟩ (X6): the box mean of the written ∇·J̄_xy is below 1e-12 of its RMS;
+    /// - every number of summary.json (except timings) and every field of analysis.h5 is the same on 1, 2 and 4 ranks
+    ///   to 1e-12 relative (X4).
+    @Test func budgetIsRankIndependentAndCloses() throws {
+        let dir = try Scratch.url("analyze")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = try Self.configuration(in: dir)
+        let outs = try [1, 2, 4].map { ranks in try Self.analyze([input, "--scales", "1,2", "--grid", "96"], in: dir, name: "a\(ranks)", ranks: ranks) }
+        var reference: [(value: Double, scale: Double)] = []
+        for (index, out) in outs.enumerated() {
+            var summary = try Self.summary(out)
+            for key in ["N", "dimension", "box", "potential_energy", "virial_stress", "scales", "structure"] { #expect(summary[key] != nil, "summary.json lacks \(key)") }
+            let structure = summary["structure"] as! [String: Any]
+            for key in ["lags", "S_p", "zeta_p", "xi_p", "fit_range", "anomaly_flag"] { #expect(structure.keys.contains(key), "structure lacks \(key)") }
+            #expect((structure["S_p"] as! [String: [Double]])["3"]?.count == 8)
+            let scales = summary["scales"] as! [[String: Any]]
+            #expect(scales.count == 2)
+            for scale in scales {
+                for key in ["ell", "kernel", "grid", "sigma_mean", "sigma_self_mean", "W_mean", "Qflux_mean", "Qflux_rms", "Qflux_L1", "divJ_rms", "residual_rel"] {
+                    #expect(scale[key] != nil, "a scale lacks \(key)")
+                }
+                #expect((scale["residual_rel"] as! Double) < 1e-9, "residual \(scale["residual_rel"]!) at ℓ = \(scale["ell"]!)")
+            }
+            let csv = try String(contentsOf: out.appendingPathComponent("budget.csv"), encoding: .utf8)
+            #expect(csv.split(separator: "\n").count == 4, "comment, header and a row per scale")
+            // Timings and residuals (rounding-level, asserted above) aside; each tensor within 1e-12 of its largest entry.
+            summary["seconds"] = nil
+            summary["scales"] = scales.map { row in row.filter { $0.key != "seconds" && $0.key != "residual_rel" } }
+            let values = Self.numbers(summary.filter { $0.key != "ranks" })
+            if index == 0 {
+                reference = values
+            } else {
+                let differences = zip(values, reference).map { abs($0.value - $1.value) / max($1.scale, 1e-300) }
+                #expect(values.count == reference.count && differences.allSatisfy { $0 <= 1e-12 },
+                        "\(index == 1 ? 2 : 4) ranks: largest relative difference \(differences.max() ?? 0)")
+            }
+        }
+        let file = { (out: URL) in try HDF5File.openForReading(path: out.appendingPathComponent("analysis.h5").path) }
+        for name in ["rho_ell1.0", "sigma_xy_ell1.0", "Qflux_xx_ell1.0", "W_xy_ell2.0", "divJ_xy_ell1.0"] {
+            let one = try file(outs[0]).read(name: "/\(name)").values
+            #expect(one.count == 96 * 96)
+            for out in outs.dropFirst() {
+                let other = try file(out).read(name: "/\(name)").values
+                #expect(zip(one, other).map { abs($0 - $1) }.max()! <= 1e-12 * one.map(abs).max()!, "\(name)")
+            }
+            if name.hasPrefix("divJ") {
+                let mean = one.reduce(0, +) / Double(one.count), rms = (one.reduce(0) { $0 + $1 * $1 } / Double(one.count)).squareRoot()
+                #expect(abs(mean) <= 1e-12 * rms, "⟨∇·J̄_xy⟩ = \(mean), RMS \(rms)")
+            }
+        }
+    }
+
+    static let badInputs: [([String], String)] = [
+        (["--scales", "0", "--grid", "96"], "error: --scales 0.0: give positive scales"),
+        (["--scales", "1,x", "--grid", "96"], "error: --scales 1,x: give scales separated by commas"),
+        (["--scales", "0.1", "--grid", "96"], "error: scale ℓ 0.1: ℓ/h = 0."),
+        (["--scales", "1", "--grid", "96x48"], "error: --grid 96x48: spacings 0.2368, 0.4735 differ"),
+        (["--scales", "1", "--grid", "96", "--kernel", "tophat"], "error: --kernel \"tophat\": unknown kernel"),
+    ]
+
+    /// Bad options: one line on stderr naming the option and the fix, a non-zero exit, no summary.json.
+    @Test func badInputFailsCleanly() throws {
+        let dir = try Scratch.url("analyze-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = try Self.configuration(in: dir)
+        for (arguments, message) in Self.badInputs {
+            let run = try MPIRun.stressflux(["analyze", input] + arguments + ["--output", "out"], ranks: 2, timeout: 60, directory: dir)
+            #expect(!run.timedOut && run.exitCode != 0)
+            #expect(run.errorLines.count == 1 && run.errorLines[0].hasPrefix(message), "\(arguments): \(run.errorLines)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/summary.json").path))
+        }
+    }
+}
