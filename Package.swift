@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "ParallelTests", dependencies: ["Parallel", "TestSupport"]),
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel", "TestSupport"]),
-        .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "TestSupport"]),
+        .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "CMPI", "CFFTW", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Study", "Particles", "Parallel", "TestSupport"]),
     ]

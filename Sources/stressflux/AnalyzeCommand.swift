@@ -13,6 +13,12 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var configuration: ConfigurationOptions
 
+    @Argument(help: "INPUT2 [INPUT3]: with INPUT2 the state --dt after INPUT (forward differences of σ̲_ℓ at INPUT); with INPUT3 the three states at t − dt, t, t + dt, analysed at INPUT2 (central differences).")
+    var trajectory: [String] = []
+
+    @Option(help: "Time between the snapshots (τ0), with two or three inputs.")
+    var dt: Double?
+
     @OptionGroup var kernel: KernelOptions
 
     @Option(help: "Scales ℓ in l0, like 0.5,1,2 (the kernel's second moment is ℓ²).")
@@ -35,10 +41,19 @@ struct AnalyzeCommand: ParsableCommand {
         let points = try OptionParsing.points(grid, dimension: dimension)
         let ells = try OptionParsing.scales(scales, option: "--scales")
         let chosen = try kernel.chosen(dimension: dimension)
-        let snapshot = try configuration.read(communicator)
+        guard trajectory.count <= 2 else {
+            throw StudyError.invalidOption(name: "INPUT", value: "\(1 + trajectory.count) files", expected: "give one, two or three snapshots")
+        }
+        let snapshots = try ([configuration.input] + trajectory).map { try configuration.read(communicator, path: $0) }
+        let analysed = snapshots.count == 3 ? 1 : 0
         try ConfigurationOptions.makeFolder(output, communicator)
-        let analysis = BudgetAnalysis(snapshot: snapshot, kernel: chosen, scales: ells, points: points,
+        var analysis = BudgetAnalysis(snapshot: snapshots[analysed], kernel: chosen, scales: ells, points: points,
                                       potential: potential, communicator: communicator)
+        if snapshots.count > 1 {
+            analysis.later = snapshots[analysed + 1]
+            analysis.earlier = snapshots.count == 3 ? snapshots[0] : nil
+            analysis.timeStep = dt
+        }
         let report = try analysis.run(directory: output)
         if communicator.isRoot {
             print("analysed \(report.N) particles at \(report.scales.count) scale(s) on \(points.map(String.init).joined(separator: "x")) in "

@@ -15,8 +15,9 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("type-diameters"), help: "Diameters of LAMMPS atom types 1, 2, … (atom_style atomic).")
     var typeDiameters = "1.0,1.4"
 
-    /// Collective: every rank reads the file, after the options are checked; one error line if any rank fails.
-    func read(_ communicator: Communicator) throws -> ParticleSnapshot {
+    /// Collective: every rank reads the file (`path`, by default INPUT), after the options are checked; one error
+    /// line if any rank fails.
+    func read(_ communicator: Communicator, path: String? = nil) throws -> ParticleSnapshot {
         guard dimension == 2 || dimension == 3 else {
             throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
         }
@@ -24,7 +25,7 @@ struct ConfigurationOptions: ParsableArguments {
         guard !diameters.isEmpty, diameters.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw StudyError.invalidOption(name: "--type-diameters", value: typeDiameters, expected: "give positive diameters separated by commas, like 1.0,1.4")
         }
-        return try communicator.agree { try ConfigurationFile.read(input, dimension: dimension, typeDiameters: diameters.map { $0! }) }
+        return try communicator.agree { try ConfigurationFile.read(path ?? input, dimension: dimension, typeDiameters: diameters.map { $0! }) }
     }
 
     /// Collective: creates `folder` on rank 0.

@@ -7,7 +7,8 @@ import Parallel
 /// over every base point x and the d grid axes α, for lags r = n h (whole cells), increments wrapped periodically.
 /// Along the slab axis the increments reach into ghost planes (``GhostedField``, filled from their owners however
 /// many slabs away), so the result does not depend on the rank count beyond rounding. On a sheared grid the axes
-/// are the grid's (x' = x − γ y, y).
+/// are the grid's (x' = x − γ y, y). The "open" version (`periodic: false`, for non-periodic inputs such as exact
+/// fBm surfaces) uses only the pairs inside the array and averages over them.
 public struct StructureFunctions: Sendable {
     /// Lags in cells.
     public let lags: [Int]
@@ -28,7 +29,8 @@ public struct StructureFunctions: Sendable {
 
     /// Collective: the structure functions of the field whose owned samples (plane-major, ``SlabFFT`` owned layout)
     /// are `field` on `decomposition`'s grid.
-    public init(field: [Double], decomposition: SlabDecomposition, lags: [Int] = defaultLags, orders: [Int] = [1, 2, 3, 4, 5, 6]) throws {
+    public init(field: [Double], decomposition: SlabDecomposition, lags: [Int] = defaultLags, orders: [Int] = [1, 2, 3, 4, 5, 6],
+                periodic: Bool = true) throws {
         let extents = decomposition.grid.extents, d = extents.count, planeLength = extents.dropFirst().reduce(1, *)
         precondition(field.count == decomposition.count * planeLength, "owned samples of this grid")
         precondition(lags.allSatisfy { $0 >= 1 } && orders.allSatisfy { $0 >= 1 } && orders == orders.sorted(), "positive lags, ascending orders")
@@ -38,14 +40,17 @@ public struct StructureFunctions: Sendable {
             for e in 0..<planeLength { plane[e] = field[k * planeLength + e] }
         }
         ghosted.fillGhosts()
-        var sums = [Double](repeating: 0, count: orders.count * lags.count)
-        let n1 = extents[1], n2 = d == 3 ? extents[2] : 1
+        var sums = [Double](repeating: 0, count: orders.count * lags.count), pairs = [Double](repeating: 0, count: lags.count)
+        let n0 = extents[0], n1 = extents[1], n2 = d == 3 ? extents[2] : 1
         for (l, lag) in lags.enumerated() {
             for slot in ghosted.ownedSlots {
                 let here = ghosted.plane(slot: slot), ahead = ghosted.plane(slot: slot + lag)
+                let inside = [ghosted.globalPlane(ofSlot: slot) + lag < n0, true, true]
                 for e in 0..<planeLength {
                     let (i1, i2) = (e / n2, e % n2)
                     for axis in 0..<d {
+                        guard periodic || (axis == 0 ? inside[0] : axis == 1 ? i1 + lag < n1 : i2 + lag < n2) else { continue }
+                        pairs[l] += 1
                         let neighbour = axis == 0 ? ahead[e] : axis == 1 ? here[((i1 + lag) % n1) * n2 + i2] : here[i1 * n2 + (i2 + lag) % n2]
                         let magnitude = abs(neighbour - here[e])
                         var power = 1.0, next = 1
@@ -57,9 +62,9 @@ public struct StructureFunctions: Sendable {
                 }
             }
         }
-        let total = decomposition.communicator.allreduce(sums, .sum), count = Double(decomposition.grid.pointCount * d)
+        let total = decomposition.communicator.allreduce(sums + pairs, .sum), count = Array(total.suffix(lags.count))
         self.lags = lags
         self.orders = orders
-        values = orders.indices.map { q in lags.indices.map { total[q * lags.count + $0] / count } }
+        values = orders.indices.map { q in lags.indices.map { total[q * lags.count + $0] / count[$0] } }
     }
 }

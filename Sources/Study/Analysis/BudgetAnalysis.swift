@@ -7,8 +7,10 @@ import Particles
 /// `stressflux analyze`: the large-scale stress budget of one configuration at several scales (physics.md §4–5):
 /// per scale ℓ the coarse-grained densities, σ̲_ℓ (paper Eq. 30, self-interaction included), its self part, J̄_ℓ,
 /// W_ℓ, Q^flux_ℓ and the closure residual with the rate from the instantaneous overdamped velocities v_i = F_i
-/// (athermal, unforced: the deterministic drift; a thermal snapshot's noise is not in it). Box means and norms are
-/// reduced to rank 0 and written as `summary.json` and `budget.csv`; the fields as `analysis.h5` + `analysis.xmf`.
+/// (athermal, unforced: the deterministic drift; a thermal snapshot's noise is not in it), and, given the snapshots
+/// Δt later (and earlier), also by forward (central) differences of σ̲_ℓ recomputed there (physics.md §5.4 step 2).
+/// Box means and norms are reduced to rank 0 and written as `summary.json` and `budget.csv`; the fields as
+/// `analysis.h5` + `analysis.xmf`.
 public struct BudgetAnalysis {
     /// One scale's row of `summary.json` (keys are a contract; tensors keyed xx, yy, xy[, zz, xz, yz]).
     public struct ScaleReport: Codable, Sendable {
@@ -25,8 +27,12 @@ public struct BudgetAnalysis {
         public var Qflux_rms: Double
         public var Qflux_L1: Double
         public var divJ_rms: Double
-        /// physics.md §5.4's relative RMS residual with the instantaneous rate.
+        /// physics.md §5.4's relative RMS residual with the instantaneous rate, and with the finite-difference rate
+        /// when later (and earlier) snapshots are given.
         public var residual_rel: Double
+        public var residual_rel_fd: Double?
+        /// ⟨∂_t σ̲_ℓ⟩ by finite differences, when given.
+        public var dsigma_dt_mean: [String: Double]?
         /// ℓ/h, bond-quadrature nodes (y) and the wall time of this scale (slowest rank).
         public var resolution: Double
         public var bond_nodes: Int
@@ -76,6 +82,9 @@ public struct BudgetAnalysis {
         public var scales: [ScaleReport]
         public var structure: Structure
         public var rate = "instantaneous: v_i = F_i (athermal, unforced overdamped drift)"
+        /// "forward" (two snapshots) or "central" (three), with the time between snapshots.
+        public var rate_fd: String?
+        public var dt: Double?
         public var ranks: Int
         public var seconds: Double
         public var units = "lengths in l0, energies in epsilon, stresses in epsilon/l0^d, rates per tau0"
@@ -89,6 +98,10 @@ public struct BudgetAnalysis {
     public let points: [Int]
     public let potential: AnyPairPotential
     public let communicator: Communicator
+    /// The snapshots Δt = `timeStep` later and earlier, the same particles in the same order (finite-difference rates).
+    public var later: ParticleSnapshot?
+    public var earlier: ParticleSnapshot?
+    public var timeStep: Double?
 
     public init(snapshot: ParticleSnapshot, kernel: any Kernel, scales: [Double], points: [Int], potential: AnyPairPotential,
                 communicator: Communicator) {
@@ -118,6 +131,7 @@ public struct BudgetAnalysis {
         guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw StudyError.invalidOption(name: "--scales", value: scales.map { "\($0)" }.joined(separator: ","), expected: "give positive scales, like 0.5,1,2")
         }
+        try checkTrajectory()
         let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
         _ = try DepositionGrid(extents: extents, box: gridBox, scale: scales.min()!)  // aspect and ℓ/h ≥ 1, one-line errors
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
@@ -167,6 +181,26 @@ public struct BudgetAnalysis {
                                                        forces: bonds.forces, velocities: bonds.forces, with: deposition)
             let budget = StressBudget(state: state, bonds: integral, calculus: calculus)
             let selfStress = try SelfStress.average(counts: counts, deposition: deposition, bonds: integral)
+            /// σ̲_ℓ of the same particles in another snapshot, each displaced from here by its minimum image.
+            func sigma(at other: ParticleSnapshot) throws -> [[Double]] {
+                var moved = bonds.forcePoints
+                for (k, i) in mine.enumerated() {
+                    for a in 0..<d {
+                        let delta = other.positions[i * d + a] - s.positions[i * d + a]
+                        moved[k * d + a] += delta - (delta / s.box[a]).rounded() * s.box[a]
+                    }
+                }
+                let densities = try (0..<speciesCount).map { a in
+                    try deposition.deposit(positions: moved, values: species.map { $0 == a ? 1.0 : 0.0 }, components: 1)[0]
+                }
+                return LargeScaleStress.field(densities: densities, bonds: integral)
+            }
+            var differenced: [[Double]]?
+            if let later, let dt = timeStep {
+                let ahead = try sigma(at: later), behind = try earlier.map { try sigma(at: $0) } ?? budget.sigma
+                let span = earlier == nil ? dt : 2 * dt
+                differenced = zip(ahead, behind).map { zip($0, $1).map { ($0 - $1) / span } }
+            }
             let flux = norms(budget.interScaleFlux)
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
             if smallest.isEmpty { smallest = density }
@@ -181,7 +215,9 @@ public struct BudgetAnalysis {
                                     sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)),
                                     W_mean: means(budget.work), Qflux_mean: means(budget.interScaleFlux), Qflux_rms: flux.rms,
                                     Qflux_L1: flux.mean, divJ_rms: norms(budget.fluxDivergence).rms,
-                                    residual_rel: budget.residual(communicator: communicator), resolution: ell / deposition.grid.spacing,
+                                    residual_rel: budget.residual(communicator: communicator),
+                                    residual_rel_fd: differenced.map { budget.residual(rate: $0, communicator: communicator) },
+                                    dsigma_dt_mean: differenced.map(means), resolution: ell / deposition.grid.spacing,
                                     bond_nodes: quadrature.nodes.count,
                                     seconds: communicator.allreduce(Date().timeIntervalSince(start), .max)))
             if communicator.isRoot {
@@ -196,7 +232,8 @@ public struct BudgetAnalysis {
         try file.close()
         let report = Report(N: s.count, dimension: d, box: s.box, potential_energy: energy,
                             virial_stress: Dictionary(uniqueKeysWithValues: zip(components, virialSums.map { $0 / volume })),
-                            scales: rows, structure: structure, ranks: communicator.size, seconds: communicator.allreduce(Date().timeIntervalSince(clock), .max))
+                            scales: rows, structure: structure, rate_fd: later == nil ? nil : earlier == nil ? "forward" : "central",
+                            dt: later == nil ? nil : timeStep, ranks: communicator.size, seconds: communicator.allreduce(Date().timeIntervalSince(clock), .max))
         try communicator.agree {
             guard communicator.isRoot else { return }
             let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
@@ -207,6 +244,22 @@ public struct BudgetAnalysis {
             try JSONReport.write(report, to: path("summary.json"))
         }
         return report
+    }
+
+    /// The later and earlier snapshots match this one: the same particles, box and strain, and a positive Δt.
+    func checkTrajectory() throws {
+        guard later != nil || earlier != nil else { return }
+        guard let timeStep, timeStep > 0, timeStep.isFinite else {
+            throw StudyError.invalidOption(name: "--dt", value: timeStep.map { "\($0)" } ?? "missing",
+                                           expected: "give the positive time between the snapshots (τ0) with two or three inputs")
+        }
+        for (name, other) in [("the later snapshot", later), ("the earlier snapshot", earlier)] {
+            guard let other else { continue }
+            guard other.ids == snapshot.ids, other.box == snapshot.box, other.strain == snapshot.strain else {
+                throw StudyError.invalidOption(name: name, value: "\(other.count) particles", expected:
+                    "must hold the same particles (ids in the same order) in the same box and strain as the analysed snapshot")
+            }
+        }
     }
 
     /// Collective: S_p of ρ̄ at the smallest scale, p = 1…6, physics.md's default lags, fitted over [2ℓ_min, L/8].
