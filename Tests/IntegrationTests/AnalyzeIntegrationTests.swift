@@ -42,7 +42,7 @@ import Testing
 
     /// Gaussian ℓ = 1 and 2 on 96² (ℓ/h = 4.2 and 8.4):
     /// - summary.json has the contract's keys (`structure`: `lags`, `S_p` for p = 1…6 at the 8 default lags, `zeta_p`,
-    ///   `xi_p`, `fit_range`, `anomaly_flag`), per scale `ell`, `kernel`, `grid`, `sigma_mean`, `sigma_self_mean`,
+    ///   `xi_p`, `fit_range`, `anomaly_flag`, and `local` with the histogram of ξ_3 over 3 × 3 windows), per scale `ell`, `kernel`, `grid`, `sigma_mean`, `sigma_self_mean`,
     ///   `W_mean`, `Qflux_mean`, `Qflux_rms`, `Qflux_L1`, `divJ_rms`, `residual_rel`, and budget.csv a row per scale;
     /// - the budget closes with the instantaneous rate: residual_rel < 1e-9 (the master identity is exact for the
     ///   discrete operators up to the products' aliasing, e^{−π²(ℓ/h)²/2} ≈ 1e-38 here; measured ~1e-15);
@@ -61,6 +61,9 @@ import Testing
             let structure = summary["structure"] as! [String: Any]
             for key in ["lags", "S_p", "zeta_p", "xi_p", "fit_range", "anomaly_flag"] { #expect(structure.keys.contains(key), "structure lacks \(key)") }
             #expect((structure["S_p"] as! [String: [Double]])["3"]?.count == 8)
+            let local = structure["local"] as! [String: Any]
+            #expect(local["windows"] as? Int == 9 && (local["xi3_histogram"] as! [Int]).reduce(0, +) + (local["unfitted"] as! Int) == 9,
+                    "3 × 3 windows of 32 cells on 96²: \(local)")
             let scales = summary["scales"] as! [[String: Any]]
             #expect(scales.count == 2)
             for scale in scales {
@@ -84,6 +87,11 @@ import Testing
             }
         }
         let file = { (out: URL) in try HDF5File.openForReading(path: out.appendingPathComponent("analysis.h5").path) }
+        let map = try file(outs[0]).read(name: "/xi3_local").values
+        for out in outs.dropFirst() {
+            let other = try file(out).read(name: "/xi3_local").values
+            #expect(zip(map, other).allSatisfy { $0.isNaN ? $1.isNaN : abs($0 - $1) <= 1e-12 * max(abs($0), 1) }, "xi3_local")
+        }
         for name in ["rho_ell1.0", "sigma_xy_ell1.0", "Qflux_xx_ell1.0", "W_xy_ell2.0", "divJ_xy_ell1.0"] {
             let one = try file(outs[0]).read(name: "/\(name)").values
             #expect(one.count == 96 * 96)

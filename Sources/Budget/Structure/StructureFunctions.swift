@@ -31,8 +31,17 @@ public struct StructureFunctions: Sendable {
     /// are `field` on `decomposition`'s grid.
     public init(field: [Double], decomposition: SlabDecomposition, lags: [Int] = defaultLags, orders: [Int] = [1, 2, 3, 4, 5, 6],
                 periodic: Bool = true) throws {
+        self = try Self.windowed(field: field, windows: [Int](repeating: 0, count: field.count), windowCount: 1,
+                                 decomposition: decomposition, lags: lags, orders: orders, periodic: periodic)[0]
+    }
+
+    /// Collective: local structure functions (physics.md §6.1, "restrict the base point x to a mask"): one per window,
+    /// `windows[k]` naming the window of owned sample k (0..<`windowCount`, or −1 for none). The increment's other end
+    /// may lie anywhere (inside the array when not periodic). A window without pairs gets NaN.
+    public static func windowed(field: [Double], windows: [Int], windowCount: Int, decomposition: SlabDecomposition,
+                                lags: [Int], orders: [Int], periodic: Bool) throws -> [StructureFunctions] {
         let extents = decomposition.grid.extents, d = extents.count, planeLength = extents.dropFirst().reduce(1, *)
-        precondition(field.count == decomposition.count * planeLength, "owned samples of this grid")
+        precondition(field.count == decomposition.count * planeLength && windows.count == field.count, "owned samples of this grid")
         precondition(lags.allSatisfy { $0 >= 1 } && orders.allSatisfy { $0 >= 1 } && orders == orders.sorted(), "positive lags, ascending orders")
         let ghosted = try GhostedField(decomposition: decomposition, width: lags.max() ?? 1, planeLength: planeLength)
         for (k, slot) in ghosted.ownedSlots.enumerated() {
@@ -40,31 +49,38 @@ public struct StructureFunctions: Sendable {
             for e in 0..<planeLength { plane[e] = field[k * planeLength + e] }
         }
         ghosted.fillGhosts()
-        var sums = [Double](repeating: 0, count: orders.count * lags.count), pairs = [Double](repeating: 0, count: lags.count)
+        // per window: orders × lags sums, then lags pair counts
+        let stride = (orders.count + 1) * lags.count
+        var sums = [Double](repeating: 0, count: windowCount * stride)
         let n0 = extents[0], n1 = extents[1], n2 = d == 3 ? extents[2] : 1
         for (l, lag) in lags.enumerated() {
-            for slot in ghosted.ownedSlots {
+            for (k, slot) in ghosted.ownedSlots.enumerated() {
                 let here = ghosted.plane(slot: slot), ahead = ghosted.plane(slot: slot + lag)
-                let inside = [ghosted.globalPlane(ofSlot: slot) + lag < n0, true, true]
+                let insideAlongSlabs = ghosted.globalPlane(ofSlot: slot) + lag < n0
                 for e in 0..<planeLength {
-                    let (i1, i2) = (e / n2, e % n2)
+                    let window = windows[k * planeLength + e]
+                    guard window >= 0 else { continue }
+                    let base = window * stride, (i1, i2) = (e / n2, e % n2)
                     for axis in 0..<d {
-                        guard periodic || (axis == 0 ? inside[0] : axis == 1 ? i1 + lag < n1 : i2 + lag < n2) else { continue }
-                        pairs[l] += 1
+                        guard periodic || (axis == 0 ? insideAlongSlabs : axis == 1 ? i1 + lag < n1 : i2 + lag < n2) else { continue }
+                        sums[base + orders.count * lags.count + l] += 1
                         let neighbour = axis == 0 ? ahead[e] : axis == 1 ? here[((i1 + lag) % n1) * n2 + i2] : here[i1 * n2 + (i2 + lag) % n2]
                         let magnitude = abs(neighbour - here[e])
                         var power = 1.0, next = 1
                         for (q, p) in orders.enumerated() {
                             while next <= p { power *= magnitude; next += 1 }
-                            sums[q * lags.count + l] += power
+                            sums[base + q * lags.count + l] += power
                         }
                     }
                 }
             }
         }
-        let total = decomposition.communicator.allreduce(sums + pairs, .sum), count = Array(total.suffix(lags.count))
-        self.lags = lags
-        self.orders = orders
-        values = orders.indices.map { q in lags.indices.map { total[q * lags.count + $0] / count[$0] } }
+        let total = decomposition.communicator.allreduce(sums, .sum)
+        return (0..<windowCount).map { w in
+            let base = w * stride
+            return StructureFunctions(lags: lags, orders: orders, values: orders.indices.map { q in
+                lags.indices.map { total[base + q * lags.count + $0] / total[base + orders.count * lags.count + $0] }
+            })
+        }
     }
 }

@@ -55,6 +55,8 @@ public struct BudgetAnalysis {
         public var fit_range: [Double]
         /// ξ_3 ≤ 1/3 (paper Eq. 56); null when ξ_3 could not be fitted.
         public var anomaly_flag: Bool?
+        /// Local exponents: ξ_3 per window (the field `xi3_local` of analysis.h5).
+        public var local: LocalStructure
 
         /// As synthesised, except that an unknown `anomaly_flag` is written as null rather than left out (a contract key).
         public func encode(to encoder: Encoder) throws {
@@ -68,7 +70,24 @@ public struct BudgetAnalysis {
             try container.encode(zeta_error_p, forKey: .zeta_error_p)
             try container.encode(fit_range, forKey: .fit_range)
             try container.encode(anomaly_flag, forKey: .anomaly_flag)
+            try container.encode(local, forKey: .local)
         }
+    }
+
+    /// `structure.local`: ξ_3 fitted in square windows of `window_cells` tiling the grid (base points in the window,
+    /// increments along every axis, physics.md §6.1's local lags 2, 3, 5, 7, 11, 16 within `fit_range`).
+    public struct LocalStructure: Codable, Sendable {
+        public var window_cells: Int
+        public var windows: Int
+        public var lag_cells: [Int]
+        public var fit_range: [Double]
+        /// The histogram of the windows' ξ_3 over fixed bins of width 0.05 from `bin_edges`[0] = 0 to 1 (values
+        /// outside go to the first or last bin); windows whose fit failed are `unfitted`.
+        public var bin_edges: [Double]
+        public var xi3_histogram: [Int]
+        public var unfitted: Int
+        /// The fraction of fitted windows with ξ_3 ≤ 1/3 (anomaly candidates, paper Eq. 56).
+        public var anomaly_fraction: Double?
     }
 
     public struct Report: Codable, Sendable {
@@ -225,8 +244,11 @@ public struct BudgetAnalysis {
                              rows.last!.Qflux_mean["xy"]!, flux.rms, rows.last!.residual_rel, rows.last!.seconds))
             }
         }
-        let structure = try Self.structure(of: smallest, decomposition: decomposition, spacing: gridBox[0] / Double(extents[0]),
-                                           smallestScale: scales.min()!, box: s.box)
+        let h = gridBox[0] / Double(extents[0])
+        let local = try Self.localStructure(of: smallest, decomposition: decomposition, spacing: h, smallestScale: scales.min()!)
+        try write("xi3_local", local.map)
+        let structure = try Self.structure(of: smallest, decomposition: decomposition, spacing: h, smallestScale: scales.min()!,
+                                           box: s.box, local: local.summary)
         try file.writeAttribute("kernel", kernel.name)
         try file.writeAttribute("axes", d == 2 ? "y, x" : "y, x, z")
         try file.close()
@@ -264,7 +286,7 @@ public struct BudgetAnalysis {
 
     /// Collective: S_p of ρ̄ at the smallest scale, p = 1…6, physics.md's default lags, fitted over [2ℓ_min, L/8].
     static func structure(of density: [Double], decomposition: SlabDecomposition, spacing h: Double, smallestScale: Double,
-                          box: [Double]) throws -> Structure {
+                          box: [Double], local: LocalStructure) throws -> Structure {
         let functions = try StructureFunctions(field: density, decomposition: decomposition)
         let range = 2 * smallestScale...max(2 * smallestScale, box.min()! / 8)
         let fit = ScalingExponents(functions, spacing: h, range: range)
@@ -274,7 +296,34 @@ public struct BudgetAnalysis {
         return Structure(field: "rho at the smallest scale, \(smallestScale)", lags: functions.lags.map { Double($0) * h },
                          lag_cells: functions.lags, S_p: Dictionary(uniqueKeysWithValues: zip(functions.orders.map(String.init), functions.values)),
                          zeta_p: keyed(fit.zeta), xi_p: keyed(fit.xi), zeta_error_p: keyed(fit.standardErrors),
-                         fit_range: [range.lowerBound, range.upperBound], anomaly_flag: fit.xi[2].isFinite ? fit.anomalyCandidate : nil)
+                         fit_range: [range.lowerBound, range.upperBound], anomaly_flag: fit.xi[2].isFinite ? fit.anomalyCandidate : nil,
+                         local: local)
+    }
+
+    /// Collective: ξ_3 in windows of 32 cells per axis (fewer when the grid is smaller) and its map (each sample
+    /// its window's ξ_3, NaN where the fit failed), fitted over [2ℓ_min, half a window].
+    static func localStructure(of density: [Double], decomposition: SlabDecomposition, spacing h: Double,
+                               smallestScale: Double) throws -> (summary: LocalStructure, map: [Double]) {
+        let extents = decomposition.grid.extents, d = extents.count, planeLength = extents.dropFirst().reduce(1, *)
+        let side = min(32, extents.min()!), tiles = extents.map { ($0 + side - 1) / side }, lags = [2, 3, 5, 7, 11, 16]
+        func window(_ k: Int) -> Int {
+            let plane = decomposition.start + k / planeLength, e = k % planeLength
+            let index = d == 2 ? [plane, e] : [plane, e / extents[2], e % extents[2]]
+            return (0..<d).reduce(0) { $0 * tiles[$1] + index[$1] / side }
+        }
+        let ids = density.indices.map(window), count = tiles.reduce(1, *)
+        let functions = try StructureFunctions.windowed(field: density, windows: ids, windowCount: count, decomposition: decomposition,
+                                                        lags: lags, orders: [3], periodic: true)
+        let range = 2 * smallestScale...max(2 * smallestScale, Double(side) * h / 2)
+        let xi = functions.map { ScalingExponents($0, spacing: h, range: range).xi[0] }
+        let edges = (0...20).map { Double($0) / 20 }
+        var histogram = [Int](repeating: 0, count: 20)
+        for value in xi where value.isFinite { histogram[min(19, max(0, Int(value / 0.05)))] += 1 }
+        let fitted = xi.filter(\.isFinite)
+        let summary = LocalStructure(window_cells: side, windows: count, lag_cells: lags, fit_range: [range.lowerBound, range.upperBound],
+                                     bin_edges: edges, xi3_histogram: histogram, unfitted: count - fitted.count,
+                                     anomaly_fraction: fitted.isEmpty ? nil : Double(fitted.filter { $0 <= 1.0 / 3 }.count) / Double(fitted.count))
+        return (summary, ids.map { xi[$0] })
     }
 
     /// `budget.csv`: a header naming each column and its unit, one row per scale.
