@@ -87,3 +87,4 @@ extension StructureFunctionTests {
         }
     }
 }
+

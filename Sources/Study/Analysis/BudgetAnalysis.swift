@@ -33,10 +33,24 @@ public struct BudgetAnalysis {
         public var residual_rel_fd: Double?
         /// ⟨∂_t σ̲_ℓ⟩ by finite differences, when given.
         public var dsigma_dt_mean: [String: Double]?
+        /// The one-point statistics of the shear component Q^flux_xy: its PDF on fixed edges in units of its own RMS,
+        /// and quantiles (keys "0.01" … "0.99").
+        public var Qflux_xy_pdf: PDFReport
+        public var Qflux_xy_quantiles: [String: Double]
         /// ℓ/h, bond-quadrature nodes (y) and the wall time of this scale (slowest rank).
         public var resolution: Double
         public var bond_nodes: Int
         public var seconds: Double
+    }
+
+    /// A PDF on fixed bin edges: `edges` = `unit` × (−5, −4.75, …, 5), `pdf` per bin (Σ pdf·width = the fraction inside),
+    /// and the fractions `below` and `above` the edges.
+    public struct PDFReport: Codable, Sendable {
+        public var unit: Double
+        public var edges: [Double]
+        public var pdf: [Double]
+        public var below: Double
+        public var above: Double
     }
 
     /// `structure` of `summary.json`: increments of ρ̄ at the smallest scale (physics.md §6.1–6.2).
@@ -221,6 +235,12 @@ public struct BudgetAnalysis {
                 differenced = zip(ahead, behind).map { zip($0, $1).map { ($0 - $1) / span } }
             }
             let flux = norms(budget.interScaleFlux)
+            let shear = budget.interScaleFlux[components.firstIndex(of: "xy")!]
+            let shearRMS = (communicator.allreduce(shear.reduce(0) { $0 + $1 * $1 }, .sum) / total).squareRoot()
+            let unit = shearRMS > 0 ? shearRMS : 1
+            let histogram = FieldHistogram(values: shear, edges: (-20...20).map { Double($0) / 4 * unit }, communicator: communicator)
+            let levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+            let quantiles = FieldHistogram.quantiles(of: shear, at: levels, communicator: communicator)
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
             if smallest.isEmpty { smallest = density }
             try write("rho_\(tag)", density)
@@ -236,7 +256,9 @@ public struct BudgetAnalysis {
                                     Qflux_L1: flux.mean, divJ_rms: norms(budget.fluxDivergence).rms,
                                     residual_rel: budget.residual(communicator: communicator),
                                     residual_rel_fd: differenced.map { budget.residual(rate: $0, communicator: communicator) },
-                                    dsigma_dt_mean: differenced.map(means), resolution: ell / deposition.grid.spacing,
+                                    dsigma_dt_mean: differenced.map(means),
+                                    Qflux_xy_pdf: PDFReport(unit: unit, edges: histogram.edges, pdf: histogram.pdf, below: histogram.below, above: histogram.above),
+                                    Qflux_xy_quantiles: Dictionary(uniqueKeysWithValues: zip(levels.map { "\($0)" }, quantiles)), resolution: ell / deposition.grid.spacing,
                                     bond_nodes: quadrature.nodes.count,
                                     seconds: communicator.allreduce(Date().timeIntervalSince(start), .max)))
             if communicator.isRoot {
