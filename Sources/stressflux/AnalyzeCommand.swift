@@ -33,10 +33,7 @@ struct AnalyzeCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let communicator = Communicator.world, dimension = configuration.dimension
-        guard dimension == 2 || dimension == 3 else {
-            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
-        }
+        let communicator = Communicator.world, dimension = try configuration.checkedDimension()
         let potential = try pair.chosen()
         let points = try OptionParsing.points(grid, dimension: dimension)
         let ells = try OptionParsing.scales(scales, option: "--scales")

@@ -18,14 +18,20 @@ struct ConfigurationOptions: ParsableArguments {
     /// Collective: every rank reads the file (`path`, by default INPUT), after the options are checked; one error
     /// line if any rank fails.
     func read(_ communicator: Communicator, path: String? = nil) throws -> ParticleSnapshot {
-        guard dimension == 2 || dimension == 3 else {
-            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
-        }
+        let dimension = try checkedDimension()
         let diameters = typeDiameters.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !diameters.isEmpty, diameters.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw StudyError.invalidOption(name: "--type-diameters", value: typeDiameters, expected: "give positive diameters separated by commas, like 1.0,1.4")
         }
         return try communicator.agree { try ConfigurationFile.read(path ?? input, dimension: dimension, typeDiameters: diameters.map { $0! }) }
+    }
+
+    /// `--dimension`, checked: 2 or 3.
+    func checkedDimension() throws -> Int {
+        guard dimension == 2 || dimension == 3 else {
+            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
+        }
+        return dimension
     }
 
     /// Collective: creates `folder` on rank 0.

@@ -42,10 +42,7 @@ struct DepositCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let communicator = Communicator.world, dimension = configuration.dimension
-        guard dimension == 2 || dimension == 3 else {
-            throw StudyError.invalidOption(name: "--dimension", value: "\(dimension)", expected: "must be 2 or 3")
-        }
+        let communicator = Communicator.world, dimension = try configuration.checkedDimension()
         guard let method = DensityDeposit.Method(rawValue: method) else {
             throw StudyError.invalidOption(name: "--method", value: method, expected: "must be gridded, real or spectral")
         }
