@@ -24,7 +24,6 @@ public final class GriddedDeposition: PointDeposition {
     public let fft: SlabFFT
     private let router: SlabRouter
     private var cached: GhostedField?
-    private let ghostPlanes: Int
 
     /// - Throws: ``FieldsError`` for a bad scale or a grid that does not match the box aspect.
     public init(fft: SlabFFT, kernel: any Kernel, scale: Double, strain: Double = 0, tolerance: Double = 1e-12) throws {
@@ -35,8 +34,6 @@ public final class GriddedDeposition: PointDeposition {
         self.scale = scale
         self.strain = grid.reducedStrain(strain)
         spreading = SpreadingGaussian(kernel: kernel, scale: scale, spacing: grid.spacing, strain: self.strain, tolerance: tolerance)
-        // a sheared row's footprint starts up to |γ'|·radius further out along x, never along y
-        ghostPlanes = Int(spreading.radius.rounded(.up)) + 1
         router = try SlabRouter(decomposition: decomposition, halo: 0)
     }
 
@@ -76,6 +73,7 @@ public final class GriddedDeposition: PointDeposition {
     /// leaves the last component in ``fft``'s real array.
     private func filtered(rows: [Double], components m: Int, nodes: [(offset: Double, weight: Double)], reach: Double,
                           collect: Bool = true) throws -> [[Double]] {
+        // ghost planes along y only: under shear a row's footprint moves along x, which wraps within the plane
         let width = Int((spreading.radius + reach).rounded(.up)) + 1
         // Kept between calls and zeroed after use: a fresh field costs its page faults, more than the spread in 3D.
         let field = try cached.flatMap { $0.width == width && $0.components == m ? $0 : nil }
