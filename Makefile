@@ -26,12 +26,15 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE) --product stressflux
 
-# Until the default study exists: versions and slab layout, the self-check, and the example simulation,
-# all on $(NP) ranks.
+# The default study (examples/study-2d.toml): a 2D bidisperse harmonic glass (N = 1024, φ = 0.90) prepared by FIRE and
+# sheared quasistatically to strain 0.03, then its stress budget at ℓ = 0.5, 1, 2 (`stressflux analyze`, each scale on
+# its own grid with ℓ/h ≥ 5), with means over the first plastic event's region when there is one; all on $(NP) ranks.
+STUDY := runs/study-2d
 run: build
-	$(MPIRUN) -np $(NP) $(BIN) info --grid 256x256
-	$(MPIRUN) -np $(NP) $(BIN) selfcheck --quiet
-	$(MPIRUN) -np $(NP) $(BIN) run examples/bidisperse-2d.toml
+	$(MPIRUN) -np $(NP) $(BIN) run examples/study-2d.toml --output $(STUDY)
+	@region=$$(awk -F, 'NR == 2 { print "--region $(STUDY)/events.csv:" $$2 }' $(STUDY)/events.csv 2>/dev/null); \
+	echo "$(MPIRUN) -np $(NP) $(BIN) analyze $(STUDY)/final.h5 --scales 0.5,1,2 --points-per-ell 5 $$region --output $(STUDY)/analysis"; \
+	$(MPIRUN) -np $(NP) $(BIN) analyze $(STUDY)/final.h5 --scales 0.5,1,2 --points-per-ell 5 $$region --output $(STUDY)/analysis
 
 # Unit tests (one process, an MPI singleton) and integration tests (the release binary under mpirun).
 test: build

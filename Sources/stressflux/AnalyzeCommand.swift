@@ -24,8 +24,17 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Scales ℓ in l0, like 0.5,1,2 (the kernel's second moment is ℓ²).")
     var scales: String
 
-    @Option(help: "Grid points along x, y[, z], like 128x128; one number for every axis. ℓ/h ≥ 5 keeps the budget's residual near 1e-10 for the Gaussian (physics.md §3.6).")
-    var grid: String
+    @Option(help: "Grid points along x, y[, z] for every scale, like 128x128; one number for every axis. ℓ/h ≥ 5 keeps the budget's residual near 1e-10 for the Gaussian (physics.md §3.6).")
+    var grid: String?
+
+    @Option(name: .customLong("points-per-ell"), help: "Instead of --grid: each scale on its own grid, the coarsest FFT-friendly one with ℓ/h ≥ this (5 for a ~1e-10 closure).")
+    var pointsPerEll: Double?
+
+    @Option(help: "quadrature: every field by the bond quadrature (physics.md §3.5: maps, RMS, PDFs, residual); averages: box means only, by one pass over the Fourier modes (§3.7a), a few FFTs per scale.")
+    var route = "quadrature"
+
+    @Option(help: "Means conditioned on a region: the disk x,y[,z],r (l0), or events.csv:K for plastic event K of a sheared run (its centroid, twice its radius of gyration).")
+    var region: String?
 
     @OptionGroup var pair: PotentialOptions
 
@@ -35,7 +44,14 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let communicator = Communicator.world, dimension = try configuration.checkedDimension()
         let potential = try pair.chosen()
-        let points = try OptionParsing.points(grid, dimension: dimension)
+        let points = try grid.map { try OptionParsing.points($0, dimension: dimension) }
+        guard (grid == nil) != (pointsPerEll == nil) else {
+            throw StudyError.invalidOption(name: "--grid", value: grid ?? "missing", expected: "give either --grid N or --points-per-ell P, not both")
+        }
+        guard let chosenRoute = BudgetAnalysis.Route(rawValue: route) else {
+            throw StudyError.invalidOption(name: "--route", value: route, expected: "give quadrature or averages")
+        }
+        let area = try region.map { try AnalysisRegion.parse($0, dimension: dimension) }
         let ells = try OptionParsing.scales(scales, option: "--scales")
         let chosen = try kernel.chosen(dimension: dimension)
         guard trajectory.count <= 2 else {
@@ -46,6 +62,9 @@ struct AnalyzeCommand: ParsableCommand {
         try ConfigurationOptions.makeFolder(output, communicator)
         var analysis = BudgetAnalysis(snapshot: snapshots[analysed], kernel: chosen, scales: ells, points: points,
                                       potential: potential, communicator: communicator)
+        analysis.pointsPerEll = pointsPerEll
+        analysis.route = chosenRoute
+        analysis.region = area
         if snapshots.count > 1 {
             analysis.later = snapshots[analysed + 1]
             analysis.earlier = snapshots.count == 3 ? snapshots[0] : nil
@@ -53,8 +72,15 @@ struct AnalyzeCommand: ParsableCommand {
         }
         let report = try analysis.run(directory: output)
         if communicator.isRoot {
-            print("analysed \(report.N) particles at \(report.scales.count) scale(s) on \(points.map(String.init).joined(separator: "x")) in "
-                  + String(format: "%.3g s", report.seconds) + ": \(output)/summary.json, budget.csv")
+            let structure = report.structure, xi3 = structure.xi_p["3"] ?? nil
+            print("structure of ρ̄ at ℓ = \(ells.min()!): ξ_3 = " + (xi3.map { String(format: "%.3f", $0) } ?? "not fitted")
+                  + " over \(structure.fit_range.map { String(format: "%.3g", $0) }.joined(separator: "–")) l0, anomaly flag (ξ_3 ≤ 1/3): "
+                  + (structure.anomaly_flag.map { "\($0)" } ?? "unknown"))
+            if let limit = report.flux_scaling.Qflux_mean_limit?["xy"], let error = report.flux_scaling.Qflux_mean_limit_error?["xy"] {
+                print(String(format: "⟨Q^flux_xy⟩ extrapolated to ℓ → 0: %.4g ± %.2g", limit, error))
+            }
+            print("analysed \(report.N) particles at \(report.scales.count) scale(s) in " + String(format: "%.3g s", report.seconds)
+                  + ": \(output)/summary.json, budget.csv, analysis.h5 + analysis.xmf")
         }
     }
 }

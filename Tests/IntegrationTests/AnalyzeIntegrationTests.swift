@@ -48,14 +48,19 @@ import Testing
     /// - the budget closes with the instantaneous rate: residual_rel < 1e-9 (the master identity is exact for the
     ///   discrete operators up to the products' aliasing, e^{−π²(ℓ/h)²/2} ≈ 1e-38 here; measured ~1e-15);
     /// - ⟨∇·J̄⟩ = 0, so d⟨σ̲⟩/dt = ⟨W⟩ + ⟨Q^flux⟩ (X6): the box mean of the written ∇·J̄_xy is below 1e-12 of its RMS;
-    /// - every number of summary.json (except timings) and every field of analysis.h5 is the same on 1, 2 and 4 ranks
+    /// - the means over `--region` (a disk of radius 4 holding π4²/L² ≈ 0.098 of the box) cover that fraction of the
+    ///   grid to within the disk's pixelation (0.005);
+    /// - every number of summary.json (except timings; with the region's means and `flux_scaling`) and every field of
+    ///   analysis.h5 is the same on 1, 2 and 4 ranks
     ///   to 1e-12 relative (X4), but the PDF, whose bins may take a sample more or less where rounding moves a value
     ///   across an edge: within 4 samples per bin.
     @Test func budgetIsRankIndependentAndCloses() throws {
         let dir = try Scratch.url("analyze")
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = try Self.configuration(in: dir)
-        let outs = try [1, 2, 4].map { ranks in try Self.analyze([input, "--scales", "1,2", "--grid", "96"], in: dir, name: "a\(ranks)", ranks: ranks) }
+        let outs = try [1, 2, 4].map { ranks in
+            try Self.analyze([input, "--scales", "1,2", "--grid", "96", "--region", "5,6,4"], in: dir, name: "a\(ranks)", ranks: ranks)
+        }
         var reference: [(value: Double, scale: Double)] = [], pdfReference: [Double] = []
         for (index, out) in outs.enumerated() {
             var summary = try Self.summary(out)
@@ -74,6 +79,8 @@ import Testing
                     #expect(scale[key] != nil, "a scale lacks \(key)")
                 }
                 #expect((scale["residual_rel"] as! Double) < 1e-9, "residual \(scale["residual_rel"]!) at ℓ = \(scale["ell"]!)")
+                let region = scale["region"] as! [String: Any], box = (summary["box"] as! [Double])[0]
+                #expect(abs((region["fraction"] as! Double) - Double.pi * 16 / (box * box)) < 0.005, "region fraction \(region["fraction"]!)")
             }
             let csv = try String(contentsOf: out.appendingPathComponent("budget.csv"), encoding: .utf8)
             #expect(csv.split(separator: "\n").count == 4, "comment, header and a row per scale")
@@ -124,6 +131,13 @@ import Testing
         (["--scales", "0.1", "--grid", "96"], "error: scale ℓ 0.1: ℓ/h = 0."),
         (["--scales", "1", "--grid", "96x48"], "error: --grid 96x48: spacings 0.2368, 0.4735 differ"),
         (["--scales", "1", "--grid", "96", "--kernel", "tophat"], "error: --kernel \"tophat\": unknown kernel"),
+        (["--scales", "2,1", "--grid", "96"], "error: --scales 2.0,1.0: give increasing scales"),
+        (["--scales", "1", "--grid", "96", "--points-per-ell", "5"], "error: --grid 96: give either --grid N or --points-per-ell P"),
+        (["--scales", "1"], "error: --grid missing: give either --grid N or --points-per-ell P"),
+        (["--scales", "1", "--points-per-ell", "0.5"], "error: --points-per-ell 0.5: give ℓ/h ≥ 1"),
+        (["--scales", "1", "--grid", "96", "--route", "fast"], "error: --route fast: give quadrature or averages"),
+        (["--scales", "1", "--grid", "96", "--region", "1,2"], "error: --region 1,2: give the centre and radius"),
+        (["--scales", "1", "--grid", "96", "--region", "nowhere.csv:3"], "error: --region nowhere.csv:3: cannot read nowhere.csv"),
     ]
 
     /// Bad options: one line on stderr naming the option and the fix, a non-zero exit, no summary.json.
@@ -137,6 +151,53 @@ import Testing
             #expect(run.errorLines.count == 1 && run.errorLines[0].hasPrefix(message), "\(arguments): \(run.errorLines)")
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/summary.json").path))
         }
+    }
+
+    /// `--points-per-ell 5` and the two routes, at ℓ = 1, 1.5, 2:
+    /// - each scale gets its own grid: even and FFT-friendly, ℓ/h ≥ 5, and coarser for larger ℓ; analysis.xmf has one
+    ///   grid block per distinct grid;
+    /// - `--route averages` (physics.md §3.7a, one pass over the modes) gives the same ⟨σ̲_ℓ⟩, ⟨W_ℓ⟩, ⟨Q^flux_ℓ⟩ and
+    ///   instantaneous ⟨∂_t σ̲_ℓ⟩ as the quadrature's fields (§3.5) to 1e-9 of each tensor's largest entry (BA1's identity;
+    ///   the §3.5 y-quadrature with 8 × 32 nodes is converged to ~1e-13 at ℓ ≥ 1, measured ≤ 2e-13 here), writes null
+    ///   for the field statistics, and is the same on 1, 2 and 4 ranks to 1e-12;
+    /// - `flux_scaling` has three scales, a ratio per scale and the ℓ → 0 extrapolation of ⟨Q^flux_ℓ⟩ with an error bar.
+    @Test func routesAndPerScaleGrids() throws {
+        let dir = try Scratch.url("analyze-routes")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = try Self.configuration(in: dir)
+        let options = [input, "--scales", "1,1.5,2", "--points-per-ell", "5"]
+        let quadrature = try Self.summary(try Self.analyze(options, in: dir, name: "quadrature", ranks: 2))
+        let averages = try [1, 2, 4].map { try Self.summary(try Self.analyze(options + ["--route", "averages"], in: dir, name: "averages\($0)", ranks: $0)) }
+        let rows = quadrature["scales"] as! [[String: Any]]
+        var previous = Int.max
+        for row in rows {
+            let grid = row["grid"] as! [Int], resolution = row["resolution"] as! Double
+            var rest = grid[0]
+            for p in [2, 3, 5, 7] { while rest % p == 0 { rest /= p } }
+            #expect(rest == 1 && grid[0] % 2 == 0 && resolution >= 5 && grid[0] < previous, "ℓ = \(row["ell"]!): grid \(grid), ℓ/h = \(resolution)")
+            previous = grid[0]
+        }
+        let sidecar = try String(contentsOf: dir.appendingPathComponent("quadrature/analysis.xmf"), encoding: .utf8)
+        #expect(sidecar.components(separatedBy: "<Grid ").count - 1 == Set(rows.map { $0["grid"] as! [Int] }).count)
+        for (index, summary) in averages.enumerated() {
+            for (q, a) in zip(rows, summary["scales"] as! [[String: Any]]) {
+                #expect(a["Qflux_rms"] is NSNull && a["residual_rel"] is NSNull && (a["route"] as! String).hasPrefix("averages"))
+                for key in ["sigma_mean", "W_mean", "Qflux_mean", "dsigma_dt_instantaneous_mean"] {
+                    let x = q[key] as! [String: Double], y = a[key] as! [String: Double], largest = x.values.map(abs).max()!
+                    let error = x.keys.map { abs(x[$0]! - y[$0]!) }.max()! / largest
+                    #expect(error <= 1e-9, "\(key) at ℓ = \(q["ell"]!) on \([1, 2, 4][index]) ranks: \(error)")
+                }
+            }
+        }
+        let reference = Self.numbers((averages[1]["scales"] as! [[String: Any]]).map { $0.filter { $0.key != "seconds" } })
+        for summary in [averages[0], averages[2]] {
+            let values = Self.numbers((summary["scales"] as! [[String: Any]]).map { $0.filter { $0.key != "seconds" } })
+            #expect(values.count == reference.count && zip(values, reference).allSatisfy { abs($0.value - $1.value) <= 1e-12 * max($1.scale, 1e-300) },
+                    "averages route differs between rank counts")
+        }
+        let scaling = quadrature["flux_scaling"] as! [String: Any]
+        #expect((scaling["ratio"] as! [Any]).count == 3 && (scaling["Qflux_mean_limit"] as? [String: Double])?["xy"] != nil
+                && (scaling["Qflux_mean_limit_error"] as? [String: Double])?["xy"] != nil, "\(scaling)")
     }
 
     /// Overdamped Euler steps x ← x + Δt F(x) at T_v = 0 from `input` (`stressflux run`), their final states.

@@ -16,19 +16,9 @@ public struct ScalingExponents: Sendable {
 
     public init(_ s: StructureFunctions, spacing h: Double, range: ClosedRange<Double>) {
         let used = s.lags.indices.filter { l in range.contains(Double(s.lags[l]) * h) && s.values.allSatisfy { $0[l] > 0 } }
-        let x = used.map { log(Double(s.lags[$0]) * h) }, n = Double(used.count)
-        let meanX = x.reduce(0, +) / n, sxx = x.reduce(0) { $0 + ($1 - meanX) * ($1 - meanX) }
-        var zeta: [Double] = [], errors: [Double] = []
-        for values in s.values {
-            let y = used.map { log(values[$0]) }, meanY = y.reduce(0, +) / n
-            let slope = zip(x, y).reduce(0) { $0 + ($1.0 - meanX) * ($1.1 - meanY) } / sxx
-            let residuals = zip(x, y).reduce(0) { total, point in
-                let r = point.1 - meanY - slope * (point.0 - meanX)
-                return total + r * r
-            }
-            zeta.append(used.count >= 2 ? slope : .nan)
-            errors.append(used.count >= 3 ? (residuals / (n - 2) / sxx).squareRoot() : .nan)
-        }
+        let x = used.map { log(Double(s.lags[$0]) * h) }
+        let fits = s.values.map { values in LineFit(x: x, y: used.map { log(values[$0]) }) }
+        let zeta = fits.map(\.slope), errors = fits.map(\.slopeError)
         orders = s.orders
         self.zeta = zeta
         xi = zip(zeta, s.orders).map { $0 / Double($1) }

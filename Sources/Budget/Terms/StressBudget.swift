@@ -22,56 +22,59 @@ public struct StressBudget {
     /// ∂_t σ̲_ℓ from the instantaneous currents.
     public let rate: [[Double]]
 
+    /// The budget's bond integrals as one batch (physics.md §5.4 step 1): the right fields {ρ̄_b} (index 0) and
+    /// {∂_c ρ̄_b} (index 1 + c), and the terms σ̲ (×2), the rate, J̄_k, the resolved and the sub-filter sources, in the
+    /// ranges below. Shared by the fields (``BondIntegral``) and the box averages (``BondAverage``).
+    public struct Batch {
+        public let rights: [[[Double]]]
+        public let terms: [BondIntegral.Term]
+        public let dimension: Int
+        public var sigma: Int { 0 }
+        public var rate: Int { 1 }
+        public var flux: Range<Int> { 2..<(2 + dimension) }
+        public var resolved: Range<Int> { (2 + dimension)..<(2 + 2 * dimension) }
+        public var subfilter: Range<Int> { (2 + 2 * dimension)..<(2 + 3 * dimension) }
+
+        /// Collective. With `printedSigns`, "∇·σ̲_ℓ" of the paper's Eqs. 38–39 is read literally in place of A
+        /// (= −∇·σ̲_ℓ), the form physics.md shows does not close (test B6); never use it for results.
+        public init(state: CoarseGrainedState, potential: BondPotential, calculus: SpectralCalculus, printedSigns: Bool = false) {
+            let d = calculus.dimension, s = state.densities.count
+            let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: state.densities, calculus: calculus)
+            let resolved = (0..<s).map { a in (0..<d).map { c in zip(state.densities[a], u[a][c]).map { $0 * $1 } } }
+            let subfilter = (0..<s).map { a in (0..<d).map { c in zip(state.forceTerms[a][c], resolved[a][c]).map { $0 - $1 } } }
+            // The printed Eqs. 38–39: −A in W and in the flux's current j = −A − τ.
+            let printed = (0..<s).map { a in (0..<d).map { c in resolved[a][c].map { -$0 } } }
+            let currents = printedSigns ? (0..<s).map { a in (0..<d).map { c in zip(printed[a][c], subfilter[a][c]).map { -$0 - $1 } } } : state.currents
+            let gradients = state.densities.map { calculus.gradient($0) }
+            rights = [state.densities] + (0..<d).map { c in (0..<s).map { gradients[$0][c] } }
+            let densityRates = state.currents.map { current in calculus.divergence(vector: current).map { -$0 } }
+            var terms = [BondIntegral.Term(left: state.densities, right: 0), BondIntegral.Term(left: densityRates, right: 0)]
+            terms += (0..<d).map { k in BondIntegral.Term(left: (0..<s).map { currents[$0][k] }, right: 0) }
+            terms += (0..<d).map { c in BondIntegral.Term(left: (0..<s).map { (printedSigns ? printed : resolved)[$0][c] }, right: 1 + c) }
+            terms += (0..<d).map { c in BondIntegral.Term(left: (0..<s).map { subfilter[$0][c] }, right: 1 + c) }
+            self.terms = terms
+            dimension = d
+        }
+    }
+
     /// Collective. With `printedSigns`, "∇·σ̲_ℓ" of the paper's Eqs. 38–39 is read literally in place of A
     /// (= −∇·σ̲_ℓ), the form physics.md shows does not close (test B6); never use it for results.
     public init(state: CoarseGrainedState, bonds: BondIntegral, calculus: SpectralCalculus, printedSigns: Bool = false) {
-        let d = calculus.dimension, s = state.densities.count
-        let u = PotentialGradient(potential: bonds.potential, dimension: d).evaluate(densities: state.densities, calculus: calculus)
-        let resolved = (0..<s).map { a in (0..<d).map { c in zip(state.densities[a], u[a][c]).map { $0 * $1 } } }
-        let subfilter = (0..<s).map { a in (0..<d).map { c in zip(state.forceTerms[a][c], resolved[a][c]).map { $0 - $1 } } }
-        // The printed Eqs. 38–39: −A in W and in the flux's current j = −A − τ.
-        let printed = (0..<s).map { a in (0..<d).map { c in resolved[a][c].map { -$0 } } }
-        let currents = printedSigns ? (0..<s).map { a in (0..<d).map { c in zip(printed[a][c], subfilter[a][c]).map { -$0 - $1 } } } : state.currents
-        let gradients = state.densities.map { calculus.gradient($0) }
-        let rights = [state.densities] + (0..<d).map { c in (0..<s).map { gradients[$0][c] } }
-        let densityRates = state.currents.map { current in calculus.divergence(vector: current).map { -$0 } }
-        var terms = [BondIntegral.Term(left: state.densities, right: 0), BondIntegral.Term(left: densityRates, right: 0)]
-        terms += (0..<d).map { k in BondIntegral.Term(left: (0..<s).map { currents[$0][k] }, right: 0) }
-        terms += (0..<d).map { c in BondIntegral.Term(left: (0..<s).map { (printedSigns ? printed : resolved)[$0][c] }, right: 1 + c) }
-        terms += (0..<d).map { c in BondIntegral.Term(left: (0..<s).map { subfilter[$0][c] }, right: 1 + c) }
-        let results = bonds.evaluate(rights: rights, terms: terms)
-        func negatedSum(_ range: Range<Int>) -> [[Double]] {
-            results[range].dropFirst().reduce(results[range.lowerBound].map { $0.map { -$0 } }) { total, term in
-                zip(total, term).map { zip($0, $1).map { $0 - $1 } }
-            }
-        }
-        sigma = results[0].map { $0.map { 0.5 * $0 } }
-        rate = results[1]
-        flux = Array(results[2..<(2 + d)])
-        work = negatedSum((2 + d)..<(2 + 2 * d))
-        interScaleFlux = negatedSum((2 + 2 * d)..<(2 + 3 * d))
-        // (∇·J̄)_ij = Σ_k ∂_k J̄_kij
-        let fluxes = Array(results[2..<(2 + d)]), zero = [Double](repeating: 0, count: results[0][0].count)
-        fluxDivergence = results[0].indices.map { m in
-            (0..<d).map { k in calculus.derivative(fluxes[k][m], axis: k) }.reduce(zero) { zip($0, $1).map { $0 + $1 } }
-        }
+        let batch = Batch(state: state, potential: bonds.potential, calculus: calculus, printedSigns: printedSigns)
+        let results = bonds.evaluate(rights: batch.rights, terms: batch.terms)
+        sigma = results[batch.sigma].map { $0.map { 0.5 * $0 } }
+        rate = results[batch.rate]
+        flux = Array(results[batch.flux])
+        work = BudgetAlgebra.combination(results[batch.resolved].map { (-1, $0) })
+        interScaleFlux = BudgetAlgebra.combination(results[batch.subfilter].map { (-1, $0) })
+        fluxDivergence = BudgetAlgebra.divergence(flux: Array(results[batch.flux]), calculus: calculus)
     }
 
     /// Collective: the relative RMS closure residual of physics.md §5.4 for a rate D (instantaneous by default):
     /// R = D − (−∇·J̄ + W + Q), ε = sqrt(Σ_c w_c ⟨R_c²⟩ / Σ_c w_c ⟨S_c²⟩), S = −∇·J̄ + W + Q, weights 1 on diagonal and
     /// 2 on off-diagonal components.
     public func residual(rate given: [[Double]]? = nil, communicator: Communicator) -> Double {
-        let d = flux.count, D = given ?? rate
-        var sums = [0.0, 0.0]
-        for m in sigma.indices {
-            let weight: Double = m < d ? 1 : 2
-            for k in sigma[m].indices {
-                let source = -fluxDivergence[m][k] + work[m][k] + interScaleFlux[m][k]
-                sums[0] += weight * (D[m][k] - source) * (D[m][k] - source)
-                sums[1] += weight * source * source
-            }
-        }
-        let total = communicator.allreduce(sums, .sum)
-        return (total[0] / total[1]).squareRoot()
+        BudgetAlgebra.relativeResidual(rate: given ?? rate, source: BudgetAlgebra.combination([(-1, fluxDivergence), (1, work), (1, interScaleFlux)]),
+                                       dimension: flux.count, communicator: communicator)
     }
 }

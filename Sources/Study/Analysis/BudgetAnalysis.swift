@@ -12,35 +12,116 @@ import Particles
 /// Box means and norms are reduced to rank 0 and written as `summary.json` and `budget.csv`; the fields as
 /// `analysis.h5` + `analysis.xmf`.
 public struct BudgetAnalysis {
+    /// How a scale's terms are computed: the §3.5 bond quadrature on the grid (every field, its norms, PDF and residual),
+    /// or the §3.7a one pass over the Fourier modes (box averages only, a few FFTs per scale).
+    public enum Route: String, Codable, Sendable, CaseIterable {
+        case quadrature, averages
+    }
+
     /// One scale's row of `summary.json` (keys are a contract; tensors keyed xx, yy, xy[, zz, xz, yz]).
     public struct ScaleReport: Codable, Sendable {
         public var ell: Double
         public var kernel: String
         /// Grid points along x, y[, z].
         public var grid: [Int]
+        /// "quadrature (physics.md §3.5)" or "averages (physics.md §3.7a)".
+        public var route: String
         /// ⟨σ̲_ℓ⟩ including the self-interaction part, and ⟨σ^self⟩ alone (physics.md §4.2).
         public var sigma_mean: [String: Double]
         public var sigma_self_mean: [String: Double]
         public var W_mean: [String: Double]
         public var Qflux_mean: [String: Double]
-        /// Grid RMS of the Frobenius norm, sqrt(⟨Σ_ij T_ij²⟩), and the grid mean of the Frobenius norm (‖Q‖₁ / |Ω|).
-        public var Qflux_rms: Double
-        public var Qflux_L1: Double
-        public var divJ_rms: Double
+        /// Grid RMS of the Frobenius norm, sqrt(⟨Σ_ij T_ij²⟩), and the grid mean of the Frobenius norm (‖Q‖₁ / |Ω|);
+        /// null on the averages route, which makes no fields (so are the residual, the PDF and the quantiles).
+        public var Qflux_rms: Double?
+        public var Qflux_L1: Double?
+        public var divJ_rms: Double?
         /// physics.md §5.4's relative RMS residual with the instantaneous rate, and with the finite-difference rate
         /// when later (and earlier) snapshots are given.
-        public var residual_rel: Double
+        public var residual_rel: Double?
         public var residual_rel_fd: Double?
         /// ⟨∂_t σ̲_ℓ⟩ by finite differences, when given.
         public var dsigma_dt_mean: [String: Double]?
+        /// The instantaneous ⟨∂_t σ̲_ℓ⟩ (= ⟨W⟩ + ⟨Q^flux⟩ up to the closure, X6).
+        public var dsigma_dt_instantaneous_mean: [String: Double]
         /// The one-point statistics of the shear component Q^flux_xy: its PDF on fixed edges in units of its own RMS,
         /// and quantiles (keys "0.01" … "0.99").
-        public var Qflux_xy_pdf: PDFReport
-        public var Qflux_xy_quantiles: [String: Double]
-        /// ℓ/h, bond-quadrature nodes (y) and the wall time of this scale (slowest rank).
+        public var Qflux_xy_pdf: PDFReport?
+        public var Qflux_xy_quantiles: [String: Double]?
+        /// ‖Q^flux_ℓ‖₁/|Ω| over S_3(ℓ)/ℓ of the smallest scale's density (physics.md §6.2's bound; `flux_scaling`).
+        public var S3_over_ell: Double?
+        /// Means conditioned on `--region`.
+        public var region: RegionReport?
+        /// ℓ/h, bond-quadrature nodes (y; 0 on the averages route) and the wall time of this scale (slowest rank).
         public var resolution: Double
         public var bond_nodes: Int
         public var seconds: Double
+
+        /// As synthesised, but absent statistics are written as null: the keys are always present.
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(ell, forKey: .ell)
+            try c.encode(kernel, forKey: .kernel)
+            try c.encode(grid, forKey: .grid)
+            try c.encode(route, forKey: .route)
+            try c.encode(sigma_mean, forKey: .sigma_mean)
+            try c.encode(sigma_self_mean, forKey: .sigma_self_mean)
+            try c.encode(W_mean, forKey: .W_mean)
+            try c.encode(Qflux_mean, forKey: .Qflux_mean)
+            try c.encode(Qflux_rms, forKey: .Qflux_rms)
+            try c.encode(Qflux_L1, forKey: .Qflux_L1)
+            try c.encode(divJ_rms, forKey: .divJ_rms)
+            try c.encode(residual_rel, forKey: .residual_rel)
+            try c.encodeIfPresent(residual_rel_fd, forKey: .residual_rel_fd)
+            try c.encodeIfPresent(dsigma_dt_mean, forKey: .dsigma_dt_mean)
+            try c.encode(dsigma_dt_instantaneous_mean, forKey: .dsigma_dt_instantaneous_mean)
+            try c.encode(Qflux_xy_pdf, forKey: .Qflux_xy_pdf)
+            try c.encode(Qflux_xy_quantiles, forKey: .Qflux_xy_quantiles)
+            try c.encode(S3_over_ell, forKey: .S3_over_ell)
+            try c.encodeIfPresent(region, forKey: .region)
+            try c.encode(resolution, forKey: .resolution)
+            try c.encode(bond_nodes, forKey: .bond_nodes)
+            try c.encode(seconds, forKey: .seconds)
+        }
+    }
+
+    /// Means over the grid samples inside `--region` (quadrature route).
+    public struct RegionReport: Codable, Sendable {
+        /// The fraction of the grid's samples inside.
+        public var fraction: Double
+        public var sigma_mean: [String: Double]
+        public var W_mean: [String: Double]
+        public var Qflux_mean: [String: Double]
+        public var Qflux_rms: Double
+    }
+
+    /// `flux_scaling` of `summary.json` (physics.md §6.2, F7): per scale ‖Q^flux_ℓ‖₁/|Ω| and S_3(ℓ)/ℓ, their ratio
+    /// (the bound says it stays bounded as ℓ → 0), the fitted power ‖Q^flux_ℓ‖₁ ∝ ℓ^α, and the ℓ → 0 extrapolation of
+    /// ⟨Q^flux_ℓ⟩ per component (model a + bℓ, error bar including the change under a + bℓ²; null below three scales).
+    public struct FluxScalingReport: Codable, Sendable {
+        public var ell: [Double]
+        public var Qflux_L1: [Double]
+        public var S3_over_ell: [Double]
+        public var ratio: [Double?]
+        public var exponent: Double?
+        public var exponent_error: Double?
+        /// 3ξ_3 − 1, the bound's exponent (paper Eq. 55), when ξ_3 was fitted.
+        public var bound_exponent: Double?
+        public var Qflux_mean_limit: [String: Double]?
+        public var Qflux_mean_limit_error: [String: Double]?
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(ell, forKey: .ell)
+            try c.encode(Qflux_L1, forKey: .Qflux_L1)
+            try c.encode(S3_over_ell, forKey: .S3_over_ell)
+            try c.encode(ratio, forKey: .ratio)
+            try c.encode(exponent, forKey: .exponent)
+            try c.encode(exponent_error, forKey: .exponent_error)
+            try c.encode(bound_exponent, forKey: .bound_exponent)
+            try c.encode(Qflux_mean_limit, forKey: .Qflux_mean_limit)
+            try c.encode(Qflux_mean_limit_error, forKey: .Qflux_mean_limit_error)
+        }
     }
 
     /// A PDF on fixed bin edges: `edges` = `unit` × (−5, −4.75, …, 5), `pdf` per bin (Σ pdf·width = the fraction inside),
@@ -114,6 +195,12 @@ public struct BudgetAnalysis {
         public var virial_stress: [String: Double]
         public var scales: [ScaleReport]
         public var structure: Structure
+        /// Per-scale flux against the bound and the ℓ → 0 limit of ⟨Q^flux_ℓ⟩.
+        public var flux_scaling: FluxScalingReport
+        /// The region of the conditioned means, when given.
+        public var region: AnalysisRegion?
+        /// The window mean of local ξ_3 over the region's samples.
+        public var region_xi3_mean: Double?
         public var rate = "instantaneous: v_i = F_i (athermal, unforced overdamped drift)"
         /// "forward" (two snapshots) or "central" (three), with the time between snapshots.
         public var rate_fd: String?
@@ -127,8 +214,12 @@ public struct BudgetAnalysis {
     public let snapshot: ParticleSnapshot
     public let kernel: any Kernel
     public let scales: [Double]
-    /// Grid points along x, y[, z].
-    public let points: [Int]
+    /// Grid points along x, y[, z] for every scale, or, when nil, per scale from ``pointsPerEll``.
+    public let points: [Int]?
+    /// ℓ/h of each scale's own grid (``ScaleGrid``).
+    public var pointsPerEll: Double?
+    public var route: Route = .quadrature
+    public var region: AnalysisRegion?
     public let potential: AnyPairPotential
     public let communicator: Communicator
     /// The snapshots Δt = `timeStep` later and earlier, the same particles in the same order (finite-difference rates).
@@ -136,7 +227,7 @@ public struct BudgetAnalysis {
     public var earlier: ParticleSnapshot?
     public var timeStep: Double?
 
-    public init(snapshot: ParticleSnapshot, kernel: any Kernel, scales: [Double], points: [Int], potential: AnyPairPotential,
+    public init(snapshot: ParticleSnapshot, kernel: any Kernel, scales: [Double], points: [Int]?, potential: AnyPairPotential,
                 communicator: Communicator) {
         self.snapshot = snapshot
         self.kernel = kernel
@@ -156,19 +247,60 @@ public struct BudgetAnalysis {
                              derivative: { r, a, b in -potential.evaluate(r2: r * r, sigma: sigma[a][b]).forceOverR * r })
     }
 
+    /// One scale's grid: its decomposition, the deposition's and the bond integrals' transforms, and ℓ/h.
+    struct ScaleWorkspace {
+        let decomposition: SlabDecomposition
+        let fft: SlabFFT
+        let work: SlabFFT
+        let spacing: Double
+        /// Points along x, y[, z].
+        let points: [Int]
+    }
+
+    /// Collective: the workspace of a grid of `points` (x, y[, z]), shared by the scales that use it.
+    func workspace(_ points: [Int], cache: inout [[Int]: ScaleWorkspace]) throws -> ScaleWorkspace {
+        if let known = cache[points] { return known }
+        let box = snapshot.box
+        try DensityDeposit.checkGrid(points, box: box)
+        let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [box[1], box[0]] + box.dropFirst(2)
+        let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
+        let made = ScaleWorkspace(decomposition: decomposition, fft: SlabFFT(decomposition: decomposition), work: SlabFFT(decomposition: decomposition),
+                                  spacing: gridBox[0] / Double(extents[0]), points: points)
+        cache[points] = made
+        return made
+    }
+
+    /// The scales, checked: positive, finite and increasing.
+    func checkedScales() throws -> [Double] {
+        let text = scales.map { "\($0)" }.joined(separator: ",")
+        guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw StudyError.invalidOption(name: "--scales", value: text, expected: "give positive scales, like 0.5,1,2")
+        }
+        guard zip(scales, scales.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw StudyError.invalidOption(name: "--scales", value: text, expected: "give increasing scales without repeats, like 0.5,1,2")
+        }
+        return scales
+    }
+
     /// Collective: analyses every scale and writes `summary.json`, `budget.csv`, `analysis.h5`, `analysis.xmf`.
     @discardableResult
     public func run(directory: String) throws -> Report {
         let s = snapshot, d = s.dimension, clock = Date()
-        try DensityDeposit.checkGrid(points, box: s.box)
-        guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw StudyError.invalidOption(name: "--scales", value: scales.map { "\($0)" }.joined(separator: ","), expected: "give positive scales, like 0.5,1,2")
+        let ells = try checkedScales()
+        guard (points == nil) != (pointsPerEll == nil) else {
+            throw StudyError.invalidOption(name: "--grid", value: points.map { $0.map(String.init).joined(separator: "x") } ?? "none",
+                                           expected: "give either --grid N or --points-per-ell P")
+        }
+        if let pointsPerEll, !(pointsPerEll >= 1 && pointsPerEll.isFinite) {
+            throw StudyError.invalidOption(name: "--points-per-ell", value: "\(pointsPerEll)", expected: "give ℓ/h ≥ 1 (5 keeps the residual near 1e-10, physics.md §3.6)")
         }
         try checkTrajectory()
-        let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
-        _ = try DepositionGrid(extents: extents, box: gridBox, scale: scales.min()!)  // aspect and ℓ/h ≥ 1, one-line errors
-        let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
-        let fft = SlabFFT(decomposition: decomposition), work = SlabFFT(decomposition: decomposition)
+        let grids = try ells.map { ell in try points ?? ScaleGrid.points(box: s.box, ell: ell, pointsPerEll: pointsPerEll!, ranks: communicator.size) }
+        for (ell, grid) in zip(ells, grids) {  // aspect and ℓ/h ≥ 1 on every scale's grid before any output
+            try DensityDeposit.checkGrid(grid, box: s.box)
+            _ = try DepositionGrid(extents: [grid[1], grid[0]] + grid.dropFirst(2), box: [s.box[1], s.box[0]] + s.box.dropFirst(2), scale: ell)
+        }
+        var cache: [[Int]: ScaleWorkspace] = [:]
         let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
         let bonds = try DensityDeposit.bonds(s, particles: mine, potential: potential)
         let species = mine.map { Int(s.species[$0]) }, speciesCount = s.speciesNames.count
@@ -180,114 +312,177 @@ public struct BudgetAnalysis {
         let energy = communicator.allreduce(bonds.energy, .sum)
         let counts = communicator.allreduce((0..<speciesCount).map { a in Double(species.filter { $0 == a }.count) }, .sum)
         let file = try HDF5File.create(path: (directory as NSString).appendingPathComponent("analysis.h5"), communicator: communicator)
-        var names: [String] = [], rows: [ScaleReport] = [], smallest: [Double] = []
-        func write(_ name: String, _ owned: [Double]) throws {
+        var gridFields: [[Int]: [String]] = [:], rows: [ScaleReport] = []
+        var smallest: (density: [Double], space: ScaleWorkspace, strain: Double)?
+        func write(_ name: String, _ owned: [Double], on space: ScaleWorkspace) throws {
+            let decomposition = space.decomposition
             try owned.withUnsafeBufferPointer {
                 try file.writeSlabs(name: "/\(name)", grid: decomposition.grid, start: decomposition.start, planes: decomposition.count, values: $0)
             }
-            names.append(name)
+            gridFields[space.points, default: []].append(name)
         }
-        let total = Double(decomposition.grid.pointCount)
-        func means(_ tensor: [[Double]]) -> [String: Double] {
-            Dictionary(uniqueKeysWithValues: zip(components, communicator.allreduce(tensor.map { $0.reduce(0, +) / total }, .sum)))
+        /// Collective: grid means per component over the samples where `mask` holds (all by default).
+        func means(_ tensor: [[Double]], _ mask: [Bool]? = nil) -> [String: Double] {
+            let selected = tensor.map { component in component.indices.reduce(0.0) { mask?[$1] == false ? $0 : $0 + component[$1] } }
+            let count = Double(mask.map { $0.filter { $0 }.count } ?? tensor[0].count)
+            let totals = communicator.allreduce(selected + [count], .sum)
+            return Dictionary(uniqueKeysWithValues: zip(components, totals.dropLast().map { $0 / max(totals.last!, 1) }))
         }
         /// Collective: sqrt(⟨Σ_ij T_ij²⟩) and ⟨(Σ_ij T_ij²)^{1/2}⟩, off-diagonal components counted twice.
-        func norms(_ tensor: [[Double]]) -> (rms: Double, mean: Double) {
-            var squares = 0.0, norm = 0.0
-            for k in tensor[0].indices {
+        func norms(_ tensor: [[Double]], _ mask: [Bool]? = nil) -> (rms: Double, mean: Double) {
+            var sums = [0.0, 0.0, 0.0]
+            for k in tensor[0].indices where mask?[k] != false {
                 var frobenius = 0.0
                 for m in tensor.indices { frobenius += (m < d ? 1 : 2) * tensor[m][k] * tensor[m][k] }
-                squares += frobenius
-                norm += frobenius.squareRoot()
+                sums[0] += frobenius
+                sums[1] += frobenius.squareRoot()
+                sums[2] += 1
             }
-            let sums = communicator.allreduce([squares, norm], .sum)
-            return ((sums[0] / total).squareRoot(), sums[1] / total)
+            let total = communicator.allreduce(sums, .sum), n = max(total[2], 1)
+            return ((total[0] / n).squareRoot(), total[1] / n)
         }
-        for ell in scales.sorted() {
-            let start = Date()
-            let deposition = try GriddedDeposition(fft: fft, kernel: kernel, scale: ell, strain: s.strain)
+        for (ell, grid) in zip(ells, grids) {
+            let start = Date(), space = try workspace(grid, cache: &cache)
+            let deposition = try GriddedDeposition(fft: space.fft, kernel: kernel, scale: ell, strain: s.strain)
             let strain = deposition.strain
             let quadrature = BondQuadrature(dimension: d, breaks: bondPotential.breaks)
-            let integral = BondIntegral(fft: work, quadrature: quadrature, potential: bondPotential, strain: strain)
-            let calculus = SpectralCalculus(fft: work, strain: strain)
+            let integral = BondIntegral(fft: space.work, quadrature: quadrature, potential: bondPotential, strain: strain)
+            let calculus = SpectralCalculus(fft: space.work, strain: strain)
             let state = try CoarseGrainedState.deposit(positions: bonds.forcePoints, species: species, speciesCount: speciesCount,
                                                        forces: bonds.forces, velocities: bonds.forces, with: deposition)
-            let budget = StressBudget(state: state, bonds: integral, calculus: calculus)
             let selfStress = try SelfStress.average(counts: counts, deposition: deposition, bonds: integral)
-            /// σ̲_ℓ of the same particles in another snapshot, each displaced from here by its minimum image.
-            func sigma(at other: ParticleSnapshot) throws -> [[Double]] {
-                var moved = bonds.forcePoints
-                for (k, i) in mine.enumerated() {
-                    for a in 0..<d {
-                        let delta = other.positions[i * d + a] - s.positions[i * d + a]
-                        moved[k * d + a] += delta - (delta / s.box[a]).rounded() * s.box[a]
-                    }
-                }
-                let densities = try (0..<speciesCount).map { a in
-                    try deposition.deposit(positions: moved, values: species.map { $0 == a ? 1.0 : 0.0 }, components: 1)[0]
-                }
-                return LargeScaleStress.field(densities: densities, bonds: integral)
-            }
-            var differenced: [[Double]]?
-            if let later, let dt = timeStep {
-                let ahead = try sigma(at: later), behind = try earlier.map { try sigma(at: $0) } ?? budget.sigma
-                let span = earlier == nil ? dt : 2 * dt
-                differenced = zip(ahead, behind).map { zip($0, $1).map { ($0 - $1) / span } }
-            }
-            let flux = norms(budget.interScaleFlux)
-            let shear = budget.interScaleFlux[components.firstIndex(of: "xy")!]
-            let shearRMS = (communicator.allreduce(shear.reduce(0) { $0 + $1 * $1 }, .sum) / total).squareRoot()
-            let unit = shearRMS > 0 ? shearRMS : 1
-            let histogram = FieldHistogram(values: shear, edges: (-20...20).map { Double($0) / 4 * unit }, communicator: communicator)
-            let levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
-            let quantiles = FieldHistogram.quantiles(of: shear, at: levels, communicator: communicator)
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
-            if smallest.isEmpty { smallest = density }
-            try write("rho_\(tag)", density)
-            for (m, name) in components.enumerated() {
-                try write("sigma_\(name)_\(tag)", budget.sigma[m])
-                try write("W_\(name)_\(tag)", budget.work[m])
-                try write("Qflux_\(name)_\(tag)", budget.interScaleFlux[m])
-                try write("divJ_\(name)_\(tag)", budget.fluxDivergence[m])
+            if smallest == nil { smallest = (density, space, strain) }
+            try write("rho_\(tag)", density, on: space)
+            var row = ScaleReport(ell: ell, kernel: kernel.name, grid: grid, route: "", sigma_mean: [:],
+                                  sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)), W_mean: [:], Qflux_mean: [:],
+                                  dsigma_dt_instantaneous_mean: [:], resolution: ell / space.spacing, bond_nodes: 0, seconds: 0)
+            switch route {
+            case .averages:
+                let averages = StressBudgetAverages(state: state, average: BondAverage(fft: space.work, potential: bondPotential, strain: strain),
+                                                    potential: bondPotential, calculus: calculus)
+                let keyed = { (values: [Double]) in Dictionary(uniqueKeysWithValues: zip(components, values)) }
+                row.route = "averages (physics.md §3.7a)"
+                (row.sigma_mean, row.W_mean, row.Qflux_mean) = (keyed(averages.sigma), keyed(averages.work), keyed(averages.interScaleFlux))
+                row.dsigma_dt_instantaneous_mean = keyed(averages.rate)
+            case .quadrature:
+                let budget = StressBudget(state: state, bonds: integral, calculus: calculus)
+                /// σ̲_ℓ of the same particles in another snapshot, each displaced from here by its minimum image.
+                func sigma(at other: ParticleSnapshot) throws -> [[Double]] {
+                    var moved = bonds.forcePoints
+                    for (k, i) in mine.enumerated() {
+                        for a in 0..<d {
+                            let delta = other.positions[i * d + a] - s.positions[i * d + a]
+                            moved[k * d + a] += delta - (delta / s.box[a]).rounded() * s.box[a]
+                        }
+                    }
+                    let densities = try (0..<speciesCount).map { a in
+                        try deposition.deposit(positions: moved, values: species.map { $0 == a ? 1.0 : 0.0 }, components: 1)[0]
+                    }
+                    return LargeScaleStress.field(densities: densities, bonds: integral)
+                }
+                if let later, let dt = timeStep {
+                    let ahead = try sigma(at: later), behind = try earlier.map { try sigma(at: $0) } ?? budget.sigma
+                    let span = earlier == nil ? dt : 2 * dt
+                    let differenced = zip(ahead, behind).map { zip($0, $1).map { ($0 - $1) / span } }
+                    row.residual_rel_fd = budget.residual(rate: differenced, communicator: communicator)
+                    row.dsigma_dt_mean = means(differenced)
+                }
+                let flux = norms(budget.interScaleFlux)
+                let shear = budget.interScaleFlux[components.firstIndex(of: "xy")!]
+                let shearRMS = (communicator.allreduce(shear.reduce(0) { $0 + $1 * $1 }, .sum) / Double(space.decomposition.grid.pointCount)).squareRoot()
+                let unit = shearRMS > 0 ? shearRMS : 1
+                let histogram = FieldHistogram(values: shear, edges: (-20...20).map { Double($0) / 4 * unit }, communicator: communicator)
+                let levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+                let quantiles = FieldHistogram.quantiles(of: shear, at: levels, communicator: communicator)
+                for (m, name) in components.enumerated() {
+                    try write("sigma_\(name)_\(tag)", budget.sigma[m], on: space)
+                    try write("W_\(name)_\(tag)", budget.work[m], on: space)
+                    try write("Qflux_\(name)_\(tag)", budget.interScaleFlux[m], on: space)
+                    try write("divJ_\(name)_\(tag)", budget.fluxDivergence[m], on: space)
+                }
+                row.route = "quadrature (physics.md §3.5)"
+                (row.sigma_mean, row.W_mean, row.Qflux_mean) = (means(budget.sigma), means(budget.work), means(budget.interScaleFlux))
+                row.dsigma_dt_instantaneous_mean = means(budget.rate)
+                (row.Qflux_rms, row.Qflux_L1, row.divJ_rms) = (flux.rms, flux.mean, norms(budget.fluxDivergence).rms)
+                row.residual_rel = budget.residual(communicator: communicator)
+                row.Qflux_xy_pdf = PDFReport(unit: unit, edges: histogram.edges, pdf: histogram.pdf, below: histogram.below, above: histogram.above)
+                row.Qflux_xy_quantiles = Dictionary(uniqueKeysWithValues: zip(levels.map { "\($0)" }, quantiles))
+                row.bond_nodes = quadrature.nodes.count
+                if let region {
+                    let mask = region.mask(decomposition: space.decomposition, spacing: space.spacing, strain: strain, box: s.box)
+                    let inside = communicator.allreduce(Double(mask.filter { $0 }.count), .sum) / Double(space.decomposition.grid.pointCount)
+                    row.region = RegionReport(fraction: inside, sigma_mean: means(budget.sigma, mask), W_mean: means(budget.work, mask),
+                                              Qflux_mean: means(budget.interScaleFlux, mask), Qflux_rms: norms(budget.interScaleFlux, mask).rms)
+                }
             }
-            rows.append(ScaleReport(ell: ell, kernel: kernel.name, grid: points, sigma_mean: means(budget.sigma),
-                                    sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)),
-                                    W_mean: means(budget.work), Qflux_mean: means(budget.interScaleFlux), Qflux_rms: flux.rms,
-                                    Qflux_L1: flux.mean, divJ_rms: norms(budget.fluxDivergence).rms,
-                                    residual_rel: budget.residual(communicator: communicator),
-                                    residual_rel_fd: differenced.map { budget.residual(rate: $0, communicator: communicator) },
-                                    dsigma_dt_mean: differenced.map(means),
-                                    Qflux_xy_pdf: PDFReport(unit: unit, edges: histogram.edges, pdf: histogram.pdf, below: histogram.below, above: histogram.above),
-                                    Qflux_xy_quantiles: Dictionary(uniqueKeysWithValues: zip(levels.map { "\($0)" }, quantiles)), resolution: ell / deposition.grid.spacing,
-                                    bond_nodes: quadrature.nodes.count,
-                                    seconds: communicator.allreduce(Date().timeIntervalSince(start), .max)))
+            row.seconds = communicator.allreduce(Date().timeIntervalSince(start), .max)
+            rows.append(row)
             if communicator.isRoot {
-                print(String(format: "ℓ = %g: ⟨Q^flux_xy⟩ = %.6g, ‖Q^flux‖_rms = %.4g, residual %.2g, %.3g s", ell,
-                             rows.last!.Qflux_mean["xy"]!, flux.rms, rows.last!.residual_rel, rows.last!.seconds))
+                let residual = row.residual_rel.map { String(format: ", residual %.2g", $0) } ?? ""
+                let pressure = -(0..<d).reduce(0.0) { $0 + row.sigma_mean[components[$1]]! } / Double(d)
+                print(String(format: "ℓ = %g (%@, ℓ/h = %.2g): ⟨σ̲_xy⟩ = %.6g, −tr⟨σ̲⟩/d = %.6g, ⟨W_xy⟩ = %.6g, ⟨Q^flux_xy⟩ = %.6g%@, %.3g s", ell,
+                             grid.map(String.init).joined(separator: "x"), row.resolution, row.sigma_mean["xy"]!, pressure, row.W_mean["xy"]!,
+                             row.Qflux_mean["xy"]!, residual, row.seconds))
             }
         }
-        let h = gridBox[0] / Double(extents[0])
-        let local = try Self.localStructure(of: smallest, decomposition: decomposition, spacing: h, smallestScale: scales.min()!)
-        try write("xi3_local", local.map)
-        let structure = try Self.structure(of: smallest, decomposition: decomposition, spacing: h, smallestScale: scales.min()!,
-                                           box: s.box, local: local.summary)
+        guard let smallest else { preconditionFailure("at least one scale") }
+        let local = try Self.localStructure(of: smallest.density, decomposition: smallest.space.decomposition, spacing: smallest.space.spacing,
+                                            smallestScale: ells[0])
+        try write("xi3_local", local.map, on: smallest.space)
+        let structure = try Self.structure(of: smallest.density, decomposition: smallest.space.decomposition, spacing: smallest.space.spacing,
+                                           smallestScale: ells[0], box: s.box, local: local.summary)
+        let scaling = try Self.fluxScaling(rows, density: smallest.density, space: smallest.space, components: components, structure: structure)
+        for (k, bound) in scaling.S3_over_ell.enumerated() { rows[k].S3_over_ell = bound }
+        var regionXi3: Double?
+        if let region {
+            let mask = region.mask(decomposition: smallest.space.decomposition, spacing: smallest.space.spacing, strain: smallest.strain, box: s.box)
+            let values = zip(local.map, mask).filter { $1 && $0.isFinite }.map(\.0)
+            let sums = communicator.allreduce([values.reduce(0, +), Double(values.count)], .sum)
+            regionXi3 = sums[1] > 0 ? sums[0] / sums[1] : nil
+        }
         try file.writeAttribute("kernel", kernel.name)
         try file.writeAttribute("axes", d == 2 ? "y, x" : "y, x, z")
         try file.close()
         let report = Report(N: s.count, dimension: d, box: s.box, potential_energy: energy,
                             virial_stress: Dictionary(uniqueKeysWithValues: zip(components, virialSums.map { $0 / volume })),
-                            scales: rows, structure: structure, rate_fd: later == nil ? nil : earlier == nil ? "forward" : "central",
+                            scales: rows, structure: structure, flux_scaling: scaling, region: region, region_xi3_mean: regionXi3,
+                            rate_fd: later == nil ? nil : earlier == nil ? "forward" : "central",
                             dt: later == nil ? nil : timeStep, ranks: communicator.size, seconds: communicator.allreduce(Date().timeIntervalSince(clock), .max))
+        let sidecarGrids = cache.values.sorted { $0.spacing < $1.spacing }.map { space in
+            XDMFSidecar.Grid(name: "budget on " + space.points.map(String.init).joined(separator: "x"),
+                             extents: space.decomposition.grid.extents, spacing: Array(repeating: space.spacing, count: d),
+                             fields: (gridFields[space.points] ?? []).map { .init(name: $0, file: "analysis.h5", dataset: "/\($0)") })
+        }
         try communicator.agree {
             guard communicator.isRoot else { return }
             let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
-            let h = gridBox[0] / Double(extents[0])
-            try XDMFSidecar(gridName: "budget", extents: extents, spacing: Array(repeating: h, count: d),
-                            fields: names.map { .init(name: $0, file: "analysis.h5", dataset: "/\($0)") }).write(to: path("analysis.xmf"))
+            try XDMFSidecar(grids: sidecarGrids).write(to: path("analysis.xmf"))
             try Self.table(rows, components: components).write(to: URL(fileURLWithPath: path("budget.csv")), atomically: true, encoding: .utf8)
             try JSONReport.write(report, to: path("summary.json"))
         }
         return report
+    }
+
+    /// Collective: `flux_scaling`: S_3 of the smallest scale's density at the lag nearest each ℓ, ‖Q^flux_ℓ‖₁ against
+    /// S_3(ℓ)/ℓ, the power law of ‖Q^flux_ℓ‖₁ and the ℓ → 0 extrapolation of ⟨Q^flux_ℓ⟩ (physics.md §6.2).
+    static func fluxScaling(_ rows: [ScaleReport], density: [Double], space: ScaleWorkspace, components: [String],
+                            structure: Structure) throws -> FluxScalingReport {
+        let h = space.spacing, cells = rows.map { max(1, Int(($0.ell / h).rounded())) }
+        let increments = try StructureFunctions(field: density, decomposition: space.decomposition, lags: Array(Set(cells)).sorted(), orders: [3])
+        let bounds = zip(rows, cells).map { row, n in increments.values[0][increments.lags.firstIndex(of: n)!] / row.ell }
+        let withNorms = rows.indices.filter { rows[$0].Qflux_L1 != nil }
+        let fit = FluxScaling(scales: withNorms.map { rows[$0].ell }, fluxNorms: withNorms.map { rows[$0].Qflux_L1! },
+                              bounds: withNorms.map { bounds[$0] })
+        var ratios = [Double?](repeating: nil, count: rows.count)
+        for (k, index) in withNorms.enumerated() { ratios[index] = fit.ratios[k].isFinite ? fit.ratios[k] : nil }
+        let limits = components.map { name in FluxScaling.extrapolate(scales: rows.map(\.ell), values: rows.map { $0.Qflux_mean[name]! }) }
+        let xi3 = structure.xi_p["3"] ?? nil
+        return FluxScalingReport(ell: rows.map(\.ell), Qflux_L1: withNorms.map { rows[$0].Qflux_L1! }, S3_over_ell: bounds, ratio: ratios,
+                                 exponent: fit.exponent.isFinite ? fit.exponent : nil, exponent_error: fit.exponentError.isFinite ? fit.exponentError : nil,
+                                 bound_exponent: xi3.map { 3 * $0 - 1 },
+                                 Qflux_mean_limit: limits.allSatisfy { $0 != nil } ? Dictionary(uniqueKeysWithValues: zip(components, limits.map { $0!.value })) : nil,
+                                 Qflux_mean_limit_error: limits.allSatisfy { $0 != nil } ? Dictionary(uniqueKeysWithValues: zip(components, limits.map { $0!.error })) : nil)
     }
 
     /// The later and earlier snapshots match this one: the same particles, box and strain, and a positive Δt.
@@ -348,15 +543,16 @@ public struct BudgetAnalysis {
         return (summary, ids.map { xi[$0] })
     }
 
-    /// `budget.csv`: a header naming each column and its unit, one row per scale.
+    /// `budget.csv`: a header naming each column and its unit, one row per scale (empty cells where a route makes no fields).
     static func table(_ rows: [ScaleReport], components: [String]) -> String {
         let tensors = ["sigma", "sigma_self", "W", "Qflux"]
         var lines = [(["ell", "kernel", "grid"] + tensors.flatMap { t in components.map { "\(t)_\($0)" } }
-                      + ["Qflux_rms", "Qflux_L1", "divJ_rms", "residual_rel", "resolution", "seconds"]).joined(separator: ",")]
+                      + ["Qflux_rms", "Qflux_L1", "divJ_rms", "residual_rel", "S3_over_ell", "resolution", "route", "seconds"]).joined(separator: ",")]
         for r in rows {
             let values = [r.sigma_mean, r.sigma_self_mean, r.W_mean, r.Qflux_mean].flatMap { t in components.map { String(t[$0]!) } }
             lines.append(([String(r.ell), r.kernel, r.grid.map(String.init).joined(separator: "x")] + values
-                          + [r.Qflux_rms, r.Qflux_L1, r.divJ_rms, r.residual_rel, r.resolution, r.seconds].map { String($0) }).joined(separator: ","))
+                          + [r.Qflux_rms, r.Qflux_L1, r.divJ_rms, r.residual_rel, r.S3_over_ell].map { $0.map { String($0) } ?? "" }
+                          + [String(r.resolution), r.route.split(separator: " ").first.map(String.init) ?? r.route, String(r.seconds)]).joined(separator: ","))
         }
         return "# stresses in epsilon/l0^d, W and Qflux in epsilon/(l0^d tau0), lengths in l0\n" + lines.joined(separator: "\n") + "\n"
     }

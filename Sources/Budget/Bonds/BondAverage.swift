@@ -1,0 +1,86 @@
+import Fields
+import Parallel
+
+/// Box averages of bond integrals in one pass over the Fourier modes (physics.md §3.7a):
+///   ⟨Σ_ab B_ab[f_a, g_b]⟩ = (1/|Ω|²) Σ_K Σ_ab conj(f̂_a,K) ĝ_b,K Φ_ab(K) = (1/M²) Σ_m Σ_ab Re(conj(F_a,m) G_b,m) Φ_ab(K_m),
+/// F, G the grids' DFTs, M the number of grid points, Φ the ``BondTransform``; Φ is real and even, so each r2c half
+/// spectrum column whose conjugate is not stored counts twice. The Nyquist modes are left out, as the §3.5 quadrature
+/// (``BondIntegral``) drops them from the shifted right fields, so the two agree to the y-quadrature's accuracy (test BA1).
+/// Cost: one forward FFT per field and one pass over the modes, instead of several FFTs per bond node.
+/// On a sheared grid K is the lab wavevector (K_x = k_x', K_y = k_y − γ k_x', physics.md §1.5).
+public struct BondAverage {
+    public let fft: SlabFFT
+    public let transform: BondTransform
+    public let species: Int
+    public let strain: Double
+
+    /// Tabulates Φ_ab up to the grid's largest lab wavenumber.
+    public init(fft: SlabFFT, potential: BondPotential, strain: Double = 0) {
+        let d = fft.extents.count
+        let k = (0..<d).map { a in Double.pi * Double(fft.extents[a]) / fft.decomposition.box[a] }
+        let kMax = (k.reduce(0) { $0 + $1 * $1 }.squareRoot()) * (1 + abs(strain))
+        self.fft = fft
+        transform = BondTransform(potential: potential, dimension: d, maximumWavenumber: kMax)
+        species = potential.species
+        self.strain = strain
+    }
+
+    /// Collective: per term, ⟨Σ_ab B_ab[left_a, right_b]⟩ per tensor component (``SpectralCalculus`` order), the same
+    /// batch as ``BondIntegral/evaluate(rights:terms:)`` takes.
+    public func averages(rights: [[[Double]]], terms: [BondIntegral.Term]) -> [[Double]] {
+        let d = fft.extents.count, s = species, components = d == 2 ? 3 : 6
+        let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        func spectrum(_ field: [Double]) -> [Double] {
+            fft.loadSamples(field)
+            fft.forward()
+            return Array(fft.spectral)
+        }
+        let used = Set(terms.map(\.right)).sorted()
+        var rightSpectra = [[[Double]]](repeating: [], count: rights.count)
+        for r in used { rightSpectra[r] = rights[r].map(spectrum) }
+        let leftSpectra = terms.map { $0.left.map(spectrum) }
+        var sums = [Double](repeating: 0, count: terms.count * components)
+        var phi = [Double](repeating: 0, count: s * s * components), unit = [Double](repeating: 0, count: 3)
+        let extents = fft.extents, lastExtent = fft.spectralLastExtent
+        let wavenumbers = (0..<d).map { a in (0..<(a == d - 1 ? lastExtent : extents[a])).map { fft.wavenumber(axis: a, index: $0) } }
+        var k = [Double](repeating: 0, count: 3)
+        fft.forEachModeRun { start, axis, fixed in
+            guard !(0..<d).contains(where: { $0 != axis && fft.isNyquist(axis: $0, index: fixed[$0]) }) else { return }
+            for j in 0..<(axis == 0 ? extents[0] : lastExtent) where !fft.isNyquist(axis: axis, index: j) {
+                for a in 0..<d { k[a] = wavenumbers[a][a == axis ? j : fixed[a]] }
+                // lab components (x, y[, z]) of the grid's (k_y, k_x'[, k_z])
+                unit[0] = k[1]
+                unit[1] = k[0] - strain * k[1]
+                unit[2] = d == 3 ? k[2] : 0
+                let magnitude = (unit[0] * unit[0] + unit[1] * unit[1] + unit[2] * unit[2]).squareRoot()
+                if magnitude > 0 { for c in 0..<3 { unit[c] /= magnitude } }
+                for a in 0..<s {
+                    for b in a..<s {
+                        let (iso, dir) = transform.radial(magnitude, a, b)
+                        for (c, (p, q)) in pairs.enumerated() {
+                            let value = (p == q ? iso : 0) - dir * unit[p] * unit[q]
+                            phi[(a * s + b) * components + c] = value
+                            phi[(b * s + a) * components + c] = value
+                        }
+                    }
+                }
+                let last = axis == d - 1 ? j : fixed[d - 1], weight: Double = last == 0 ? 1 : 2
+                let index = start + 2 * j
+                for (t, term) in terms.enumerated() {
+                    for a in 0..<s {
+                        let (fr, fi) = (leftSpectra[t][a][index], leftSpectra[t][a][index + 1])
+                        for b in 0..<s {
+                            let g = rightSpectra[term.right][b]
+                            let product = weight * (fr * g[index] + fi * g[index + 1])
+                            guard product != 0 else { continue }
+                            for c in 0..<components { sums[t * components + c] += product * phi[(a * s + b) * components + c] }
+                        }
+                    }
+                }
+            }
+        }
+        let points = Double(fft.decomposition.grid.pointCount)
+        let total = fft.decomposition.communicator.allreduce(sums, .sum)
+        return (0..<terms.count).map { t in (0..<components).map { total[t * components + $0] / (points * points) } }
+    }
+}
