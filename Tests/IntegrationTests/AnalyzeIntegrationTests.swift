@@ -87,7 +87,7 @@ import Testing
             // Timings and residuals (rounding-level, asserted above) aside; each tensor within 1e-12 of its largest entry.
             summary["seconds"] = nil
             // The PDF and quantiles bin values that differ by rounding between rank counts: compared below, loosely.
-            summary["scales"] = scales.map { row in row.filter { !["seconds", "residual_rel", "Qflux_xy_pdf", "Qflux_xy_quantiles"].contains($0.key) } }
+            summary["scales"] = scales.map { row in row.filter { !["seconds", "timings_seconds", "residual_rel", "Qflux_xy_pdf", "Qflux_xy_quantiles"].contains($0.key) } }
             let fractions = scales.flatMap { row -> [Double] in
                 let pdf = row["Qflux_xy_pdf"] as! [String: Any], edges = pdf["edges"] as! [Double], density = pdf["pdf"] as! [Double]
                 return [pdf["below"] as! Double, pdf["above"] as! Double] + density.indices.map { density[$0] * (edges[$0 + 1] - edges[$0]) }
@@ -189,9 +189,9 @@ import Testing
                 }
             }
         }
-        let reference = Self.numbers((averages[1]["scales"] as! [[String: Any]]).map { $0.filter { $0.key != "seconds" } })
+        let reference = Self.numbers((averages[1]["scales"] as! [[String: Any]]).map { $0.filter { !["seconds", "timings_seconds"].contains($0.key) } })
         for summary in [averages[0], averages[2]] {
-            let values = Self.numbers((summary["scales"] as! [[String: Any]]).map { $0.filter { $0.key != "seconds" } })
+            let values = Self.numbers((summary["scales"] as! [[String: Any]]).map { $0.filter { !["seconds", "timings_seconds"].contains($0.key) } })
             #expect(values.count == reference.count && zip(values, reference).allSatisfy { abs($0.value - $1.value) <= 1e-12 * max($1.scale, 1e-300) },
                     "averages route differs between rank counts")
         }

@@ -26,7 +26,8 @@ public struct BondAverage {
     }
 
     /// Collective: per term, ⟨Σ_ab B_ab[left_a, right_b]⟩ per tensor component (``SpectralCalculus`` order), the same
-    /// batch as ``BondIntegral/evaluate(rights:terms:)`` takes.
+    /// batch as ``BondIntegral/evaluate(rights:terms:)`` takes. Φ_ab is tabulated once per mode; the left fields are
+    /// transformed one term at a time, so at most the right spectra, one term's left spectra and the table are held.
     public func averages(rights: [[[Double]]], terms: [BondIntegral.Term]) -> [[Double]] {
         let d = fft.extents.count, s = species, components = d == 2 ? 3 : 6
         let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
@@ -35,18 +36,19 @@ public struct BondAverage {
             fft.forward()
             return Array(fft.spectral)
         }
-        let used = Set(terms.map(\.right)).sorted()
         var rightSpectra = [[[Double]]](repeating: [], count: rights.count)
-        for r in used { rightSpectra[r] = rights[r].map(spectrum) }
-        let leftSpectra = terms.map { $0.left.map(spectrum) }
-        var sums = [Double](repeating: 0, count: terms.count * components)
-        var phi = [Double](repeating: 0, count: s * s * components), unit = [Double](repeating: 0, count: 3)
-        let extents = fft.extents, lastExtent = fft.spectralLastExtent
+        for r in Set(terms.map(\.right)).sorted() { rightSpectra[r] = rights[r].map(spectrum) }
+        let extents = fft.extents, lastExtent = fft.spectralLastExtent, modeCount = fft.spectral.count / 2
         let wavenumbers = (0..<d).map { a in (0..<(a == d - 1 ? lastExtent : extents[a])).map { fft.wavenumber(axis: a, index: $0) } }
-        var k = [Double](repeating: 0, count: 3)
+        // Per mode: the half-spectrum weight (0 for Nyquist modes, which §3.5 drops) and Φ_ab's components
+        let species2 = s * s
+        var weights = [Double](repeating: 0, count: modeCount)
+        var phi = [Double](repeating: 0, count: modeCount * species2 * components)
+        var k = [Double](repeating: 0, count: 3), unit = [Double](repeating: 0, count: 3)
         fft.forEachModeRun { start, axis, fixed in
             guard !(0..<d).contains(where: { $0 != axis && fft.isNyquist(axis: $0, index: fixed[$0]) }) else { return }
             for j in 0..<(axis == 0 ? extents[0] : lastExtent) where !fft.isNyquist(axis: axis, index: j) {
+                let mode = start / 2 + j
                 for a in 0..<d { k[a] = wavenumbers[a][a == axis ? j : fixed[a]] }
                 // lab components (x, y[, z]) of the grid's (k_y, k_x'[, k_z])
                 unit[0] = k[1]
@@ -54,27 +56,29 @@ public struct BondAverage {
                 unit[2] = d == 3 ? k[2] : 0
                 let magnitude = (unit[0] * unit[0] + unit[1] * unit[1] + unit[2] * unit[2]).squareRoot()
                 if magnitude > 0 { for c in 0..<3 { unit[c] /= magnitude } }
+                weights[mode] = (axis == d - 1 ? j : fixed[d - 1]) == 0 ? 1 : 2
                 for a in 0..<s {
                     for b in a..<s {
                         let (iso, dir) = transform.radial(magnitude, a, b)
                         for (c, (p, q)) in pairs.enumerated() {
                             let value = (p == q ? iso : 0) - dir * unit[p] * unit[q]
-                            phi[(a * s + b) * components + c] = value
-                            phi[(b * s + a) * components + c] = value
+                            phi[(mode * species2 + a * s + b) * components + c] = value
+                            phi[(mode * species2 + b * s + a) * components + c] = value
                         }
                     }
                 }
-                let last = axis == d - 1 ? j : fixed[d - 1], weight: Double = last == 0 ? 1 : 2
-                let index = start + 2 * j
-                for (t, term) in terms.enumerated() {
-                    for a in 0..<s {
-                        let (fr, fi) = (leftSpectra[t][a][index], leftSpectra[t][a][index + 1])
-                        for b in 0..<s {
-                            let g = rightSpectra[term.right][b]
-                            let product = weight * (fr * g[index] + fi * g[index + 1])
-                            guard product != 0 else { continue }
-                            for c in 0..<components { sums[t * components + c] += product * phi[(a * s + b) * components + c] }
-                        }
+            }
+        }
+        var sums = [Double](repeating: 0, count: terms.count * components)
+        for (t, term) in terms.enumerated() {
+            let left = term.left.map(spectrum), right = rightSpectra[term.right]
+            for mode in 0..<modeCount where weights[mode] != 0 {
+                for a in 0..<s {
+                    let (fr, fi) = (left[a][2 * mode], left[a][2 * mode + 1])
+                    for b in 0..<s {
+                        let product = weights[mode] * (fr * right[b][2 * mode] + fi * right[b][2 * mode + 1])
+                        let base = (mode * species2 + a * s + b) * components
+                        for c in 0..<components { sums[t * components + c] += product * phi[base + c] }
                     }
                 }
             }

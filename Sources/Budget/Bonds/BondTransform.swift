@@ -8,15 +8,14 @@ import Fields
 ///   2D: Φ_ab(K) = P₀(K) I − P₂(K)(2 K̂⊗K̂ − I),  P_n(K) = π ∫₀^{r_ab} dr r² V'_ab(r) J_n(Kr);
 ///   3D: Φ_ab(K) = Q₁(K) I − Q₂(K) K̂⊗K̂,  Q₁ = 4π ∫ dr r³ V' j₁(Kr)/(Kr),  Q₂ = 4π ∫ dr r³ V' j₂(Kr)
 /// (∫dθ ŷŷ e^{iz cos θ} = π[J₀ I − J₂(2K̂K̂ − I)]; ∫dΩ ŷŷ e^{iz K̂·ŷ} = 4π[j₁(z)/z I − j₂(z) K̂K̂]).
-/// The two radial functions are entire in K (compact range), so each is tabulated once per (a, b) as a Chebyshev
-/// series on [0, K_max] whose degree doubles until the trailing coefficients are below 1e-13 of the largest; the
-/// radial integrals use Gauss–Legendre panels broken at every range (V' has a kink there) with enough nodes for the
+/// The two radial functions are entire in K (compact range), so each is tabulated once per (a, b) as a
+/// ``ChebyshevSeries`` on [0, K_max]; the radial integrals use Gauss–Legendre panels broken at every range (V' has a kink there) with enough nodes for the
 /// oscillation K_max r_ab. Evaluating Φ at a mode is then a Clenshaw sum, not a quadrature.
 public struct BondTransform: Sendable {
     public let dimension: Int
     public let maximumWavenumber: Double
-    /// [a][b]: Chebyshev coefficients of the isotropic and the K̂⊗K̂ radial function.
-    private let series: [[(isotropic: [Double], directional: [Double])]]
+    /// [a][b]: the isotropic and the K̂⊗K̂ radial function.
+    private let series: [[(isotropic: ChebyshevSeries, directional: ChebyshevSeries)]]
 
     public init(potential: BondPotential, dimension d: Int, maximumWavenumber kMax: Double) {
         precondition(d == 2 || d == 3, "2 or 3 dimensions")
@@ -48,7 +47,11 @@ public struct BondTransform: Sendable {
                     let scale = d == 2 ? Double.pi : 4 * Double.pi
                     return (scale * iso, scale * dir)
                 }
-                return Self.chebyshev(on: top, radial)
+                let fitted = ChebyshevSeries.fit(on: top) { k in
+                    let (iso, dir) = radial(k)
+                    return [iso, dir]
+                }
+                return (fitted[0], fitted[1])
             }
         }
     }
@@ -57,8 +60,8 @@ public struct BondTransform: Sendable {
     /// that Φ = iso I − dir K̂⊗K̂ in both dimensions).
     @inline(__always)
     public func radial(_ k: Double, _ a: Int, _ b: Int) -> (isotropic: Double, directional: Double) {
-        let t = 2 * k / maximumWavenumber - 1, s = series[a][b]
-        let p = Self.clenshaw(s.isotropic, t), q = Self.clenshaw(s.directional, t)
+        let s = series[a][b]
+        let p = s.isotropic(k), q = s.directional(k)
         return dimension == 2 ? (p + q, 2 * q) : (p, q)
     }
 
@@ -72,36 +75,6 @@ public struct BondTransform: Sendable {
         }
         let (s, c) = (sin(x), cos(x))
         return ((s / x2 - c / x) / x, (3 / x2 - 1) * s / x - 3 * c / x2)
-    }
-
-    /// Chebyshev coefficients of both functions on [0, kMax], the degree doubling from 32 until the last eight
-    /// coefficients of each are below 1e-13 of its largest (or 4096); the coefficients' own rounding floor is ~1e-14
-    /// relative (sums of n samples), so a tighter stop would never be met.
-    private static func chebyshev(on kMax: Double, _ f: (Double) -> (Double, Double)) -> (isotropic: [Double], directional: [Double]) {
-        var n = 32
-        while true {
-            let samples = (0..<n).map { j in f(0.5 * kMax * (1 + cos(Double.pi * (Double(j) + 0.5) / Double(n)))) }
-            func coefficients(_ values: [Double]) -> [Double] {
-                (0..<n).map { m in
-                    let sum = values.indices.reduce(0.0) { $0 + values[$1] * cos(Double.pi * Double(m) * (Double($1) + 0.5) / Double(n)) }
-                    return (m == 0 ? 1 : 2) * sum / Double(n)
-                }
-            }
-            let iso = coefficients(samples.map(\.0)), dir = coefficients(samples.map(\.1))
-            func converged(_ c: [Double]) -> Bool {
-                let largest = c.map(abs).max() ?? 0
-                return c.suffix(8).allSatisfy { abs($0) <= 1e-13 * largest }
-            }
-            if (converged(iso) && converged(dir)) || n >= 4096 { return (iso, dir) }
-            n *= 2
-        }
-    }
-
-    @inline(__always)
-    private static func clenshaw(_ c: [Double], _ t: Double) -> Double {
-        var b1 = 0.0, b2 = 0.0
-        for m in stride(from: c.count - 1, through: 1, by: -1) { (b1, b2) = (2 * t * b1 - b2 + c[m], b1) }
-        return t * b1 - b2 + c[0]
     }
 }
 

@@ -43,7 +43,7 @@ public struct StressBudget {
             let resolved = (0..<s).map { a in (0..<d).map { c in zip(state.densities[a], u[a][c]).map { $0 * $1 } } }
             let subfilter = (0..<s).map { a in (0..<d).map { c in zip(state.forceTerms[a][c], resolved[a][c]).map { $0 - $1 } } }
             // The printed Eqs. 38–39: −A in W and in the flux's current j = −A − τ.
-            let printed = (0..<s).map { a in (0..<d).map { c in resolved[a][c].map { -$0 } } }
+            let printed = printedSigns ? (0..<s).map { a in (0..<d).map { c in resolved[a][c].map { -$0 } } } : []
             let currents = printedSigns ? (0..<s).map { a in (0..<d).map { c in zip(printed[a][c], subfilter[a][c]).map { -$0 - $1 } } } : state.currents
             let gradients = state.densities.map { calculus.gradient($0) }
             rights = [state.densities] + (0..<d).map { c in (0..<s).map { gradients[$0][c] } }

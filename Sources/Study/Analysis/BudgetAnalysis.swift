@@ -56,6 +56,9 @@ public struct BudgetAnalysis {
         public var resolution: Double
         public var bond_nodes: Int
         public var seconds: Double
+        /// Wall times (slowest rank): `deposit` (the coarse-grained state), `terms` (the route's budget terms), `self`
+        /// (⟨σ^self⟩), `fft_pair` (one r2c + c2r on this scale's grid, without the 1/N pass, as FFTW-MPI's floor is timed).
+        public var timings_seconds: [String: Double] = [:]
 
         /// As synthesised, but absent statistics are written as null: the keys are always present.
         public func encode(to encoder: Encoder) throws {
@@ -82,6 +85,7 @@ public struct BudgetAnalysis {
             try c.encode(resolution, forKey: .resolution)
             try c.encode(bond_nodes, forKey: .bond_nodes)
             try c.encode(seconds, forKey: .seconds)
+            try c.encode(timings_seconds, forKey: .timings_seconds)
         }
     }
 
@@ -264,7 +268,10 @@ public struct BudgetAnalysis {
         try DensityDeposit.checkGrid(points, box: box)
         let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [box[1], box[0]] + box.dropFirst(2)
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
-        let made = ScaleWorkspace(decomposition: decomposition, fft: SlabFFT(decomposition: decomposition), work: SlabFFT(decomposition: decomposition),
+        // The quadrature's thousands of transforms pay for FFTW_MEASURE plans; the averages route's few dozen do not.
+        let effort: PlannerEffort = route == .quadrature ? .measure : .estimate
+        let made = ScaleWorkspace(decomposition: decomposition, fft: SlabFFT(decomposition: decomposition, effort: effort),
+                                  work: SlabFFT(decomposition: decomposition, effort: effort),
                                   spacing: gridBox[0] / Double(extents[0]), points: points)
         cache[points] = made
         return made
@@ -341,32 +348,51 @@ public struct BudgetAnalysis {
             let total = communicator.allreduce(sums, .sum), n = max(total[2], 1)
             return ((total[0] / n).squareRoot(), total[1] / n)
         }
+        /// Collective: `body`'s wall time on the slowest rank.
+        func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+            let begin = Date(), value = try body()
+            return (value, communicator.allreduce(Date().timeIntervalSince(begin), .max))
+        }
         for (ell, grid) in zip(ells, grids) {
             let start = Date(), space = try workspace(grid, cache: &cache)
+            var timings: [String: Double] = [:]
+            for i in space.work.real.indices { space.work.real[i] = 0 }
+            timings["fft_pair"] = timed { for _ in 0..<3 { space.work.forward(); space.work.inverse(normalised: false) } }.1 / 3
             let deposition = try GriddedDeposition(fft: space.fft, kernel: kernel, scale: ell, strain: s.strain)
             let strain = deposition.strain
             let quadrature = BondQuadrature(dimension: d, breaks: bondPotential.breaks)
             let integral = BondIntegral(fft: space.work, quadrature: quadrature, potential: bondPotential, strain: strain)
             let calculus = SpectralCalculus(fft: space.work, strain: strain)
-            let state = try CoarseGrainedState.deposit(positions: bonds.forcePoints, species: species, speciesCount: speciesCount,
-                                                       forces: bonds.forces, velocities: bonds.forces, with: deposition)
-            let selfStress = try SelfStress.average(counts: counts, deposition: deposition, bonds: integral)
+            let state: CoarseGrainedState
+            (state, timings["deposit"]) = try timed {
+                try CoarseGrainedState.deposit(positions: bonds.forcePoints, species: species, speciesCount: speciesCount,
+                                               forces: bonds.forces, velocities: bonds.forces, with: deposition)
+            }
+            let modes = route == .averages ? BondAverage(fft: space.work, potential: bondPotential, strain: strain) : nil
+            let selfStress: [Double]
+            (selfStress, timings["self"]) = try timed {
+                try modes.map { try SelfStress.average(counts: counts, deposition: deposition, average: $0) }
+                    ?? SelfStress.average(counts: counts, deposition: deposition, bonds: integral)
+            }
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
             if smallest == nil { smallest = (density, space, strain) }
             try write("rho_\(tag)", density, on: space)
             var row = ScaleReport(ell: ell, kernel: kernel.name, grid: grid, route: "", sigma_mean: [:],
                                   sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)), W_mean: [:], Qflux_mean: [:],
                                   dsigma_dt_instantaneous_mean: [:], resolution: ell / space.spacing, bond_nodes: 0, seconds: 0)
-            switch route {
-            case .averages:
-                let averages = StressBudgetAverages(state: state, average: BondAverage(fft: space.work, potential: bondPotential, strain: strain),
-                                                    potential: bondPotential, calculus: calculus)
+            switch modes {
+            case let modes?:
+                let averages: StressBudgetAverages
+                (averages, timings["terms"]) = timed {
+                    StressBudgetAverages(state: state, average: modes, potential: bondPotential, calculus: calculus)
+                }
                 let keyed = { (values: [Double]) in Dictionary(uniqueKeysWithValues: zip(components, values)) }
                 row.route = "averages (physics.md §3.7a)"
                 (row.sigma_mean, row.W_mean, row.Qflux_mean) = (keyed(averages.sigma), keyed(averages.work), keyed(averages.interScaleFlux))
                 row.dsigma_dt_instantaneous_mean = keyed(averages.rate)
-            case .quadrature:
-                let budget = StressBudget(state: state, bonds: integral, calculus: calculus)
+            case nil:
+                let budget: StressBudget
+                (budget, timings["terms"]) = timed { StressBudget(state: state, bonds: integral, calculus: calculus) }
                 /// σ̲_ℓ of the same particles in another snapshot, each displaced from here by its minimum image.
                 func sigma(at other: ParticleSnapshot) throws -> [[Double]] {
                     var moved = bonds.forcePoints
@@ -417,6 +443,7 @@ public struct BudgetAnalysis {
                 }
             }
             row.seconds = communicator.allreduce(Date().timeIntervalSince(start), .max)
+            row.timings_seconds = timings
             rows.append(row)
             if communicator.isRoot {
                 let residual = row.residual_rel.map { String(format: ", residual %.2g", $0) } ?? ""
