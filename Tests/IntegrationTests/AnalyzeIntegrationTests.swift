@@ -140,11 +140,25 @@ import Testing
         (["--scales", "1", "--grid", "96", "--region", "nowhere.csv:3"], "error: --region nowhere.csv:3: cannot read nowhere.csv"),
     ]
 
-    /// Bad options: one line on stderr naming the option and the fix, a non-zero exit, no summary.json.
+    /// Bad options: one line on stderr naming the option and the fix, a non-zero exit, no summary.json. Also a snapshot
+    /// without image counters whose particle lies outside the box (made from a good one with h5py).
     @Test func badInputFailsCleanly() throws {
         let dir = try Scratch.url("analyze-bad")
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = try Self.configuration(in: dir)
+        let python = try #require(ProcessInfo.processInfo.environment["STRESSFLUX_PYTHON"]
+            ?? Optional(MPIRun.packageRoot.appendingPathComponent(".venv/bin/python").path))
+        let stripped = dir.appendingPathComponent("no-images.h5").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [MPIRun.packageRoot.appendingPathComponent("Tests/Scripts/strip_images.py").path, input, stripped]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "h5py could not edit the snapshot (run `make test` to create .venv)")
+        let outside = try MPIRun.stressflux(["analyze", stripped, "--scales", "1", "--grid", "96", "--output", "out"], ranks: 2, timeout: 60, directory: dir)
+        #expect(!outside.timedOut && outside.exitCode != 0 && outside.errorLines.count == 1
+                && outside.errorLines[0].contains("lies outside the box along axis 0") && outside.errorLines[0].contains("no particles/all/image"),
+                "\(outside.errorLines)")
         for (arguments, message) in Self.badInputs {
             let run = try MPIRun.stressflux(["analyze", input] + arguments + ["--output", "out"], ranks: 2, timeout: 60, directory: dir)
             #expect(!run.timedOut && run.exitCode != 0)

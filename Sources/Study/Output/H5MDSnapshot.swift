@@ -127,7 +127,7 @@ public enum H5MDSnapshot {
 
     /// Local: reads an H5MD snapshot (the last frame of `particles/all`), sorted by id. Files from other
     /// writers need `position`, `box/edges`; missing `id` means ids 0..N−1 in row order, missing
-    /// `image` zeros, missing `species` 0, missing `diameter` 1.
+    /// `image` zeros (then every position must lie in the box), missing `species` 0, missing `diameter` 1.
     public static func read(path: String) throws -> ParticleSnapshot {
         let file = try HDF5File.openForReading(path: path)
         func need(_ name: String) throws -> (extents: [Int], values: [Double]) {
@@ -150,11 +150,17 @@ public enum H5MDSnapshot {
             file.contains(name) ? ((try? file.read(name: name)).map(lastFrame) ?? []) : Array(repeating: fallback, count: n)
         }
         let ids = file.contains("/particles/all/id/value") ? optional("/particles/all/id/value", 0) : (0..<n).map(Double.init)
-        let images = optional("/particles/all/image/value", 0)
+        let images = file.contains("/particles/all/image/value") ? optional("/particles/all/image/value", 0) : []
         let species = optional("/particles/all/species", 0)
         let diameters = optional("/particles/all/diameter", 1)
         guard ids.count == n, images.count == n * d || images.count == 0, species.count == n, diameters.count == n else {
             throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "particle elements disagree on the number of particles, check the file")
+        }
+        if images.isEmpty, let k = positions.indices.first(where: { !(positions[$0] >= -1e-9 * edges[$0 % d] && positions[$0] < edges[$0 % d] * (1 + 1e-9)) }) {
+            // Without image counters a position outside the box is ambiguous (wrapped or not), and displacements between
+            // snapshots would be wrong by whole box lengths.
+            throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "particle \(Int(ids[k / d])) lies outside the box along axis \(k % d) "
+                + "(\(positions[k]) not in [0, \(edges[k % d]))) and the file has no particles/all/image: wrap positions into the box and write their image counters")
         }
         let order = (0..<n).sorted { ids[$0] < ids[$1] }
         let speciesCount = Int(species.max() ?? 0) + 1
