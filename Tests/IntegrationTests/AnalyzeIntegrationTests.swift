@@ -234,23 +234,26 @@ import Testing
 
     /// Rates by finite differences (physics.md §5.4 step 2): one athermal Euler step of Δt is exactly x + Δt v with
     /// v = F, so analysing (x, x + Δt v) with `--dt` gives D⁺, whose residual is O(Δt): the order between Δt = 1e-3
-    /// and 1e-4 is in [0.9, 1.1] (B1), at ℓ = 1 on 96² and on 2 ranks. Three snapshots (two steps, analysed at the
+    /// and 1e-4 is in [0.9, 1.1] (B1), at ℓ = 1 on 96² and on 2 ranks; so is that of `rate_fd_minus_drift_rms` (at
+    /// T_v = 0 there is no noise-driven change, only the truncation error). Three snapshots (two steps, analysed at the
     /// middle one) give the central difference; on an Euler trajectory x_{n±1} are not symmetric about x_n, so it is
     /// first order too: checked to be reported ("central") and below 1e-2. Two inputs without `--dt` fail in one line.
     @Test func finiteDifferenceRates() throws {
         let dir = try Scratch.url("analyze-fd")
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = try Self.configuration(in: dir)
-        var residuals: [Double] = []
+        var residuals: [Double] = [], differences: [Double] = []
         for dt in [1e-3, 1e-4] {
             let next = try Self.steps(from: input, dt: dt, count: 1, in: dir, name: "step\(dt)")
             let out = try Self.analyze([input, next, "--dt", "\(dt)", "--scales", "1", "--grid", "96"], in: dir, name: "fd\(dt)", ranks: 2)
             let summary = try Self.summary(out), scale = (summary["scales"] as! [[String: Any]])[0]
             #expect(summary["rate_fd"] as? String == "forward")
             residuals.append(scale["residual_rel_fd"] as! Double)
+            differences.append(scale["rate_fd_minus_drift_rms"] as! Double)
         }
-        let order = log10(residuals[0] / residuals[1])
+        let order = log10(residuals[0] / residuals[1]), drift = log10(differences[0] / differences[1])
         #expect(order >= 0.9 && order <= 1.1, "forward residuals \(residuals): order \(order)")
+        #expect(drift >= 0.9 && drift <= 1.1, "athermal steps: D⁺ − drift rate is the O(Δt) error alone, \(differences): order \(drift)")
         let middle = try Self.steps(from: input, dt: 1e-4, count: 1, in: dir, name: "middle")
         let last = try Self.steps(from: middle, dt: 1e-4, count: 1, in: dir, name: "last")
         let central = try Self.summary(try Self.analyze([input, middle, last, "--dt", "1e-4", "--scales", "1", "--grid", "96"], in: dir, name: "central", ranks: 2))

@@ -6,7 +6,7 @@
 #   brownian    1000 overdamped Brownian steps (`stressflux run`, Δt = 1e-3, T_v = 1e-4), wall time from summary.json
 #   averages    `--route averages`: every box mean by one pass over the modes (physics.md §3.7a)
 #   quadrature  `--route quadrature`: every field by the bond quadrature (§3.5), when its estimate fits the budgets
-#               (time from the cost per bond node × grid point measured at the cheapest scale, memory ~ 60 fields)
+#               (time from the cost per bond node × grid point of the first run on that rank count, memory ~ 60 fields)
 # analyze reports per scale `timings_seconds` (deposit, terms, self, fft_pair: one r2c + c2r on that grid, the floor
 # an FFT-based analysis cannot beat). Cells that do not fit MEM_GB or QUAD_SECONDS are skipped with the estimate.
 #
@@ -45,6 +45,7 @@ print(n)
 PY
 }
 
+declare -A quad_cost  # per rank count: seconds per (bond node × grid point) of the first quadrature run; N hardly matters
 for N in $NS; do
   case="2d-$N"
   cat > "$WORK/$case.toml" <<TOML
@@ -77,7 +78,6 @@ thermo_every = 0
 TOML
     out="$WORK/out-$case-np$np-brownian"
     [ -f "$out/summary.json" ] || $MPIRUN -n "$np" "$BIN" run "$WORK/$case-brownian.toml" --output "$out" --quiet
-    quad_cost=""  # seconds per (bond node × grid point), from the cheapest quadrature run
     for ell in $(echo "$ELLS" | tr ' ' '\n' | sort -gr); do
       M=$(grid_of "$L" "$ell")
       for route in averages quadrature; do
@@ -89,8 +89,8 @@ TOML
             "$mem" "$M" "$M" "$MEM_GB" "$N" "$np" "$ell" "$route" "$M" "$M" > "$out.skipped.json"
           continue
         fi
-        if [ "$route" = quadrature ] && [ -n "$quad_cost" ]; then
-          estimate=$(python3 -c "print($quad_cost * 768 * $M * $M)")
+        if [ "$route" = quadrature ] && [ -n "${quad_cost[$np]:-}" ]; then
+          estimate=$(python3 -c "print(${quad_cost[$np]} * 768 * $M * $M)")
           if python3 -c "import sys; sys.exit(0 if $estimate > $QUAD_SECONDS else 1)"; then
             printf '{"skipped": "time: about %.0f s estimated (768 bond nodes x %dx%d at the measured cost per node and point) > QUAD_SECONDS = %s", "estimate_seconds": %s, "N": %s, "ranks": %s, "ell": %s, "route": "%s", "grid": [%s, %s]}\n' \
               "$estimate" "$M" "$M" "$QUAD_SECONDS" "$estimate" "$N" "$np" "$ell" "$route" "$M" "$M" > "$out.skipped.json"
@@ -99,8 +99,8 @@ TOML
         fi
         [ -f "$out/summary.json" ] || $MPIRUN -n "$np" "$BIN" analyze "$WORK/$case/final.h5" --scales "$ell" --points-per-ell 5 \
           --route "$route" --output "$out" > "$out.log" 2>&1 || { echo "analyze failed: $out.log"; tail -3 "$out.log"; continue; }
-        if [ "$route" = quadrature ] && [ -z "$quad_cost" ]; then
-          quad_cost=$(python3 -c "import json; s = json.load(open('$out/summary.json'))['scales'][0]; print(s['timings_seconds']['terms'] / (s['bond_nodes'] * s['grid'][0] * s['grid'][1]))")
+        if [ "$route" = quadrature ] && [ -z "${quad_cost[$np]:-}" ]; then
+          quad_cost[$np]=$(python3 -c "import json; s = json.load(open('$out/summary.json'))['scales'][0]; print(s['timings_seconds']['terms'] / (s['bond_nodes'] * s['grid'][0] * s['grid'][1]))")
         fi
       done
     done

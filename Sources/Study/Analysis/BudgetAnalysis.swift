@@ -42,6 +42,9 @@ public struct BudgetAnalysis {
         public var residual_rel_fd: Double?
         /// ⟨∂_t σ̲_ℓ⟩ by finite differences, when given.
         public var dsigma_dt_mean: [String: Double]?
+        /// The grid RMS (Frobenius) of the finite-difference rate minus the instantaneous drift rate: for snapshots of a
+        /// thermal (T_v > 0) run the noise-driven change of σ̲_ℓ per unit time (physics.md §5.3), plus the O(Δt) error.
+        public var rate_fd_minus_drift_rms: Double?
         /// The instantaneous ⟨∂_t σ̲_ℓ⟩ (= ⟨W⟩ + ⟨Q^flux⟩ up to the closure, X6).
         public var dsigma_dt_instantaneous_mean: [String: Double]
         /// The one-point statistics of the shear component Q^flux_xy: its PDF on fixed edges in units of its own RMS,
@@ -77,6 +80,7 @@ public struct BudgetAnalysis {
             try c.encode(residual_rel, forKey: .residual_rel)
             try c.encodeIfPresent(residual_rel_fd, forKey: .residual_rel_fd)
             try c.encodeIfPresent(dsigma_dt_mean, forKey: .dsigma_dt_mean)
+            try c.encodeIfPresent(rate_fd_minus_drift_rms, forKey: .rate_fd_minus_drift_rms)
             try c.encode(dsigma_dt_instantaneous_mean, forKey: .dsigma_dt_instantaneous_mean)
             try c.encode(Qflux_xy_pdf, forKey: .Qflux_xy_pdf)
             try c.encode(Qflux_xy_quantiles, forKey: .Qflux_xy_quantiles)
@@ -413,6 +417,7 @@ public struct BudgetAnalysis {
                     let differenced = zip(ahead, behind).map { zip($0, $1).map { ($0 - $1) / span } }
                     row.residual_rel_fd = budget.residual(rate: differenced, communicator: communicator)
                     row.dsigma_dt_mean = means(differenced)
+                    row.rate_fd_minus_drift_rms = norms(zip(differenced, budget.rate).map { zip($0, $1).map { $0 - $1 } }).rms
                 }
                 let flux = norms(budget.interScaleFlux)
                 let shear = budget.interScaleFlux[components.firstIndex(of: "xy")!]
