@@ -9,8 +9,9 @@ import Fields
 @Suite(.serialized) struct StressBudgetTests {
     static let box = 18.18, ell = 2.0, points = 64, diameters = [1.0, 1.4]
 
-    /// Harmonic forces F_i = −Σ_j V'(r_ij) (x_i − x_j)/r_ij (minimum image) of bidisperse disks.
-    static func forces(_ positions: [Double], species: [Int]) -> [Double] {
+    /// Harmonic forces F_i = −Σ_j V'(r_ij) (x_i − x_j)/r_ij (minimum image) of bidisperse disks (diameters 1.0, 1.4) in
+    /// an L² box.
+    static func forces(_ positions: [Double], species: [Int], box: Double = box) -> [Double] {
         var forces = [Double](repeating: 0, count: positions.count)
         for i in species.indices {
             for j in species.indices where j != i {
