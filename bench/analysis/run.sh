@@ -106,5 +106,12 @@ TOML
     done
   done
 done
-python3 "$HERE/summarize.py" "$WORK" > "$RESULTS_MD"
+# the table replaces the file's head; the notes from "## How this table was measured" on are kept
+python3 - "$HERE/summarize.py" "$WORK" "$RESULTS_MD" <<'PY'
+import os, subprocess, sys
+table = subprocess.run([sys.executable, sys.argv[1], sys.argv[2]], capture_output=True, text=True, check=True).stdout
+old = open(sys.argv[3]).read() if os.path.exists(sys.argv[3]) else ""
+marker = "\n## How this table was measured"
+open(sys.argv[3], "w").write(table + (old[old.index(marker):] if marker in old else ""))
+PY
 echo "table: $RESULTS_MD"
