@@ -107,9 +107,8 @@ import Fields
         let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
         let deposition = try GriddedDeposition(fft: fft, kernel: GaussianKernel(dimension: 2), scale: ell)
         let potential = BondPotential.harmonic(diameters: diameters)
-        let bonds = BondIntegral(fft: SlabFFT(decomposition: decomposition, effort: .estimate),
-                                 quadrature: BondQuadrature(dimension: 2, breaks: potential.breaks), potential: potential)
-        let average = try SelfStress.average(counts: counts, deposition: deposition, bonds: bonds)
+        let modes = BondAverage(fft: SlabFFT(decomposition: decomposition, effort: .estimate), potential: potential)
+        let average = try SelfStress.average(counts: counts, deposition: deposition, average: modes)
         var expected = 0.0
         for a in 0..<2 {
             let rule = GaussLegendre(count: 48, on: 0...diameters[a])

@@ -276,7 +276,7 @@ extension PairSumTests {
 
     /// The grid σ̲_ℓ from segment deposits equals §3.5's (10 radial per panel, 32 angles: converged at ℓ = 0.5, where the
     /// defaults' 8 leave 7e-10) to 1e-9 relative RMS, and the box average of the deposited σ^self (the i = j pairs) equals
-    /// ``SelfStress/average(counts:deposition:bonds:)`` to 1e-10 of its size. The deposition reports 1.9e-12 (its aliasing
+    /// ``SelfStress/average(counts:deposition:average:)`` to 1e-10 of its size. The deposition reports 1.9e-12 (its aliasing
     /// bound) and the y- and λ-rules are set to 1e-12, so 1e-9 is what §3.5 itself guarantees (products alias at ℓ/h = 5,
     /// physics.md §3.6). Depositing in calls of at most 2000 segments gives the same field to 1e-13. Measured 2.4e-12 and
     /// 3.7e-13.
@@ -293,7 +293,8 @@ extension PairSumTests {
         let chunked = try sums.deposit(pairs: setting.pairs, terms: half(setting.pairs), with: narrow, segmentsPerCall: 2000)[0]
         #expect(Self.relativeRMS(chunked, sigma) <= 1e-13, "σ̲ in calls of 2000 segments")
         let counts = (0..<2).map { a in Double(setting.disks.species.filter { $0 == a }.count) }
-        let expected = try SelfStress.average(counts: counts, deposition: setting.deposition, bonds: bonds)
+        let expected = try SelfStress.average(counts: counts, deposition: setting.deposition,
+                                              average: BondAverage(fft: bonds.fft, potential: bonds.potential))
         let average = selfStress.map { $0.reduce(0, +) / Double($0.count) }
         for c in 0..<3 {
             #expect(abs(average[c] - expected[c]) <= 1e-10 * abs(expected[0]), "⟨σ^self⟩ component \(c): \(average[c]) vs \(expected[c])")

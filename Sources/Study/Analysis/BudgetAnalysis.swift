@@ -372,20 +372,17 @@ public struct BudgetAnalysis {
                 try CoarseGrainedState.deposit(positions: bonds.forcePoints, species: species, speciesCount: speciesCount,
                                                forces: bonds.forces, velocities: bonds.forces, with: deposition)
             }
-            let modes = route == .averages ? BondAverage(fft: space.work, potential: bondPotential, strain: strain) : nil
+            let modes = BondAverage(fft: space.work, potential: bondPotential, strain: strain)
             let selfStress: [Double]
-            (selfStress, timings["self"]) = try timed {
-                try modes.map { try SelfStress.average(counts: counts, deposition: deposition, average: $0) }
-                    ?? SelfStress.average(counts: counts, deposition: deposition, bonds: integral)
-            }
+            (selfStress, timings["self"]) = try timed { try SelfStress.average(counts: counts, deposition: deposition, average: modes) }
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
             if smallest == nil { smallest = (density, space, strain) }
             try write("rho_\(tag)", density, on: space)
             var row = ScaleReport(ell: ell, kernel: kernel.name, grid: grid, route: "", sigma_mean: [:],
                                   sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)), W_mean: [:], Qflux_mean: [:],
                                   dsigma_dt_instantaneous_mean: [:], resolution: ell / space.spacing, bond_nodes: 0, seconds: 0)
-            switch modes {
-            case let modes?:
+            switch route {
+            case .averages:
                 let averages: StressBudgetAverages
                 (averages, timings["terms"]) = timed {
                     StressBudgetAverages(state: state, average: modes, potential: bondPotential, calculus: calculus)
@@ -394,7 +391,7 @@ public struct BudgetAnalysis {
                 row.route = "averages (physics.md §3.7a)"
                 (row.sigma_mean, row.W_mean, row.Qflux_mean) = (keyed(averages.sigma), keyed(averages.work), keyed(averages.interScaleFlux))
                 row.dsigma_dt_instantaneous_mean = keyed(averages.rate)
-            case nil:
+            case .quadrature:
                 let budget: StressBudget
                 (budget, timings["terms"]) = timed { StressBudget(state: state, bonds: integral, calculus: calculus) }
                 /// σ̲_ℓ of the same particles in another snapshot, each displaced from here by its minimum image.
