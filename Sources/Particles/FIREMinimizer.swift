@@ -65,7 +65,7 @@ public struct FIREMinimizer: Sendable {
                     return [fv.0, fv.1, ff.0, ff.1, vv.0, vv.1]
                 }
             }
-            let folds = comm.allreduce(local, .sum)
+            let folds = system.timers.time(.reductions) { comm.allreduce(local, .sum) }
             let sums = [(folds[0], folds[1]), (folds[2], folds[3]), (folds[4], folds[5])].map(ReproducibleSum.value)
             var mix = 1.0, push = 0.0
             if sums[0] > 0 {
@@ -113,7 +113,7 @@ public struct FIREMinimizer: Sendable {
                 return [m.0, m.1]
             }
         }
-        let global = system.communicator.allreduce(local, .max)
+        let global = system.timers.time(.reductions) { system.communicator.allreduce(local, .max) }
         return (global[0], global[1])
     }
 }

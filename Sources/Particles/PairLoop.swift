@@ -142,7 +142,7 @@ extension ParticleSystem {
             virials = [Double](repeating: 0, count: n * c)
             energies = [Double](repeating: 0, count: n)
         }
-        let local = computeLocalForces(thermo: thermo)
+        let local = timers.time(.pairForces) { computeLocalForces(thermo: thermo) }
         guard thermo else { return nil }
         defer {
             energies = []
@@ -154,14 +154,14 @@ extension ParticleSystem {
             bounds[0] = max(bounds[0], abs(energies[i]))
             for m in 0..<c { bounds[1 + m] = max(bounds[1 + m], abs(virials[i * c + m])) }
         }
-        let maxima = communicator.allreduce(bounds + [local.maxOverlap, local.maxForce], .max)
+        let maxima = timers.time(.reductions) { communicator.allreduce(bounds + [local.maxOverlap, local.maxForce], .max) }
         let folds = (0...c).map { ReproducibleSum(count: totalCount, bound: maxima[$0]) }
         var partial = [(Double, Double)](repeating: (0, 0), count: 1 + c)
         for i in 0..<n {
             folds[0].add(energies[i], to: &partial[0])
             for m in 0..<c { folds[1 + m].add(virials[i * c + m], to: &partial[1 + m]) }
         }
-        let sums = communicator.allreduce(partial.flatMap { [$0.0, $0.1] } + [Double(local.contacts)], .sum)
+        let sums = timers.time(.reductions) { communicator.allreduce(partial.flatMap { [$0.0, $0.1] } + [Double(local.contacts)], .sum) }
         let totals = (0...c).map { ReproducibleSum.value((sums[2 * $0], sums[2 * $0 + 1])) }
         let volume = box.reduce(1, *)
         let stress = totals[1...].map { $0 / volume }
@@ -173,7 +173,8 @@ extension ParticleSystem {
 
     /// Collective: max_{i,α} |F_iα| over all ranks from the current forces.
     public func maxForce() -> Double {
-        communicator.allreduce(forces.lazy.map(abs).max() ?? 0, .max)
+        let local = forces.lazy.map(abs).max() ?? 0
+        return timers.time(.reductions) { communicator.allreduce(local, .max) }
     }
 }
 

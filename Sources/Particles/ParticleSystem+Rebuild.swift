@@ -5,16 +5,20 @@ import Parallel
 extension ParticleSystem {
     /// Collective: rebuilds everything that depends on which particle is where.
     public func rebuild() {
-        dropGhosts()
-        wrapIntoBox()
-        migrate()
-        sortByCell()
-        exchangeGhosts()
-        buildNeighborList()
-        packed = [Double](repeating: 0, count: 4 * (localCount + ghostCount + 1))
-        pack(0..<(localCount + ghostCount), diameters: true)
-        // The row that pads neighbour lists: so far away that it is never within any cutoff.
-        packed.replaceSubrange((packed.count - 4)..., with: [Self.farAway, Self.farAway, Self.farAway, 1])
+        timers.time(.neighborLists) {
+            dropGhosts()
+            wrapIntoBox()
+        }
+        timers.time(.migration) { migrate() }
+        timers.time(.neighborLists) { sortByCell() }
+        timers.time(.ghostExchange) { exchangeGhosts() }
+        timers.time(.neighborLists) {
+            buildNeighborList()
+            packed = [Double](repeating: 0, count: 4 * (localCount + ghostCount + 1))
+            pack(0..<(localCount + ghostCount), diameters: true)
+            // The row that pads neighbour lists: so far away that it is never within any cutoff.
+            packed.replaceSubrange((packed.count - 4)..., with: [Self.farAway, Self.farAway, Self.farAway, 1])
+        }
         reference = Array(positions[0..<(localCount * dimension)])
         forces = [Double](repeating: 0, count: localCount * dimension)
         virials = []
@@ -278,12 +282,14 @@ extension ParticleSystem {
                 return largest
             }
         }
-        if communicator.allreduce(maxMove, .max) > 0.25 * skin * skin {
+        if timers.time(.reductions, { communicator.allreduce(maxMove, .max) }) > 0.25 * skin * skin {
             rebuild()
             return true
         }
-        pack(0..<localCount)
-        refreshGhosts()
+        timers.time(.ghostExchange) {
+            pack(0..<localCount)
+            refreshGhosts()
+        }
         return false
     }
 }

@@ -58,6 +58,8 @@ public final class ParticleSystem {
     public internal(set) var hasVirials = false
     /// Number of neighbour-list rebuilds so far.
     public internal(set) var rebuilds = 0
+    /// Where this rank's time goes (pair loop, lists, ghosts, migration, reductions; callers add I/O).
+    public let timers = PhaseTimers()
 
     var reference: [Double] = []
     /// Owned particles and ghosts as (x, y, z, d) rows, z = 0 in 2D: a copy of ``positions`` and

@@ -36,52 +36,26 @@ public struct MPIRun {
         guard let binary = binary, FileManager.default.isExecutableFile(atPath: binary) else {
             throw Missing(description: "no stressflux binary: run `make test`, or `swift build -c release` first")
         }
-        let scratch = try Scratch.url("mpirun")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var mpiArguments = ["mpirun", "-q", "--oversubscribe", "-np", "\(ranks)"]
         if geteuid() == 0 { mpiArguments.append("--allow-run-as-root") }
         let reportStatus = #""$0" "$@"; echo "rank-exit ${OMPI_COMM_WORLD_RANK:-0} $?""#
-        process.arguments = mpiArguments + (rankStatus ? ["/bin/sh", "-c", reportStatus] : []) + [binary] + arguments
-        process.currentDirectoryURL = directory ?? scratch
-        process.environment = cleanEnvironment
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        let started = Date()
-        try process.run()
-        var timedOut = false
-        while process.isRunning {
-            if Date().timeIntervalSince(started) > timeout {
-                timedOut = true
-                process.terminate()
-                Thread.sleep(forTimeInterval: 2)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        process.waitUntilExit()
-        let output = ((try? String(contentsOf: outURL, encoding: .utf8)) ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+        let arguments = mpiArguments + (rankStatus ? ["/bin/sh", "-c", reportStatus] : []) + [binary] + arguments
+        let scratch = try Scratch.url("mpirun")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let run = try Subprocess.run(arguments, directory: directory ?? scratch, environment: cleanEnvironment, timeout: timeout)
+        let output = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         var codes: [Int: Int32] = [:]
         for line in output where line.hasPrefix("rank-exit ") {
             let fields = line.split(separator: " ")
             if fields.count == 3, let rank = Int(fields[1]), let code = Int32(fields[2]) { codes[rank] = code }
         }
-        return MPIRun(exitCode: process.terminationStatus,
-                      stdout: output.filter { !$0.hasPrefix("rank-exit ") }.joined(separator: "\n"),
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
-                      timedOut: timedOut, seconds: Date().timeIntervalSince(started), rankExitCodes: codes)
+        return MPIRun(exitCode: run.exitCode, stdout: output.filter { !$0.hasPrefix("rank-exit ") }.joined(separator: "\n"),
+                      stderr: run.stderr, timedOut: run.timedOut, seconds: run.seconds, rankExitCodes: codes)
     }
 
     /// This process's environment without the variables an MPI singleton (the unit tests' `MPI_Init`)
     /// sets for itself: a child `mpirun` that inherits them tries to join the test process's job.
-    static var cleanEnvironment: [String: String] {
+    public static var cleanEnvironment: [String: String] {
         ProcessInfo.processInfo.environment.filter { key, _ in
             key.hasPrefix("OMPI_ALLOW_RUN_AS_ROOT")
                 || !["OMPI_", "PMIX_", "OPAL_", "ORTE_", "HWLOC_"].contains { key.hasPrefix($0) }

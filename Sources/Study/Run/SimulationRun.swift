@@ -44,10 +44,14 @@ public struct SimulationRun {
         public var wallSeconds: Double
         public var atomStepsPerSecond: Double
         public var rebuilds: Int
+        /// Ghost copies per rank at the end (mean over ranks): the halo traffic of every step.
+        public var ghostsPerRank: Double
         public var fire: FIREMinimizer.Result?
         /// Plastic events detected so far (sheared runs with `[events] enabled`).
         public var events: Int?
         public var finalThermo: Thermo
+        /// Where the loop's `wallSeconds` went, min/mean/max over ranks (also in `timers.csv`).
+        public var timers: PhaseTimers.Breakdown
         public var config: RunConfig
     }
 
@@ -119,7 +123,9 @@ public struct SimulationRun {
         /// A thermo line (and a profile sample) from forces just evaluated.
         func thermoLine(_ thermo: Thermo) throws {
             profile?.sample(system, time: time())
-            try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time(), strain: system.strain) } }
+            try system.timers.time(.io) {
+                try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time(), strain: system.strain) } }
+            }
         }
         let sheared = aqs != nil || config.shear.rate != 0
         // Plastic events: AQS observes every step, Brownian shear every `[events] every` steps.
@@ -143,13 +149,16 @@ public struct SimulationRun {
         var progress = ProgressLine(label: aqs != nil ? "aqs" : "run", from: firstStep, total: steps, atoms: system.totalCount,
                                     enabled: communicator.isRoot && !quiet)
         let clock = Date()
+        system.timers.reset()  // the breakdown covers the loop, as wallSeconds and atom-steps/s do
         while system.step < steps {
             var thermo: Thermo?
             if let aqs {
                 let r = aqs.step(system)
                 let values = [r.strain, r.shearStress, r.pressure, r.energyPerParticle].map { "\($0)" }
                     + ["\(r.iterations)", r.converged ? "1" : "0", "\(r.maxForce)"]
-                try communicator.agree { if communicator.isRoot { try aqsLog.append(step: r.step, values: values) } }
+                try system.timers.time(.io) {
+                    try communicator.agree { if communicator.isRoot { try aqsLog.append(step: r.step, values: values) } }
+                }
                 try events?.observe(system, stress: r.shearStress, energy: r.potentialEnergy, time: time(),
                                     onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta).0 }
             } else {
@@ -165,17 +174,23 @@ public struct SimulationRun {
             }
             if output.snapshotEvery > 0 && n % output.snapshotEvery == 0 {
                 system.computeForces(thermo: true, perParticleVirials: true)
-                try H5MDSnapshot.write(system, to: path("snapshot-\(n).h5"), time: time(), includeForces: true, config: configText)
+                try system.timers.time(.io) {
+                    try H5MDSnapshot.write(system, to: path("snapshot-\(n).h5"), time: time(), includeForces: true, config: configText)
+                }
             }
             if output.checkpointEvery > 0 && n % output.checkpointEvery == 0 {
                 system.rebuild()  // positions wrapped now, exactly as a restart will find them
-                try H5MDSnapshot.write(system, to: path("checkpoint.h5"), time: time(), includeForces: false, config: configText,
-                                       runState: (events?.runState ?? [:]).merging(profile?.runState(communicator) ?? [:]) { a, _ in a })
+                let runState = (events?.runState ?? [:]).merging(profile?.runState(communicator) ?? [:]) { a, _ in a }
+                try system.timers.time(.io) {
+                    try H5MDSnapshot.write(system, to: path("checkpoint.h5"), time: time(), includeForces: false, config: configText,
+                                           runState: runState)
+                }
             }
             if n % eventEvery == 0 { events?.remember(system) }  // after the checkpoint: as a restart remembers it
             progress.update(step: n, strain: sheared ? system.strain : nil, events: events?.count)
         }
         let wall = Date().timeIntervalSince(clock)
+        let timers = system.timers.reduced(wallSeconds: wall, on: communicator)
         progress.update(step: system.step, strain: sheared ? system.strain : nil, events: events?.count, force: firstStep < steps)
         let final = system.computeForces(thermo: true, perParticleVirials: true)!
         try writeFinal(system, time: time())
@@ -183,11 +198,15 @@ public struct SimulationRun {
         let summary = Summary(ranks: communicator.size, particles: system.totalCount, dimension: system.dimension, box: system.box,
                               firstStep: firstStep, lastStep: system.step, wallSeconds: wall,
                               atomStepsPerSecond: wall > 0 ? Double(system.totalCount * (system.step - firstStep)) / wall : 0,
-                              rebuilds: system.rebuilds, fire: fire, events: events?.count, finalThermo: final, config: config)
+                              rebuilds: system.rebuilds,
+                              ghostsPerRank: communicator.allreduce(Double(system.ghostCount), .sum) / Double(communicator.size), fire: fire, events: events?.count, finalThermo: final, timers: timers,
+                              config: config)
         try communicator.agree {
             guard communicator.isRoot else { return }
             try JSONReport.write(summary, to: path("summary.json"))
+            try TextFile.write(timers.csv, to: path("timers.csv"))
         }
+        timers.lines.forEach(say)
         say("done: step \(system.step), U/N = \(String(format: "%.6e", final.energyPerParticle)), "
             + "P = \(String(format: "%.6e", final.pressure(temperature: config.dynamics.temperature))), "
             + (system.strain != 0 ? "strain \(String(format: "%.6g", system.strain)), " : "")

@@ -30,8 +30,6 @@ struct StepLog {
             handle.write(Data(text.utf8))
             return
         }
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw StudyError.write(path: path, reason: error.localizedDescription)
-        }
+        try TextFile.write(text, to: path)
     }
 }

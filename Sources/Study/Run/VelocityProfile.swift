@@ -81,9 +81,7 @@ final class VelocityProfile {
                 text += "\(b),\(y),\(Int(n))," + mean.map { "\($0)" }.joined(separator: ",") + ","
                     + error.map { "\($0)" }.joined(separator: ",") + "\n"
             }
-            do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                throw StudyError.write(path: path, reason: error.localizedDescription)
-            }
+            try TextFile.write(text, to: path)
         }
     }
 }
