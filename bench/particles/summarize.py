@@ -876,7 +876,7 @@ def report(out_path):
       "`results/profile-commands.txt`.")
     w("")
     # The other benchmarks' tables (made by their own run.sh), so that this file has every measured figure.
-    for name in ("aqs", "fields"):
+    for name in ("aqs", "fields", "scaling"):
         other = os.path.join(HERE, "..", name, "RESULTS.md")
         if os.path.exists(other):
             text = open(other).read().strip().splitlines()
