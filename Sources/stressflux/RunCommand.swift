@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Continue from checkpoint.h5 in the output folder, bit for bit.")
     var restart = false
 
-    @Flag(help: "No progress lines.")
+    @Flag(help: "No progress lines and no time breakdown at the end (it stays in summary.json and timers.csv).")
     var quiet = false
 
     func run() throws {
