@@ -228,18 +228,27 @@ extension ParticleSystem {
     /// Collective: copies the current positions of owned particles into their ghost copies.
     public func refreshGhosts() {
         let d = dimension, y = Self.slabAxis, shift = leesEdwardsShift
-        for (s, send) in ghostSends.enumerated() {
-            for (k, i) in send.indices.enumerated() {
-                sendBuffers[s][k * d] = ghostX(positions[Int(i) * d], yShift: send.shifts[k], shift: shift)
-                for a in 1..<d {
-                    sendBuffers[s][k * d + a] = positions[Int(i) * d + a] + (a == y ? send.shifts[k] : 0)
-                }
+        // Buffer pointers throughout: element access through the class's arrays would pay an exclusivity
+        // (and uniqueness) check per coordinate.
+        positions.withUnsafeBufferPointer { x in
+            for (s, send) in ghostSends.enumerated() {
+                let out = sendBuffers[s]
+                send.indices.withUnsafeBufferPointer { indices in
+                send.shifts.withUnsafeBufferPointer { shifts in
+                    for k in 0..<indices.count {
+                        let i = Int(indices[k]) &* d
+                        out[k &* d] = ghostX(x[i], yShift: shifts[k], shift: shift)
+                        for a in 1..<d { out[k &* d &+ a] = x[i &+ a] + (a == y ? shifts[k] : 0) }
+                    }
+                }}
             }
         }
         communicator.exchange(sends: zip(ghostSends, sendBuffers).map { ($0.peer, UnsafeBufferPointer($1)) },
                               receives: zip(ghostReceives, receiveBuffers).map { ($0.peer, $1) }, tag: 8201)
-        for (r, receive) in ghostReceives.enumerated() {
-            for k in 0..<(receive.count * d) { positions[receive.first * d + k] = receiveBuffers[r][k] }
+        positions.withUnsafeMutableBufferPointer { x in
+            for (r, receive) in ghostReceives.enumerated() {
+                (x.baseAddress! + receive.first * d).update(from: receiveBuffers[r].baseAddress!, count: receive.count * d)
+            }
         }
         pack(localCount..<(localCount + ghostCount))
     }
