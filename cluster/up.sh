@@ -56,15 +56,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 id munge >/dev/null 2>&1 || cannot "the munge user is missing although munged is installed; reinstall the munge package"
 
-# MUNGE: a key of our own and its own socket, so a site's munged (if any) is left alone. munged insists on
-# folders that only its user can write.
+# MUNGE: a key of our own and its own socket, so a site's munged (if any) is left alone. munged checks that
+# only its user can write the folder and read the key, and that clients can reach the socket.
 mkdir -p "$state/munge" "$state/slurmctld" "$state/slurmd" "$state/log"
 [ -s "$state/munge/munge.key" ] || dd if=/dev/urandom of="$state/munge/munge.key" bs=1024 count=1 status=none
 chown -R munge:munge "$state/munge"
-chmod 700 "$state/munge"
+chmod 711 "$state/munge"  # clients reach the socket; nobody else lists or writes the folder
 chmod 400 "$state/munge/munge.key"
 rm -f "$state/munge/munged.pid"
-runuser -u munge -- munged --force --socket="$state/munge/munge.socket" --key-file="$state/munge/munge.key" \
+runuser -u munge -- munged --socket="$state/munge/munge.socket" --key-file="$state/munge/munge.key" \
   --pid-file="$state/munge/munged.pid" --seed-file="$state/munge/munged.seed" --log-file="$state/munge/munged.log" \
   || failed munged "$state/munge/munged.log"
 for _ in $(seq 50); do alive "$state/munge/munged.pid" && break; sleep 0.1; done

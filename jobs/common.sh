@@ -11,25 +11,28 @@ mpi_speaks_pmix() {
   grep -Eq "Open MPI: [5-9]\." <<<"$info" || grep -Eq "MCA pmix: (ext|pmix)" <<<"$info"
 }
 
+# use_mpirun: Open MPI's mpirun (root needs its consent; a direct run may ask for more ranks than cores).
+use_mpirun() {
+  [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  launcher=(mpirun)
+  [ -n "${SLURM_JOB_ID:-}" ] || launcher+=(--oversubscribe)
+}
+
 # choose_launcher: sets `launcher` (a command prefix without the rank count) and `why`.
 choose_launcher() {
-  local forced="${STRESSFLUX_LAUNCHER:-}"
-  if [ "$forced" = srun ] || { [ -z "$forced" ] && [ -n "${SLURM_JOB_ID:-}" ] && command -v srun >/dev/null 2>&1 \
-      && srun --mpi=list 2>&1 | grep -qw pmix && mpi_speaks_pmix; }; then
-    launcher=(srun --mpi=pmix)
-    why="${forced:+forced by STRESSFLUX_LAUNCHER}"
-    why="${why:-Slurm has the pmix plugin and the MPI library speaks PMIx}"
-  elif [ -z "$forced" ] || [ "$forced" = mpirun ]; then
-    [ "$(id -u)" -ne 0 ] || export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    launcher=(mpirun)
-    [ -n "${SLURM_JOB_ID:-}" ] || launcher+=(--oversubscribe)  # a direct run may ask for more ranks than cores
-    why="${forced:+forced by STRESSFLUX_LAUNCHER}"
-    why="${why:-${SLURM_JOB_ID:+srun --mpi=pmix is not available here}}"
-    why="${why:-not inside a Slurm job}"
-  else
-    echo "error: STRESSFLUX_LAUNCHER=$forced: use srun or mpirun" >&2
-    return 2
-  fi
+  case "${STRESSFLUX_LAUNCHER:-}" in
+    srun) launcher=(srun --mpi=pmix); why="forced by STRESSFLUX_LAUNCHER" ;;
+    mpirun) use_mpirun; why="forced by STRESSFLUX_LAUNCHER" ;;
+    "")
+      if [ -z "${SLURM_JOB_ID:-}" ]; then
+        use_mpirun; why="not inside a Slurm job"
+      elif command -v srun >/dev/null 2>&1 && srun --mpi=list 2>&1 | grep -qw pmix && mpi_speaks_pmix; then
+        launcher=(srun --mpi=pmix); why="Slurm has the pmix plugin and the MPI library speaks PMIx"
+      else
+        use_mpirun; why="srun --mpi=pmix is not available here"
+      fi ;;
+    *) echo "error: STRESSFLUX_LAUNCHER=$STRESSFLUX_LAUNCHER: use srun or mpirun" >&2; return 2 ;;
+  esac
 }
 
 # launch RANKS COMMAND...: prints and runs COMMAND on RANKS ranks with the chosen launcher.

@@ -83,7 +83,8 @@ checkpoint_every = 0
 formats = ["h5md"]
 TOML
   echo "== $r rank(s), N = $n"
-  launch "$r" "$bin" run "$point/config.toml" --output "$point" --quiet || { status=$?; echo "error: the run on $r rank(s) failed"; continue; }
+  # not --quiet: the log shows each point's progress and time breakdown
+  launch "$r" "$bin" run "$point/config.toml" --output "$point" || { status=$?; echo "error: the run on $r rank(s) failed"; continue; }
   if [ "$scales" != none ]; then
     launch "$r" "$bin" analyze "$point/final.h5" --scales "$scales" --points-per-ell 4 --route averages \
       --output "$point/analysis" >"$point/analysis.log" 2>&1 || { status=$?; echo "error: the analysis on $r rank(s) failed, see $point/analysis.log"; }

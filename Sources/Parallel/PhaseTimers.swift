@@ -37,10 +37,7 @@ public final class PhaseTimers {
         return try body()
     }
 
-    public func reset() { seconds = seconds.map { _ in 0 } }
-
-    /// This rank's seconds in `phase` so far.
-    public subscript(phase: Phase) -> Double { seconds[phase.rawValue] }
+    public func reset() { seconds = [Double](repeating: 0, count: Phase.allCases.count) }
 
     /// One phase reduced over ranks.
     public struct Spread: Codable, Sendable, Equatable {

@@ -148,8 +148,9 @@ public struct SimulationRun {
         events?.remember(system)
         var progress = ProgressLine(label: aqs != nil ? "aqs" : "run", from: firstStep, total: steps, atoms: system.totalCount,
                                     enabled: communicator.isRoot && !quiet)
-        let clock = Date()
-        system.timers.reset()  // the breakdown covers the loop, as wallSeconds and atom-steps/s do
+        // The breakdown covers the loop, as wallSeconds and atom-steps/s do, on the timers' clock.
+        let clock = PhaseTimers.now()
+        system.timers.reset()
         while system.step < steps {
             var thermo: Thermo?
             if let aqs {
@@ -189,7 +190,7 @@ public struct SimulationRun {
             if n % eventEvery == 0 { events?.remember(system) }  // after the checkpoint: as a restart remembers it
             progress.update(step: n, strain: sheared ? system.strain : nil, events: events?.count)
         }
-        let wall = Date().timeIntervalSince(clock)
+        let wall = PhaseTimers.now() - clock
         let timers = system.timers.reduced(wallSeconds: wall, on: communicator)
         progress.update(step: system.step, strain: sheared ? system.strain : nil, events: events?.count, force: firstStep < steps)
         let final = system.computeForces(thermo: true, perParticleVirials: true)!
@@ -199,8 +200,8 @@ public struct SimulationRun {
                               firstStep: firstStep, lastStep: system.step, wallSeconds: wall,
                               atomStepsPerSecond: wall > 0 ? Double(system.totalCount * (system.step - firstStep)) / wall : 0,
                               rebuilds: system.rebuilds,
-                              ghostsPerRank: communicator.allreduce(Double(system.ghostCount), .sum) / Double(communicator.size), fire: fire, events: events?.count, finalThermo: final, timers: timers,
-                              config: config)
+                              ghostsPerRank: communicator.allreduce(Double(system.ghostCount), .sum) / Double(communicator.size),
+                              fire: fire, events: events?.count, finalThermo: final, timers: timers, config: config)
         try communicator.agree {
             guard communicator.isRoot else { return }
             try JSONReport.write(summary, to: path("summary.json"))
