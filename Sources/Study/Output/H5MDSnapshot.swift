@@ -51,14 +51,8 @@ public enum H5MDSnapshot {
         let d = local.dimension, n = local.count, box = local.box
         let counts = comm.allgather(n)
         let total = counts.reduce(0, +), offset = counts[..<comm.rank].reduce(0, +)
-        var positions = local.positions, images = local.images
-        for k in 0..<(n * d) {  // wrapped copies: the caller's positions stay untouched
-            let length = box[k % d]
-            let shift = (positions[k] / length).rounded(.down)
-            positions[k] -= shift * length
-            images[k] += Int32(shift)
-            if positions[k] >= length { positions[k] -= length; images[k] += 1 }
-        }
+        let wrapped = local.wrapped()  // positions drift out of the box between the engine's rebuilds
+        let positions = wrapped.positions, images = wrapped.images
         let file = try HDF5File.create(path: path, communicator: comm)
         try file.createGroup("/h5md/author")
         try file.createGroup("/h5md/creator")
