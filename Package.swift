@@ -26,11 +26,12 @@ let package = Package(
         .target(name: "Particles", dependencies: ["Parallel", "CVectorMath"]),
         .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
         .target(name: "Budget", dependencies: ["Parallel", "Fields"]),
-        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "Budget", "CMPI", "CHDF5", "TOMLKit"]),
+        .target(name: "Formats", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5"]),
+        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "Budget", "Formats", "TOMLKit"]),
         .executableTarget(
             name: "stressflux",
             dependencies: [
-                "Parallel", "Fields", "Study",
+                "Parallel", "Fields", "Formats", "Study",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,7 +42,8 @@ let package = Package(
         .testTarget(name: "ParticlesTests", dependencies: ["Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "CMPI", "CFFTW", "TestSupport"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Study", "Particles", "Parallel", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Study", "Formats", "Particles", "Parallel", "TestSupport"]),
     ]
 )

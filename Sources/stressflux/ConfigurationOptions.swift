@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 import Parallel
 import Particles
@@ -23,7 +24,7 @@ struct ConfigurationOptions: ParsableArguments {
         guard !diameters.isEmpty, diameters.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw StudyError.invalidOption(name: "--type-diameters", value: typeDiameters, expected: "give positive diameters separated by commas, like 1.0,1.4")
         }
-        return try communicator.agree { try ConfigurationFile.read(path ?? input, dimension: dimension, typeDiameters: diameters.map { $0! }) }
+        return try communicator.agree { try SnapshotFormat.read(path ?? input, dimension: dimension, typeDiameters: diameters.map { $0! }) }
     }
 
     /// `--dimension`, checked: 2 or 3.
@@ -39,7 +40,7 @@ struct ConfigurationOptions: ParsableArguments {
         try communicator.agree {
             guard communicator.isRoot else { return }
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                throw StudyError.write(path: folder, reason: error.localizedDescription)
+                throw FormatError.write(path: folder, reason: error.localizedDescription)
             }
         }
     }

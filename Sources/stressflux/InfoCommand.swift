@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fields
+import Formats
 import Foundation
 import Parallel
 import Study

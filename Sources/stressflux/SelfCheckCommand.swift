@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Foundation
 import Parallel
 import Study
@@ -87,7 +88,7 @@ struct SelfCheckCommand: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw StudyError.write(path: folder, reason: error.localizedDescription)
+                throw FormatError.write(path: folder, reason: error.localizedDescription)
             }
         }
         return folder

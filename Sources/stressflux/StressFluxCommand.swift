@@ -1,4 +1,5 @@
 import ArgumentParser
+import Formats
 import Study
 
 /// `stressflux`: the command-line face of StressFlux (design.md, module `stressflux`).

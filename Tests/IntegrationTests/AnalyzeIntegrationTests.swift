@@ -1,4 +1,5 @@
 import Foundation
+@testable import Formats
 @testable import Study
 import TestSupport
 import Testing

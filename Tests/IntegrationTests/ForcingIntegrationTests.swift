@@ -1,5 +1,6 @@
 import Foundation
 import Particles
+@testable import Formats
 @testable import Study
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Parallel
+@testable import Formats
 @testable import Study
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Budget
 import Fields
+import Formats
 import Foundation
 import Parallel
 import Particles

@@ -1,4 +1,5 @@
 import Fields
+import Formats
 import Foundation
 import Parallel
 import Particles

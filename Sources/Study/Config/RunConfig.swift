@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Particles
 import TOMLKit
@@ -117,8 +118,8 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var checkpointEvery = 0
         /// Slabs along y of `velocity_profile.csv` (forced or sheared Brownian runs); 0: no profile.
         public var profileBins = 32
-        /// Formats of the final snapshot: "h5md" (final.h5), "gsd" (final.gsd), "lammps" (final.data).
-        public var formats = ["h5md"]
+        /// Formats of the final snapshot: `final.h5` (H5MD), `final.gsd`, `final.data` (LAMMPS).
+        public var formats: [SnapshotFormat] = [.h5md]
     }
 
     public var system = System()
@@ -217,7 +218,12 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.output.thermoEvery = try t.int("thermo_every", default: c.output.thermoEvery)
         c.output.snapshotEvery = try t.int("snapshot_every", default: c.output.snapshotEvery)
         c.output.checkpointEvery = try t.int("checkpoint_every", default: c.output.checkpointEvery)
-        c.output.formats = try t.strings("formats", default: c.output.formats)
+        c.output.formats = try t.strings("formats", default: c.output.formats.map(\.rawValue)).map { name in
+            guard let format = SnapshotFormat(rawValue: name) else {
+                throw StudyError.invalidOption(name: "[output] formats", value: "= \"\(name)\"", expected: "formats are \(SnapshotFormat.listing)")
+            }
+            return format
+        }
         c.output.profileBins = try t.int("profile_bins", default: c.output.profileBins)
         try t.finish()
         try c.validate()
@@ -280,9 +286,6 @@ public struct RunConfig: Sendable, Codable, Equatable {
         for (name, value) in [("thermo_every", output.thermoEvery), ("snapshot_every", output.snapshotEvery),
                               ("checkpoint_every", output.checkpointEvery)] where value < 0 {
             throw bad("[output] \(name)", value, "must be zero (off) or a positive number of steps")
-        }
-        if let format = output.formats.first(where: { !["h5md", "gsd", "lammps"].contains($0) }) {
-            throw bad("[output] formats", "\"\(format)\"", "formats are \"h5md\", \"gsd\" and \"lammps\"")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Parallel
 import Particles
@@ -68,17 +69,17 @@ public struct SimulationRun {
         try communicator.agree {
             guard communicator.isRoot else { return }
             do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
-                throw StudyError.write(path: outputDirectory, reason: error.localizedDescription)
+                throw FormatError.write(path: outputDirectory, reason: error.localizedDescription)
             }
         }
         // The whole starting configuration lives on every rank only until each has taken its slab.
         let system = try ParticleSystem(snapshot: try communicator.agree(startingConfiguration),
                                         potential: config.potential.kind.potential(epsilon: config.potential.epsilon),
                                         skin: config.potential.skin, communicator: communicator)
-        let gathered = config.output.formats.filter { $0 != "h5md" }
+        let gathered = config.output.formats.filter(\.isGathered)
         if !gathered.isEmpty && system.totalCount > Self.maxGatheredParticles {
             throw StudyError.invalidOption(
-                name: "[output] formats", value: "= \(gathered)",
+                name: "[output] formats", value: "= \(gathered.map(\.rawValue))",
                 expected: "these are written by rank 0 from all \(system.totalCount) particles, more than the limit "
                     + "\(Self.maxGatheredParticles); keep only \"h5md\", which every rank writes in parallel")
         }
@@ -205,7 +206,7 @@ public struct SimulationRun {
         try communicator.agree {
             guard communicator.isRoot else { return }
             try JSONReport.write(summary, to: path("summary.json"))
-            try TextFile.write(timers.csv, to: path("timers.csv"))
+            try AtomicFile.write(timers.csv, to: path("timers.csv"))
         }
         timers.lines.forEach(say)
         say("done: step \(system.step), U/N = \(String(format: "%.6e", final.energyPerParticle)), "
@@ -227,7 +228,7 @@ public struct SimulationRun {
         }
         if let input = config.system.input {
             let resolved = input.hasPrefix("/") ? input : (configFolder as NSString).appendingPathComponent(input)
-            var snapshot = try ConfigurationFile.read(resolved, dimension: config.system.dimension,
+            var snapshot = try SnapshotFormat.read(resolved, dimension: config.system.dimension,
                                                       typeDiameters: config.system.typeDiameters)
             snapshot.step = 0  // a new run: the file's own step counter belongs to the run that wrote it
             return snapshot
@@ -239,13 +240,13 @@ public struct SimulationRun {
 
     /// Collective: `final.h5` (forces and per-particle virials included) and the other requested formats.
     private func writeFinal(_ system: ParticleSystem, time: Double) throws {
-        if config.output.formats.contains("h5md") {
+        if config.output.formats.contains(.h5md) {
             try H5MDSnapshot.write(system, to: path("final.h5"), time: time, includeForces: true, config: configText)
         }
         let gathered = system.gatherSnapshot()
         try communicator.agree {
             guard let gathered else { return }
-            try ConfigurationFile.writeGathered(gathered, formats: config.output.formats, stem: path("final"))
+            for format in config.output.formats where format.isGathered { try format.writeGathered(gathered, stem: path("final")) }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Parallel
 import Particles
@@ -81,7 +82,7 @@ final class VelocityProfile {
                 text += "\(b),\(y),\(Int(n))," + mean.map { "\($0)" }.joined(separator: ",") + ","
                     + error.map { "\($0)" }.joined(separator: ",") + "\n"
             }
-            try TextFile.write(text, to: path)
+            try AtomicFile.write(text, to: path)
         }
     }
 }

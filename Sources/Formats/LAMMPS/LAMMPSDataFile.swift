@@ -112,7 +112,7 @@ public enum LAMMPSDataFile {
     ///
     /// The file is written to `<path>.partial`, flushed to disk and renamed to `path`, so a failure never
     /// leaves a half-written file under the final name.
-    /// - Throws: ``LAMMPSDataError/nonFinitePosition(path:id:)`` or ``LAMMPSDataError/write(path:reason:)``.
+    /// - Throws: ``LAMMPSDataError/nonFinitePosition(path:id:)`` or ``FormatError/write(path:reason:)``.
     public static func write(_ snapshot: ParticleSnapshot, to path: String) throws {
         let d = snapshot.dimension, n = snapshot.count
         precondition(d == 2 || d == 3, "dimension must be 2 or 3, got \(d)")
@@ -134,7 +134,7 @@ public enum LAMMPSDataFile {
         }
 
         let shear = snapshot.strain != 0 ? TriclinicShear(box: snapshot.box, strain: snapshot.strain) : nil
-        let file = try PartialFile(path: path)
+        let file = try AtomicFile(path: path)
         do {
             var out = ""
             out.reserveCapacity(1 << 20)
@@ -211,50 +211,6 @@ public enum LAMMPSDataFile {
         let values = zip(snapshot.species, snapshot.diameters).filter { Int($0.0) == species }.map(\.1)
         guard let low = values.min(), let high = values.max() else { return "no particles" }
         return low == high ? "diameter \(low)" : "diameters \(low) to \(high) (polydisperse)"
-    }
-
-    /// A file written under `<path>.partial` and renamed to `path` once complete.
-    private final class PartialFile {
-        let path: String
-        let partial: String
-        private var fd: Int32
-
-        init(path: String) throws {
-            self.path = path
-            partial = path + ".partial"
-            fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard fd >= 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
-        }
-
-        func append(_ text: String) throws {
-            var text = text
-            try text.withUTF8 { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = posixWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
-                    offset += written
-                }
-            }
-        }
-
-        func commit() throws {
-            guard fsync(fd) == 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
-            let closed = close(fd)
-            fd = -1
-            guard closed == 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
-            guard rename(partial, path) == 0 else { throw LAMMPSDataError.write(path: path, reason: Self.lastError()) }
-        }
-
-        func abandon() {
-            if fd >= 0 { close(fd); fd = -1 }
-            unlink(partial)
-        }
-
-        deinit { if fd >= 0 { close(fd) } }
-
-        static func lastError() -> String { String(cString: strerror(errno)) }
     }
 
     // MARK: Reading
@@ -674,15 +630,6 @@ public enum LAMMPSDataFile {
     }
 }
 
-/// `write(2)`, out of reach of the `write` methods' names inside ``LAMMPSDataFile``.
-private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, bytes, count)
-    #else
-    return Darwin.write(fd, bytes, count)
-    #endif
-}
-
 /// A LAMMPS data file that cannot be read or written; each message is one line,
 /// `<path>:<line>: <what is wrong>, <what to do>` (`<path>: …` where no line applies).
 public enum LAMMPSDataError: ReportableError, Equatable, Sendable {
@@ -738,8 +685,6 @@ public enum LAMMPSDataError: ReportableError, Equatable, Sendable {
     case imageOutOfRange(path: String, line: Int)
     /// Writing: a particle's position is NaN or infinite.
     case nonFinitePosition(path: String, id: Int)
-    /// Writing: the file could not be created, written or renamed.
-    case write(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -828,8 +773,6 @@ public enum LAMMPSDataError: ReportableError, Equatable, Sendable {
             return "\(path):\(line): the atom lies too many box lengths outside the box, wrap it into the box"
         case .nonFinitePosition(let path, let id):
             return "\(path): particle \(id) has a non-finite position, check the run for a blow-up before writing"
-        case .write(let path, let reason):
-            return "\(path): could not write (\(reason)), check that the folder exists, is writable and has free space"
         }
     }
 }

@@ -30,7 +30,7 @@ public final class HDF5File {
     private let communicator: Communicator?
 
     private static let silenced: Void = {
-        H5Eset_auto2(sf_h5e_default(), nil, nil)  // errors become StudyError lines, not HDF5 stack dumps
+        H5Eset_auto2(sf_h5e_default(), nil, nil)  // errors become FormatError lines, not HDF5 stack dumps
     }()
 
     private init(path: String, id: hid_t, communicator: Communicator?) {
@@ -47,7 +47,7 @@ public final class HDF5File {
             defer { H5Pclose(fapl) }
             H5Pset_fapl_mpio(fapl, communicator.mpiComm, sf_mpi_info_null())
             let id = H5Fcreate(path + ".partial", sf_h5f_acc_trunc(), sf_h5p_default(), fapl)
-            guard id >= 0 else { throw StudyError.hdf5(path: path, operation: "create the file") }
+            guard id >= 0 else { throw FormatError.hdf5(path: path, operation: "create the file") }
             return id
         }
         return HDF5File(path: path, id: id, communicator: communicator)
@@ -57,7 +57,7 @@ public final class HDF5File {
     public static func openForReading(path: String) throws -> HDF5File {
         _ = silenced
         let id = H5Fopen(path, sf_h5f_acc_rdonly(), sf_h5p_default())
-        guard id >= 0 else { throw StudyError.hdf5(path: path, operation: "open the file for reading") }
+        guard id >= 0 else { throw FormatError.hdf5(path: path, operation: "open the file for reading") }
         return HDF5File(path: path, id: id, communicator: nil)
     }
 
@@ -110,9 +110,9 @@ public final class HDF5File {
     private func attribute(_ name: String, at object: String, type: hid_t, space: hid_t,
                            write: (hid_t) -> herr_t) throws {
         let attribute = H5Acreate_by_name(id, object, name, type, space, sf_h5p_default(), sf_h5p_default(), sf_h5p_default())
-        guard attribute >= 0 else { throw StudyError.hdf5(path: path, operation: "create attribute \(object) \(name)") }
+        guard attribute >= 0 else { throw FormatError.hdf5(path: path, operation: "create attribute \(object) \(name)") }
         defer { H5Aclose(attribute) }
-        guard write(attribute) >= 0 else { throw StudyError.hdf5(path: path, operation: "write attribute \(object) \(name)") }
+        guard write(attribute) >= 0 else { throw FormatError.hdf5(path: path, operation: "write attribute \(object) \(name)") }
     }
 
     /// Collective for files being written: a group at `group`, with any missing parents.
@@ -122,7 +122,7 @@ public final class HDF5File {
             defer { H5Pclose(links) }
             H5Pset_create_intermediate_group(links, 1)
             let g = H5Gcreate2(self.id, group, links, sf_h5p_default(), sf_h5p_default())
-            guard g >= 0 else { throw StudyError.hdf5(path: self.path, operation: "create group \(group)") }
+            guard g >= 0 else { throw FormatError.hdf5(path: self.path, operation: "create group \(group)") }
             H5Gclose(g)
         }
     }
@@ -141,7 +141,7 @@ public final class HDF5File {
             defer { H5Pclose(links) }
             H5Pset_create_intermediate_group(links, 1)
             let dataset = H5Dcreate2(id, name, T.hdf5Type, fileSpace, links, sf_h5p_default(), sf_h5p_default())
-            guard dataset >= 0 else { throw StudyError.hdf5(path: path, operation: "create dataset \(name)") }
+            guard dataset >= 0 else { throw FormatError.hdf5(path: path, operation: "create dataset \(name)") }
             defer { H5Dclose(dataset) }
             var offset = start.map { hsize_t($0) }, extent = count.map { hsize_t(max($0, 1)) }
             var memoryDims = [hsize_t(max(values.count, 1))]
@@ -160,7 +160,7 @@ public final class HDF5File {
             let status = dummy.withUnsafeBufferPointer { d in
                 H5Dwrite(dataset, T.hdf5Type, memorySpace, fileSpace, transfer, values.baseAddress ?? d.baseAddress)
             }
-            guard status >= 0 else { throw StudyError.hdf5(path: path, operation: "write dataset \(name)") }
+            guard status >= 0 else { throw FormatError.hdf5(path: path, operation: "write dataset \(name)") }
         }
     }
 
@@ -213,7 +213,7 @@ public final class HDF5File {
     /// Local: the shape and values (C order) of dataset `name`.
     public func read(name: String) throws -> (extents: [Int], values: [Double]) {
         let dataset = H5Dopen2(id, name, sf_h5p_default())
-        guard dataset >= 0 else { throw StudyError.hdf5(path: path, operation: "open dataset \(name)") }
+        guard dataset >= 0 else { throw FormatError.hdf5(path: path, operation: "open dataset \(name)") }
         defer { H5Dclose(dataset) }
         let space = H5Dget_space(dataset)
         defer { H5Sclose(space) }
@@ -222,7 +222,7 @@ public final class HDF5File {
         H5Sget_simple_extent_dims(space, &dims, nil)
         var values = [Double](repeating: 0, count: dims.reduce(1) { $0 * Int($1) })
         guard H5Dread(dataset, sf_h5t_native_double(), sf_h5s_all(), sf_h5s_all(), sf_h5p_default(), &values) >= 0 else {
-            throw StudyError.hdf5(path: path, operation: "read dataset \(name)")
+            throw FormatError.hdf5(path: path, operation: "read dataset \(name)")
         }
         return (dims.map { Int($0) }, values)
     }
@@ -234,16 +234,11 @@ public final class HDF5File {
         id = -1
         guard let communicator else { return }
         try communicator.agree {
-            guard closed >= 0 else { throw StudyError.hdf5(path: path, operation: "close the file") }
+            guard closed >= 0 else { throw FormatError.hdf5(path: path, operation: "close the file") }
         }
         try communicator.agree {
             guard communicator.isRoot else { return }
-            let partial = path + ".partial"
-            let fd = open(partial, O_RDONLY)
-            if fd >= 0 { fsync(fd); Foundation.close(fd) }
-            guard rename(partial, path) == 0 else {
-                throw StudyError.write(path: path, reason: String(cString: strerror(errno)))
-            }
+            try AtomicFile.commit(partial: path + ".partial", to: path)
         }
     }
 

@@ -223,26 +223,12 @@ private extension Array where Element == UInt8 {
     }
 }
 
-/// An open file descriptor with whole-buffer positioned reads and writes.
+/// A file open for reading, with whole-buffer positioned reads (writers go through ``AtomicFile``).
 private struct POSIXFile {
     let fd: Int32
     let path: String
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
-
-    func write(_ bytes: [UInt8], at offset: UInt64) throws(GSDError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset) + off_t(done))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, operation: "write \(bytes.count) bytes at offset \(offset)", reason: Self.errnoText())
-            }
-            done += n
-        }
-    }
 
     /// Exactly `count` bytes at `offset`; `nil` when the file ends first.
     func read(count: Int, at offset: UInt64) throws(GSDError) -> [UInt8]? {
@@ -262,10 +248,6 @@ private struct POSIXFile {
         return out
     }
 
-    func sync() throws(GSDError) {
-        if fsync(fd) != 0 { throw .io(path: path, operation: "flush the file to disk (fsync)", reason: Self.errnoText()) }
-    }
-
     func size() throws(GSDError) -> UInt64 {
         let end = lseek(fd, 0, SEEK_END)
         if end < 0 { throw .io(path: path, operation: "find the file size", reason: Self.errnoText()) }
@@ -281,9 +263,9 @@ private struct POSIXFile {
 /// are exactly those committed. When the index is full, a twice larger copy is written at the end of the
 /// file and flushed before the header (one 256-byte `pwrite`) points at it.
 final class GSDFileLayerWriter {
-    private let file: POSIXFile
-    /// Path used in error messages (the final name, while ``file`` may be the `.partial`).
-    let reportPath: String
+    private let file: AtomicFile
+    /// The final name (the file being written is `<path>.partial` until ``close()``).
+    var reportPath: String { file.path }
     private let names: [String]
     private let nameIDs: [String: UInt16]
     private var indexLocation: UInt64
@@ -296,14 +278,16 @@ final class GSDFileLayerWriter {
     private var entryCount: UInt64 = 0
     private var fileEnd: UInt64
     private(set) var frameCount: UInt64 = 0
+    /// The index entries written so far (copied when the index grows).
+    private var index: [UInt8] = []
     private(set) var isClosed = false
 
-    /// Creates (or truncates) `path` as an empty GSD file that can hold chunks named `names`.
-    init(path: String, reportPath: String, application: String, schema: String,
+    /// Creates (or truncates) `<path>.partial` as an empty GSD file that can hold chunks named `names`;
+    /// ``close()`` moves it to `path`.
+    init(path: String, application: String, schema: String,
          schemaVersion: (major: UInt32, minor: UInt32), names: [String]) throws(GSDError) {
         precondition(!names.isEmpty && names.count <= Int(UInt16.max) && Set(names).count == names.count)
         precondition(names.allSatisfy { !$0.isEmpty && !$0.utf8.contains(0) })
-        self.reportPath = reportPath
         self.names = names
         var ids: [String: UInt16] = [:]
         for (i, name) in names.enumerated() { ids[name] = UInt16(i) }
@@ -318,9 +302,7 @@ final class GSDFileLayerWriter {
         namelistSegments = UInt64((namelistBytes + GSDLayout.nameSegmentSize - 1) / GSDLayout.nameSegmentSize)
         fileEnd = namelistLocation + namelistSegments * UInt64(GSDLayout.nameSegmentSize)
 
-        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw .io(path: path, operation: "create the file", reason: POSIXFile.errnoText()) }
-        file = POSIXFile(fd: fd, path: path)
+        do { file = try AtomicFile(path: path) } catch { throw .io(path: path, operation: "create the file", reason: error.description) }
 
         var out = ByteBuffer(capacity: Int(fileEnd))
         out.bytes.append(contentsOf: headerBytes())
@@ -331,17 +313,22 @@ final class GSDFileLayerWriter {
         }
         out.appendZeros(Int(fileEnd) - out.bytes.count)
         do throws(GSDError) {
-            try file.write(out.bytes, at: 0)
-            try file.sync()
+            try write(out.bytes, at: 0)
         } catch {
-            _ = closeDescriptor(fd)
+            file.abandon()
             isClosed = true
             throw error
         }
     }
 
-    deinit {
-        if !isClosed { _ = closeDescriptor(file.fd) }
+    /// `bytes` at `offset`, flushed to disk before anything that points at them is written.
+    private func write(_ bytes: [UInt8], at offset: UInt64) throws(GSDError) {
+        do {
+            try file.write(bytes, at: offset)
+            try file.sync()
+        } catch {
+            throw .io(path: reportPath, operation: "write \(bytes.count) bytes at offset \(offset)", reason: error.description)
+        }
     }
 
     private func headerBytes() -> [UInt8] {
@@ -382,17 +369,16 @@ final class GSDFileLayerWriter {
             entry.encode(into: &entries)
             data.bytes.append(contentsOf: chunk.bytes)
         }
-        try file.write(data.bytes, at: fileEnd)
+        try write(data.bytes, at: fileEnd)
         fileEnd += UInt64(data.bytes.count)
-        try file.sync()
 
         // 2. Room in the index.
         let needed = entryCount + UInt64(withIDs.count)
         if needed > indexCapacity { try growIndex(toAtLeast: needed) }
 
         // 3. The index entries (one write), then flushed: the frame is committed.
-        try file.write(entries.bytes, at: indexLocation + entryCount * UInt64(GSDLayout.indexEntrySize))
-        try file.sync()
+        try write(entries.bytes, at: indexLocation + entryCount * UInt64(GSDLayout.indexEntrySize))
+        index.append(contentsOf: entries.bytes)
         entryCount = needed
         frameCount += 1
     }
@@ -400,31 +386,21 @@ final class GSDFileLayerWriter {
     private func growIndex(toAtLeast needed: UInt64) throws(GSDError) {
         var capacity = indexCapacity
         while capacity < needed { capacity *= 2 }
-        let usedBytes = Int(entryCount) * GSDLayout.indexEntrySize
-        guard let old = try file.read(count: usedBytes, at: indexLocation) else {
-            throw .corrupt(path: reportPath, reason: "the index being grown ends beyond the end of the file")
-        }
-        var block = old
-        block.append(contentsOf: [UInt8](repeating: 0, count: Int(capacity) * GSDLayout.indexEntrySize - usedBytes))
+        var block = index
+        block.append(contentsOf: [UInt8](repeating: 0, count: Int(capacity) * GSDLayout.indexEntrySize - index.count))
         let newLocation = fileEnd
-        try file.write(block, at: newLocation)
+        try write(block, at: newLocation)
         fileEnd += UInt64(block.count)
-        try file.sync()
         indexLocation = newLocation
         indexCapacity = capacity
-        try file.write(headerBytes(), at: 0)
-        try file.sync()
+        try write(headerBytes(), at: 0)
     }
 
     /// Flushes and closes the file descriptor.
     func close() throws(GSDError) {
         guard !isClosed else { return }
         isClosed = true
-        let synced = fsync(file.fd) == 0 ? nil : POSIXFile.errnoText()
-        let closed = closeDescriptor(file.fd) == 0 ? nil : POSIXFile.errnoText()
-        if let reason = synced ?? closed {
-            throw .io(path: file.path, operation: "flush and close the file", reason: reason)
-        }
+        do { try file.commit() } catch { throw .io(path: reportPath, operation: "flush, close and rename the file", reason: error.description) }
     }
 }
 
@@ -506,7 +482,7 @@ public final class GSDWriter {
     public init(path: String) throws(GSDError) {
         self.path = path
         layer = try GSDFileLayerWriter(
-            path: path + ".partial", reportPath: path, application: Self.application, schema: "hoomd",
+            path: path, application: Self.application, schema: "hoomd",
             schemaVersion: (UInt32(Self.schemaVersion.major), UInt32(Self.schemaVersion.minor)),
             names: Self.chunkNames)
     }
@@ -527,15 +503,6 @@ public final class GSDWriter {
         guard !closed else { return }
         closed = true
         try layer.close()
-        if rename(partialPath, path) != 0 {
-            throw .io(path: path, operation: "rename \(partialPath) to it", reason: POSIXFile.errnoText())
-        }
-        let folder = (path as NSString).deletingLastPathComponent
-        let dirFD = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
-        if dirFD >= 0 {  // best effort: makes the rename itself durable
-            _ = fsync(dirFD)
-            _ = closeDescriptor(dirFD)
-        }
     }
 
     /// The HOOMD-schema chunks of one frame (particles sorted by id).

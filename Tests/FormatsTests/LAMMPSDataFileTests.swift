@@ -2,7 +2,7 @@ import Foundation
 import Particles
 import TestSupport
 import Testing
-@testable import Study
+@testable import Formats
 
 /// LAMMPS data files: hand-written `atomic` and `sphere` files parse to known snapshots, written files
 /// read back bit for bit, and every malformed file gives its one-line `<path>:<line>: …` message.
@@ -426,7 +426,7 @@ extension LAMMPSDataFileTests {
         #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
 
         let nowhere = dir + "/missing/out.data"
-        let error = #expect(throws: LAMMPSDataError.self) { try LAMMPSDataFile.write(good, to: nowhere) }
+        let error = #expect(throws: FormatError.self) { try LAMMPSDataFile.write(good, to: nowhere) }
         guard case .write(let errorPath, _)? = error else {
             Issue.record("expected a write error, got \(String(describing: error))")
             return

@@ -3,12 +3,17 @@ import Foundation
 /// A CSV file of one line per step, written by rank 0 (`thermo.csv`, `aqs.csv`): a header naming each
 /// quantity and its unit, then lines that start with the step. On restart the lines after the
 /// checkpoint's step are dropped, so the file reads as one run.
-struct StepLog {
-    let path: String
-    let header: String
+public struct StepLog {
+    public let path: String
+    public let header: String
+
+    public init(path: String, header: String) {
+        self.path = path
+        self.header = header
+    }
 
     /// Starts the file, or on restart keeps its lines up to `step`.
-    func begin(restartingAt step: Int?) throws {
+    public func begin(restartingAt step: Int?) throws {
         var lines = [header]
         if let step, let old = try? String(contentsOfFile: path, encoding: .utf8) {
             lines += old.split(separator: "\n").dropFirst().filter { line in
@@ -19,7 +24,7 @@ struct StepLog {
     }
 
     /// The line `step,values…`.
-    func append(step: Int, values: [String]) throws {
+    public func append(step: Int, values: [String]) throws {
         try write(([String(step)] + values).joined(separator: ",") + "\n", append: true)
     }
 
@@ -30,6 +35,6 @@ struct StepLog {
             handle.write(Data(text.utf8))
             return
         }
-        try TextFile.write(text, to: path)
+        try AtomicFile.write(text, to: path)
     }
 }

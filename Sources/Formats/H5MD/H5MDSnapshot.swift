@@ -126,7 +126,7 @@ public enum H5MDSnapshot {
         let file = try HDF5File.openForReading(path: path)
         func need(_ name: String) throws -> (extents: [Int], values: [Double]) {
             guard file.contains(name) else {
-                throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "no \(name) in the file, write snapshots with particles/all/position and box/edges")
+                throw FormatError.badFile(path: path, format: "H5MD", reason: "no \(name) in the file, write snapshots with particles/all/position and box/edges")
             }
             return try file.read(name: name)
         }
@@ -148,12 +148,12 @@ public enum H5MDSnapshot {
         let species = optional("/particles/all/species", 0)
         let diameters = optional("/particles/all/diameter", 1)
         guard ids.count == n, images.count == n * d || images.count == 0, species.count == n, diameters.count == n else {
-            throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "particle elements disagree on the number of particles, check the file")
+            throw FormatError.badFile(path: path, format: "H5MD", reason: "particle elements disagree on the number of particles, check the file")
         }
         if images.isEmpty, let k = positions.indices.first(where: { !(positions[$0] >= -1e-9 * edges[$0 % d] && positions[$0] < edges[$0 % d] * (1 + 1e-9)) }) {
             // Without image counters a position outside the box is ambiguous (wrapped or not), and displacements between
             // snapshots would be wrong by whole box lengths.
-            throw StudyError.invalidOption(name: path, value: "(H5MD)", expected: "particle \(Int(ids[k / d])) lies outside the box along axis \(k % d) "
+            throw FormatError.badFile(path: path, format: "H5MD", reason: "particle \(Int(ids[k / d])) lies outside the box along axis \(k % d) "
                 + "(\(positions[k]) not in [0, \(edges[k % d]))) and the file has no particles/all/image: wrap positions into the box and write their image counters")
         }
         let order = (0..<n).sorted { ids[$0] < ids[$1] }

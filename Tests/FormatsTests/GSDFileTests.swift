@@ -3,7 +3,7 @@ import Parallel
 import Particles
 import TestSupport
 import Testing
-@testable import Study
+@testable import Formats
 
 /// GSD trajectories: round trips through ``GSDWriter`` and ``GSDReader``, the HOOMD schema's frame-0
 /// defaults, one-line errors on bad files, and a check of our files by the reference reader (the `gsd`
@@ -224,7 +224,7 @@ import Testing
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/defaults.gsd"
-        let layer = try GSDFileLayerWriter(path: path, reportPath: path, application: "test", schema: "hoomd",
+        let layer = try GSDFileLayerWriter(path: path, application: "test", schema: "hoomd",
                                            schemaVersion: (1, 4), names: GSDWriter.chunkNames)
         let types: [UInt8] = Array("A\0\0B\0\0".utf8) // 2 × 3
         try layer.writeFrame([
@@ -276,7 +276,7 @@ import Testing
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/bare.gsd"
-        let layer = try GSDFileLayerWriter(path: path, reportPath: path, application: "test", schema: "hoomd",
+        let layer = try GSDFileLayerWriter(path: path, application: "test", schema: "hoomd",
                                            schemaVersion: (1, 4), names: GSDWriter.chunkNames)
         try layer.writeFrame([
             GSDChunk("configuration/box", rows: 6, columns: 1, floats: [2, 2, 2, 0, 0, 0]),
@@ -351,7 +351,7 @@ import Testing
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/tilt.gsd"
-        let layer = try GSDFileLayerWriter(path: path, reportPath: path, application: "test", schema: "hoomd",
+        let layer = try GSDFileLayerWriter(path: path, application: "test", schema: "hoomd",
                                            schemaVersion: (1, 4), names: GSDWriter.chunkNames)
         try layer.writeFrame([
             GSDChunk("configuration/dimensions", .uint8, rows: 1, columns: 1, integers: [UInt8(2)]),
@@ -372,7 +372,7 @@ import Testing
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/tilt.gsd"
-        let layer = try GSDFileLayerWriter(path: path, reportPath: path, application: "test", schema: "hoomd",
+        let layer = try GSDFileLayerWriter(path: path, application: "test", schema: "hoomd",
                                            schemaVersion: (1, 4), names: GSDWriter.chunkNames)
         try layer.writeFrame([
             GSDChunk("configuration/box", rows: 6, columns: 1, floats: [2, 2, 2, 0.25, 0.5, 0]),

@@ -88,11 +88,7 @@ public struct XDMFSidecar: Sendable {
 
     /// Local: writes ``xml`` to `path` atomically (temporary file, then rename).
     public func write(to path: String) throws {
-        do {
-            try Data(xml.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw StudyError.write(path: path, reason: error.localizedDescription)
-        }
+        try AtomicFile.write(xml, to: path)
     }
 
     private func escape(_ text: String) -> String {

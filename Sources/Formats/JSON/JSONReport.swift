@@ -1,13 +1,13 @@
 import Foundation
 
 /// The JSON files of every command (`summary.json`, `thermo.json`, `deposit.json`, self-check reports):
-/// pretty-printed with sorted keys, written atomically, failures as one-line ``StudyError/write(path:reason:)``.
+/// pretty-printed with sorted keys, written atomically (``AtomicFile``), failures as one-line ``FormatError/write(path:reason:)``.
 public enum JSONReport {
     /// Local (rank 0): writes `value` to `path`.
     public static func write<T: Encodable>(_ value: T, to path: String) throws {
-        do { try data(value).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw StudyError.write(path: path, reason: error.localizedDescription)
-        }
+        let encoded: Data
+        do { encoded = try data(value) } catch { throw FormatError.write(path: path, reason: "\(error)") }
+        try AtomicFile.write(encoded, to: path)
     }
 
     /// The encoded text, for printing.

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import Parallel
-@testable import Study
+@testable import Formats
 
 /// Parallel HDF5 through `CHDF5` on the MPI singleton (the 2- and 4-rank collective writes run in the
 /// integration tests), and the XDMF sidecar that points at the data.
@@ -33,7 +33,7 @@ import Parallel
     }
 
     @Test func missingFilesAndDatasetsGiveOneLineErrors() throws {
-        #expect(throws: StudyError.hdf5(path: "/nonexistent/x.h5", operation: "open the file for reading")) {
+        #expect(throws: FormatError.hdf5(path: "/nonexistent/x.h5", operation: "open the file for reading")) {
             try HDF5File.openForReading(path: "/nonexistent/x.h5")
         }
         #expect(throws: PeerFailure.self) {

@@ -1,0 +1,80 @@
+import Foundation
+import Particles
+
+/// The particle-snapshot formats: one table of names, file extensions, readers and writers. A new format
+/// is one folder under `Formats/` and one case here.
+public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
+    /// H5MD 1.1 in parallel HDF5 (`.h5`): written collectively, every rank its own rows (``H5MDSnapshot``).
+    case h5md
+    /// GSD, HOOMD-blue's schema (`.gsd`), written by one rank (``GSDWriter``, ``GSDReader``).
+    case gsd
+    /// LAMMPS data file (`.data`), written by one rank (``LAMMPSDataFile``).
+    case lammps
+
+    /// The extension of files written in this format.
+    public var fileExtension: String {
+        switch self {
+        case .h5md: return "h5"
+        case .gsd: return "gsd"
+        case .lammps: return "data"
+        }
+    }
+
+    /// Extensions read as this format.
+    public var readExtensions: [String] {
+        switch self {
+        case .h5md: return ["h5", "h5md", "hdf5"]
+        case .gsd: return ["gsd"]
+        case .lammps: return ["data", "lmp", "lammps"]
+        }
+    }
+
+    /// Whether one rank writes the whole file from a gathered snapshot (else every rank writes its rows).
+    public var isGathered: Bool { self != .h5md }
+
+    /// The names and extensions, for messages: `"h5md" (.h5), "gsd" (.gsd), "lammps" (.data)`.
+    public static var listing: String {
+        allCases.map { "\"\($0.rawValue)\" (.\($0.fileExtension))" }.joined(separator: ", ")
+    }
+
+    /// The format of a file, by its extension.
+    public init(path: String) throws(FormatError) {
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard let format = Self.allCases.first(where: { $0.readExtensions.contains(ext) }) else {
+            throw .unknownFormat(path: path, expected: "an H5MD (.h5), GSD (.gsd) or LAMMPS data (.data) file")
+        }
+        self = format
+    }
+
+    /// Local: the configuration in `path`, sorted by id. `dimension` and `typeDiameters` (the diameter of
+    /// LAMMPS atom type t is `typeDiameters[t − 1]`) serve formats that do not record them.
+    public static func read(_ path: String, dimension: Int, typeDiameters: [Double]) throws -> ParticleSnapshot {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FormatError.badFile(path: path, format: "input", reason: "no such file, check the path")
+        }
+        switch try SnapshotFormat(path: path) {
+        case .h5md:
+            return try H5MDSnapshot.read(path: path)
+        case .gsd:
+            return try GSDReader(path: path).read()
+        case .lammps:
+            let diameters = Dictionary(uniqueKeysWithValues: typeDiameters.enumerated().map { ($0.offset + 1, $0.element) })
+            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: diameters)
+        }
+    }
+
+    /// Local (one rank): writes a gathered snapshot to `<stem>.<fileExtension>` in a single-writer format.
+    public func writeGathered(_ snapshot: ParticleSnapshot, stem: String) throws {
+        let path = stem + "." + fileExtension
+        switch self {
+        case .h5md:
+            preconditionFailure("H5MD is written collectively (H5MDSnapshot.write)")
+        case .gsd:
+            let writer = try GSDWriter(path: path)
+            try writer.append(snapshot)
+            try writer.close()
+        case .lammps:
+            try LAMMPSDataFile.write(snapshot, to: path)
+        }
+    }
+}
