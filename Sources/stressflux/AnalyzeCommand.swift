@@ -38,6 +38,9 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var pair: PotentialOptions
 
+    @Flag(name: .customLong("allow-coarse-grid"), help: "Accept grids with ℓ/h < 3, where the budget's aliasing error exceeds 1e-5 (physics.md §3.6); recorded in the outputs.")
+    var allowCoarseGrid = false
+
     @Option(help: "Output folder.")
     var output: String
 
@@ -65,6 +68,7 @@ struct AnalyzeCommand: ParsableCommand {
         analysis.pointsPerEll = pointsPerEll
         analysis.route = chosenRoute
         analysis.region = area
+        analysis.allowCoarseGrid = allowCoarseGrid
         if snapshots.count > 1 {
             analysis.later = snapshots[analysed + 1]
             analysis.earlier = snapshots.count == 3 ? snapshots[0] : nil

@@ -38,6 +38,9 @@ struct DepositCommand: ParsableCommand {
     @Option(help: "FFTW wisdom file: read before planning (if it exists), written after, so later runs on this grid and rank count plan at once.")
     var wisdom: String?
 
+    @Flag(name: .customLong("allow-coarse-grid"), help: "Accept grids with ℓ/h < 3, where the budget's aliasing error exceeds 1e-5 (physics.md §3.6); recorded in the outputs.")
+    var allowCoarseGrid = false
+
     @Option(help: "Output folder.")
     var output: String
 
@@ -58,6 +61,7 @@ struct DepositCommand: ParsableCommand {
                                      potential: stress ? potential : nil, communicator: communicator)
         deposit.effort = effort
         deposit.wisdom = wisdom
+        deposit.allowCoarseGrid = allowCoarseGrid
         if let scales { deposit.extraScales = try OptionParsing.scales(scales, option: "--scales") }
         let report = try deposit.run(directory: output)
         if communicator.isRoot {

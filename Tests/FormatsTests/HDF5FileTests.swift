@@ -41,19 +41,27 @@ import Parallel
         }
     }
 
-    /// The sidecar parses as XML and names the grid's shape and the dataset.
+    /// The sidecar parses as XML and names the grid's shape and the dataset: a periodic 2D grid is one layer of a
+    /// `3DCoRectMesh` (a `2DCoRectMesh` lands in ParaView's Y–Z plane), a 3D grid a `3DSMesh` with the nodes' lab
+    /// coordinates (its storage order (y, x, z) is not XDMF's (z, y, x)).
     @Test func xdmfSidecarNamesShapeAndDataset() throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let sidecar = XDMFSidecar(gridName: "rho & co", extents: [32, 16, 8], spacing: [0.5, 0.25, 0.125],
-                                  fields: [.init(name: "rho", file: "field.h5", dataset: "/rho")])
-        try sidecar.write(to: dir + "/field.xdmf")
-        let parsed = try XDMFSummary(path: dir + "/field.xdmf")
+        let flat = XDMFSidecar.Grid(name: "rho & co", extents: [16, 8], spacing: [0.5, 0.25], coordinates: nil,
+                                    fields: [.init(name: "rho", file: "field.h5", dataset: "/rho")])
+        try XDMFSidecar(grids: [flat]).write(to: dir + "/flat.xdmf")
+        let parsed = try XDMFSummary(path: dir + "/flat.xdmf")
         #expect(parsed.topology == "3DCoRectMesh")
-        #expect(parsed.topologyDimensions == "32 16 8")
-        #expect(parsed.attributeDimensions == ["32 16 8"])
+        #expect(parsed.topologyDimensions == "1 16 8")
+        #expect(parsed.attributeDimensions == ["1 16 8"])
         #expect(parsed.hdfPaths == ["field.h5:/rho"])
         #expect(parsed.gridName == "rho & co")
+        let solid = XDMFSidecar.Grid(name: "g", extents: [32, 16, 8], spacing: [0.5, 0.25, 0.125], coordinates: ("field.h5", "/geometry/grid0"),
+                                     fields: [.init(name: "rho", file: "field.h5", dataset: "/rho")])
+        try XDMFSidecar(grids: [solid]).write(to: dir + "/solid.xdmf")
+        let parsed3 = try XDMFSummary(path: dir + "/solid.xdmf")
+        #expect(parsed3.topology == "3DSMesh" && parsed3.topologyDimensions == "32 16 8")
+        let xml = try String(contentsOfFile: dir + "/solid.xdmf", encoding: .utf8)
+        #expect(parsed3.hdfPaths == ["field.h5:/rho"] && xml.contains("field.h5:/geometry/grid0"))
     }
 }
-

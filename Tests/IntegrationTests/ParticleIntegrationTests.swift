@@ -227,24 +227,13 @@ import Testing
         let out = try Self.run(Self.config(particles: 400, steps: 20, minimize: true, extra: #"formats = ["h5md", "gsd", "lammps"]"#),
                                in: dir, name: "io", ranks: 2)
         let ours = try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path)
-        let python = try #require(ProcessInfo.processInfo.environment["STRESSFLUX_PYTHON"]
-            ?? Optional(MPIRun.packageRoot.appendingPathComponent(".venv/bin/python").path))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [MPIRun.packageRoot.appendingPathComponent("Tests/Scripts/dump_h5md.py").path,
-                             out.appendingPathComponent("final.h5").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "h5py could not read final.h5 (run `make test` to create .venv)")
-        let h5py = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-        #expect(h5py["ids"] as? [Int] == ours.ids && h5py["step"] as? Int == 20)
+        // An unsheared run; sheared ones, and the other readers, are in ReaderIntegrationTests.
+        let h5py = try #require(try ReaderIntegrationTests.read("h5py", "h5py_particles.py", [out.appendingPathComponent("final.h5").path], in: dir))
+        #expect(ReaderIntegrationTests.numbers(h5py["ids"]) == ours.ids.map(Double.init) && h5py["step"] as? Int == 20)
         #expect(h5py["dimension"] as? Int == 2)
-        #expect(zip(h5py["box"] as! [Double], ours.box).allSatisfy { abs($0 - $1) <= 1e-14 * $1 })
-        #expect(zip(h5py["positions"] as! [Double], ours.positions).allSatisfy { abs($0 - $1) <= 1e-14 * ours.box[0] })
-        #expect(zip(h5py["diameters"] as! [Double], ours.diameters).allSatisfy { abs($0 - $1) <= 1e-15 * $1 })
+        #expect(zip(ReaderIntegrationTests.numbers(h5py["box_lengths"]), ours.box).allSatisfy { abs($0 - $1) <= 1e-14 * $1 })
+        #expect(zip(ReaderIntegrationTests.numbers(h5py["positions"]), ours.positions).allSatisfy { abs($0 - $1) <= 1e-14 * ours.box[0] })
+        #expect(zip(ReaderIntegrationTests.numbers(h5py["diameters"]), ours.diameters).allSatisfy { abs($0 - $1) <= 1e-15 * $1 })
 
         let gsd = try GSDReader(path: out.appendingPathComponent("final.gsd").path).read()
         #expect(gsd.count == 400 && zip(gsd.positions, ours.positions).allSatisfy { abs($0 - $1) <= 1e-6 * ours.box[0] })

@@ -42,8 +42,10 @@ import Testing
         #expect(field.extents == [32, 32, 32])
         #expect(field.values == (0..<(32 * 32 * 32)).map { TestPattern.uniform($0, seed: 77) })
         let sidecar = try XDMFSummary(path: dir.appendingPathComponent("out/selfcheck-2d.xdmf").path)
-        #expect(sidecar.topology == "2DCoRectMesh" && sidecar.topologyDimensions == "128 96")
-        #expect(sidecar.attributeDimensions == ["128 96"] && sidecar.hdfPaths == ["selfcheck.h5:/field2d"])
+        #expect(sidecar.topology == "3DCoRectMesh" && sidecar.topologyDimensions == "1 128 96")
+        #expect(sidecar.attributeDimensions == ["1 128 96"] && sidecar.hdfPaths == ["selfcheck.h5:/field2d"])
+        let solid = try XDMFSummary(path: dir.appendingPathComponent("out/selfcheck-3d.xdmf").path)
+        #expect(solid.topology == "3DSMesh" && solid.hdfPaths == ["selfcheck.h5:/field3d"])
     }
 
     /// Uneven slabs (FFTW gives 3,3,3,1 for 10 planes on 4 ranks; 3,3,1 for 7 on 3), where halos of

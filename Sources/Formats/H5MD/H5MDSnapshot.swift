@@ -5,23 +5,36 @@ import Particles
 /// Particle snapshots in H5MD 1.1 (https://www.nongnu.org/h5md/h5md.html), written collectively with
 /// parallel HDF5, one frame per file:
 ///
-/// - `h5md/` version 1.1, `author`, `creator` (StressFlux and its version);
-/// - `particles/all/box`: attributes `dimension`, `boundary` ("periodic" per axis), dataset `edges`;
-/// - `particles/all/{position, image, id, force, virial}`: time-dependent elements (`step`, `time`,
-///   `value` of shape [1, N, …]); `species` and `diameter`: time-independent datasets [N];
+/// - `h5md/` version 1.1, `author`, `creator` (StressFlux and its version), `modules/units` (system: our
+///   reduced units, physics.md §1.2);
+/// - `particles/all/box`: attributes `dimension`, `boundary` ("periodic" per axis); `edges` a time-dependent
+///   element (`step`, `time`, `value`): the lengths [1, d] of an orthogonal box, or under Lees–Edwards strain γ
+///   the edge vectors [1, d, d] (rows a₁ = (L_x, 0, 0), a₂ = (γ L_y, L_y, 0), a₃ = (0, 0, L_z)), the image
+///   lattice of physics.md §1.5b, so readers that know triclinic boxes (MDAnalysis) see the shear;
+/// - `particles/all/{position, image, force, virial}`: time-dependent elements, `value` [1, N, …]; `id` [1, N];
+///   `species` and `diameter`: time-independent datasets [N];
+/// - the root group: ``FileMetadata`` (units, version, configuration, ranks, box, strain);
 /// - `parameters/stressflux`: attributes `units`, `species_names`, `virial_components`, `ranks`, `config`;
 /// - `parameters/run_state` (checkpoints only): what a restart needs besides the particles, e.g. the
 ///   plastic-event detector's history;
-/// - `parameters/lees_edwards` (sheared boxes only): datasets `strain` (γ) and `offset` (γ L_y mod L_x): the
-///   image above the box is shifted by +γ L_y along x; unwrapped x = x + n_x L_x + n_y γ L_y
-///   (``ParticleSnapshot/strain``, physics.md §1.5b).
+/// - `parameters/lees_edwards` (sheared boxes only): datasets `strain` (γ, exact: the reader prefers it to the
+///   edge vectors) and `offset` (γ L_y mod L_x); unwrapped x = x + n_x L_x + n_y γ L_y (``ParticleSnapshot/strain``).
 ///
-/// Rows are in rank order, not id order: the `id` element names each row's particle (readers sort).
-/// Positions are wrapped into [0, L) with images; `virial` is the per-particle virial of physics.md §2.2.
+/// Rows are in id order: each rank sends its particles to the rank that writes their block of ids, so no rank
+/// holds them all. Positions are wrapped into [0, L) with images; `virial` is the per-particle virial of
+/// physics.md §2.2.
+///
+/// Units: dimensionful datasets carry H5MD's `unit` attribute (`l0`, `V0`, …), except `position/value`,
+/// `force/value` and the `time` datasets, which carry `stressflux_unit`: MDAnalysis 2.11 refuses any `unit` there
+/// that is not a physical unit it knows (nm, ps, …), even with `convert_units=False`.
 public enum H5MDSnapshot {
     /// Units of every quantity, as written into each file (physics.md §1.2).
-    public static let units = "lengths in l0 (small-particle diameter), energies in V0, time in l0^2/(mu V0), "
-        + "forces in V0/l0, virials in V0, stress in V0/l0^d, T_v = kB T/V0"
+    public static let units = FileMetadata.units
+
+    /// H5MD unit strings (unit symbols with signed powers, h5md/modules/units).
+    enum Unit {
+        static let length = "l0", energy = "V0", force = "V0 l0-1", time = "l0+2 mu-1 V0-1"
+    }
 
     /// Collective: writes the owned particles of every rank to `path` (atomically: `<path>.partial`, then rename).
     public static func write(_ system: ParticleSystem, to path: String, time: Double, includeForces: Bool,
@@ -31,68 +44,89 @@ public enum H5MDSnapshot {
     }
 
     /// A per-particle quantity written beside the standard elements as `particles/all/<name>` (a
-    /// time-dependent element of `width` values per particle, in the snapshot's row order).
+    /// time-dependent element of `width` values per particle, in the snapshot's row order), with its H5MD unit
+    /// (nil: dimensionless).
     public struct ParticleField: Sendable {
         public var name: String
         public var width: Int
         public var values: [Double]
-        public init(name: String, width: Int, values: [Double]) {
+        public var unit: String?
+        public init(name: String, width: Int, values: [Double], unit: String?) {
             self.name = name
             self.width = width
             self.values = values
+            self.unit = unit
         }
     }
 
     /// Collective: every rank writes the rows of its `local` snapshot (one rank may hold all of them and
-    /// the others none), forces and virials when the snapshot has them, `fields` per particle, and
+    /// the others none), forces and virials when every rank's snapshot has them, `fields` per particle, and
     /// `runState` as datasets `parameters/run_state/<key>` (what a restart needs besides the particles).
     public static func write(local: ParticleSnapshot, communicator comm: Communicator, to path: String, time: Double,
                              config: String = "", fields: [ParticleField] = [], runState: [String: [Double]] = [:]) throws {
-        let d = local.dimension, n = local.count, box = local.box
-        let counts = comm.allgather(n)
+        let d = local.dimension, box = local.box
+        let withForces = comm.allreduce(local.forces == nil ? 0 : 1, .min) == 1
+        let withVirials = withForces && comm.allreduce(local.virials == nil ? 0 : 1, .min) == 1
+        // Positions drift out of the box between the engine's rebuilds: wrap, then put the rows in id order.
+        let (rows, rowFields) = inIDOrder(local.wrapped(), fields: fields, forces: withForces, virials: withVirials, communicator: comm)
+        let n = rows.count, counts = comm.allgather(n)
         let total = counts.reduce(0, +), offset = counts[..<comm.rank].reduce(0, +)
-        let wrapped = local.wrapped()  // positions drift out of the box between the engine's rebuilds
-        let positions = wrapped.positions, images = wrapped.images
         let file = try HDF5File.create(path: path, communicator: comm)
+        try FileMetadata(configuration: config, ranks: comm.size, box: box, strain: local.strain).write(to: file)
         try file.createGroup("/h5md/author")
         try file.createGroup("/h5md/creator")
+        try file.createGroup("/h5md/modules/units")
         try file.writeAttribute("version", integers: [1, 1], at: "/h5md")
         try file.writeAttribute("name", NSUserName(), at: "/h5md/author")
         try file.writeAttribute("name", "StressFlux", at: "/h5md/creator")
         try file.writeAttribute("version", BuildInfo.version, at: "/h5md/creator")
+        try file.writeAttribute("version", integers: [1, 0], at: "/h5md/modules/units")
+        try file.writeAttribute("system", "reduced: l0 = small-particle diameter, V0 = pair energy, mu = mobility (physics.md 1.2)",
+                                at: "/h5md/modules/units")
+        func element<T: HDF5Element>(_ name: String, _ values: [T], width: Int?, unit: String?, unitAttribute: String = "unit") throws {
+            let group = "/particles/all/\(name)"
+            try file.writeReplicated(group + "/step", shape: [1], values: [Int64(local.step)])
+            try file.writeReplicated(group + "/time", shape: [1], values: [time])
+            try file.writeAttribute("stressflux_unit", Unit.time, at: group + "/time")
+            let shape = [1, total] + (width.map { [$0] } ?? []), block = [1, n] + (width.map { [$0] } ?? [])
+            try values.withUnsafeBufferPointer {
+                try file.writeBlock(group + "/value", shape: shape, start: [0, offset] + (width == nil ? [] : [0]), count: block, values: $0)
+            }
+            if let unit { try file.writeAttribute(unitAttribute, unit, at: group + "/value") }
+        }
         try file.createGroup("/particles/all/box")
         try file.writeAttribute("dimension", integers: [d], at: "/particles/all/box")
         try file.writeAttribute("boundary", strings: Array(repeating: "periodic", count: d), at: "/particles/all/box")
-        try file.writeReplicated("/particles/all/box/edges", shape: [d], values: box)
+        try file.writeReplicated("/particles/all/box/edges/step", shape: [1], values: [Int64(local.step)])
+        try file.writeReplicated("/particles/all/box/edges/time", shape: [1], values: [time])
+        try file.writeAttribute("stressflux_unit", Unit.time, at: "/particles/all/box/edges/time")
         if local.strain != 0 {
+            var vectors = [Double](repeating: 0, count: d * d)
+            for a in 0..<d { vectors[a * d + a] = box[a] }
+            vectors[d] = local.strain * box[1]
+            try file.writeReplicated("/particles/all/box/edges/value", shape: [1, d, d], values: vectors)
             let offset = (local.strain * box[1]).truncatingRemainder(dividingBy: box[0])
             try file.createGroup("/parameters/lees_edwards")
             try file.writeReplicated("/parameters/lees_edwards/strain", shape: [1], values: [local.strain])
             try file.writeReplicated("/parameters/lees_edwards/offset", shape: [1], values: [offset < 0 ? offset + box[0] : offset])
+            try file.writeAttribute("unit", Unit.length, at: "/parameters/lees_edwards/offset")
+        } else {
+            try file.writeReplicated("/particles/all/box/edges/value", shape: [1, d], values: box)
         }
-        func element<T: HDF5Element>(_ name: String, _ values: [T], width: Int) throws {
-            try file.writeReplicated("/particles/all/\(name)/step", shape: [1], values: [Int64(local.step)])
-            try file.writeReplicated("/particles/all/\(name)/time", shape: [1], values: [time])
-            try values.withUnsafeBufferPointer {
-                try file.writeBlock("/particles/all/\(name)/value", shape: [1, total, width], start: [0, offset, 0],
-                                    count: [1, n, width], values: $0)
-            }
-        }
-        try element("position", positions, width: d)
-        try element("image", images, width: d)
-        try element("id", local.ids.map(Int64.init), width: 1)
-        let withForces = comm.allreduce(local.forces == nil ? 0 : 1, .min) == 1
-        if withForces {
-            try element("force", local.forces!, width: d)
-            if comm.allreduce(local.virials == nil ? 0 : 1, .min) == 1 { try element("virial", local.virials!, width: d == 2 ? 3 : 6) }
-        }
-        for field in fields { try element(field.name, field.values, width: field.width) }
-        try local.species.withUnsafeBufferPointer {
+        try file.writeAttribute("unit", Unit.length, at: "/particles/all/box/edges/value")
+        try element("position", rows.positions, width: d, unit: Unit.length, unitAttribute: "stressflux_unit")
+        try element("image", rows.images, width: d, unit: nil)
+        try element("id", rows.ids.map(Int64.init), width: nil, unit: nil)
+        if withForces { try element("force", rows.forces!, width: d, unit: Unit.force, unitAttribute: "stressflux_unit") }
+        if withVirials { try element("virial", rows.virials!, width: d == 2 ? 3 : 6, unit: Unit.energy) }
+        for field in rowFields { try element(field.name, field.values, width: field.width, unit: field.unit) }
+        try rows.species.withUnsafeBufferPointer {
             try file.writeBlock("/particles/all/species", shape: [total], start: [offset], count: [n], values: $0)
         }
-        try local.diameters.withUnsafeBufferPointer {
+        try rows.diameters.withUnsafeBufferPointer {
             try file.writeBlock("/particles/all/diameter", shape: [total], start: [offset], count: [n], values: $0)
         }
+        try file.writeAttribute("unit", Unit.length, at: "/particles/all/diameter")
         try file.createGroup("/parameters/stressflux")
         let parameters = "/parameters/stressflux"
         try file.writeAttribute("units", units, at: parameters)
@@ -109,6 +143,42 @@ public enum H5MDSnapshot {
         try file.close()
     }
 
+    /// Collective: every rank's rows (and per-particle `fields`) moved to the rank that writes their ids, in blocks
+    /// of the id range in rank order, and sorted by id: concatenated in rank order, the rows are in id order.
+    static func inIDOrder(_ s: ParticleSnapshot, fields: [ParticleField], forces: Bool, virials: Bool,
+                          communicator comm: Communicator) -> (ParticleSnapshot, [ParticleField]) {
+        let d = s.dimension, c = virials ? (d == 2 ? 3 : 6) : 0, f = forces ? d : 0
+        let stride = 3 + 2 * d + f + c + fields.reduce(0) { $0 + $1.width }
+        let span = comm.allreduce(s.ids.max() ?? -1, .max) + 1, ranks = comm.size
+        var outgoing = [[Double]](repeating: [], count: ranks)
+        for i in 0..<s.count {
+            let owner = min(ranks - 1, s.ids[i] * ranks / max(span, 1))
+            var row = [Double(s.ids[i]), Double(s.species[i]), s.diameters[i]]
+            row += s.positions[(i * d)..<((i + 1) * d)]
+            row += s.images[(i * d)..<((i + 1) * d)].map(Double.init)
+            if forces { row += s.forces![(i * d)..<((i + 1) * d)] }
+            if virials { row += s.virials![(i * c)..<((i + 1) * c)] }
+            for field in fields { row += field.values[(i * field.width)..<((i + 1) * field.width)] }
+            outgoing[owner] += row
+        }
+        let received = comm.alltoallv(outgoing.flatMap { $0 }, counts: outgoing.map(\.count)).values
+        let m = received.count / stride
+        let order = (0..<m).sorted { received[$0 * stride] < received[$1 * stride] }
+        let column = { (start: Int, width: Int) in order.flatMap { r in received[(r * stride + start)..<(r * stride + start + width)] } }
+        var sorted = ParticleSnapshot(dimension: d, box: s.box, step: s.step, ids: column(0, 1).map { Int($0) },
+                                      positions: column(3, d), images: column(3 + d, d).map { Int32($0) },
+                                      species: column(1, 1).map { Int32($0) }, speciesNames: s.speciesNames, diameters: column(2, 1))
+        sorted.strain = s.strain
+        if forces { sorted.forces = column(3 + 2 * d, d) }
+        if virials { sorted.virials = column(3 + 2 * d + f, c) }
+        var start = 3 + 2 * d + f + c, sortedFields: [ParticleField] = []
+        for field in fields {
+            sortedFields.append(ParticleField(name: field.name, width: field.width, values: column(start, field.width), unit: field.unit))
+            start += field.width
+        }
+        return (sorted, sortedFields)
+    }
+
     /// Local: the `parameters/run_state/<key>` datasets of a checkpoint that exist among `keys`.
     public static func readRunState(path: String, keys: [String]) throws -> [String: [Double]] {
         let file = try HDF5File.openForReading(path: path)
@@ -120,26 +190,51 @@ public enum H5MDSnapshot {
     }
 
     /// Local: reads an H5MD snapshot (the last frame of `particles/all`), sorted by id. Files from other
-    /// writers need `position`, `box/edges`; missing `id` means ids 0..N−1 in row order, missing
-    /// `image` zeros (then every position must lie in the box), missing `species` 0, missing `diameter` 1.
+    /// writers need `position`, `box/edges` (a dataset [d], or a time-dependent element of lengths [frames, d]
+    /// or edge vectors [frames, d, d] whose only tilt is a₂'s x component, read as the strain); missing `id` means
+    /// ids 0..N−1 in row order, missing `image` zeros (then every position must lie in the box), missing
+    /// `species` 0, missing `diameter` 1. Files of StressFlux before 0.1.1 (static `box/edges`, `id` [1, N, 1],
+    /// rows in rank order) read the same.
     public static func read(path: String) throws -> ParticleSnapshot {
         let file = try HDF5File.openForReading(path: path)
+        func bad(_ reason: String) -> FormatError { .badFile(path: path, format: "H5MD", reason: reason) }
         func need(_ name: String) throws -> (extents: [Int], values: [Double]) {
             guard file.contains(name) else {
-                throw FormatError.badFile(path: path, format: "H5MD", reason: "no \(name) in the file, write snapshots with particles/all/position and box/edges")
+                throw bad("no \(name) in the file, write snapshots with particles/all/position and box/edges")
             }
             return try file.read(name: name)
         }
-        func lastFrame(_ data: (extents: [Int], values: [Double])) -> [Double] {
-            guard data.extents.count == 3 else { return data.values }
-            let frame = data.extents[1] * data.extents[2]
-            return Array(data.values.suffix(frame))
-        }
-        let edges = try need("/particles/all/box/edges").values
-        let d = edges.count
         let position = try need("/particles/all/position/value")
+        guard position.extents.count == 3, position.extents[2] == 2 || position.extents[2] == 3 else {
+            throw bad("particles/all/position/value has shape \(position.extents), expected [frames, N, d] with d = 2 or 3")
+        }
+        let n = position.extents[1], d = position.extents[2]
+        /// The last frame of a time-dependent element's `value` ([frames, N, …]), or a time-independent dataset.
+        func lastFrame(_ data: (extents: [Int], values: [Double])) -> [Double] {
+            let perFrame = data.values.count / max(data.extents.first ?? 1, 1)
+            return data.extents.count >= 2 && data.extents[1] == n || data.extents.count == 3 ? Array(data.values.suffix(perFrame)) : data.values
+        }
         let positions = lastFrame(position)
-        let n = positions.count / d
+        var strain = 0.0, edges: [Double]
+        if file.contains("/particles/all/box/edges/value") {
+            let value = try file.read(name: "/particles/all/box/edges/value")
+            let frame = Array(value.values.suffix(value.extents.count == 3 ? d * d : d))
+            if value.extents.count == 3 {
+                guard value.extents.suffix(2) == [d, d] else { throw bad("box/edges/value has shape \(value.extents), expected [frames, \(d), \(d)]") }
+                edges = (0..<d).map { frame[$0 * d + $0] }
+                let tilts = (0..<(d * d)).filter { $0 % (d + 1) != 0 && $0 != d && frame[$0] != 0 }
+                guard tilts.isEmpty else {
+                    throw bad("the box is tilted other than by a shear along x with gradient along y (edge vectors \(frame)), StressFlux reads Lees–Edwards boxes only")
+                }
+                strain = frame[d] / edges[1]
+            } else {
+                guard value.extents.last == d else { throw bad("box/edges/value has shape \(value.extents), expected [frames, \(d)]") }
+                edges = frame
+            }
+        } else {
+            edges = try need("/particles/all/box/edges").values
+            guard edges.count == d else { throw bad("box/edges has \(edges.count) values for \(d)-dimensional positions") }
+        }
         let optional = { (name: String, fallback: Double) -> [Double] in
             file.contains(name) ? ((try? file.read(name: name)).map(lastFrame) ?? []) : Array(repeating: fallback, count: n)
         }
@@ -148,12 +243,12 @@ public enum H5MDSnapshot {
         let species = optional("/particles/all/species", 0)
         let diameters = optional("/particles/all/diameter", 1)
         guard ids.count == n, images.count == n * d || images.count == 0, species.count == n, diameters.count == n else {
-            throw FormatError.badFile(path: path, format: "H5MD", reason: "particle elements disagree on the number of particles, check the file")
+            throw bad("particle elements disagree on the number of particles, check the file")
         }
         if images.isEmpty, let k = positions.indices.first(where: { !(positions[$0] >= -1e-9 * edges[$0 % d] && positions[$0] < edges[$0 % d] * (1 + 1e-9)) }) {
             // Without image counters a position outside the box is ambiguous (wrapped or not), and displacements between
             // snapshots would be wrong by whole box lengths.
-            throw FormatError.badFile(path: path, format: "H5MD", reason: "particle \(Int(ids[k / d])) lies outside the box along axis \(k % d) "
+            throw bad("particle \(Int(ids[k / d])) lies outside the box along axis \(k % d) "
                 + "(\(positions[k]) not in [0, \(edges[k % d]))) and the file has no particles/all/image: wrap positions into the box and write their image counters")
         }
         let order = (0..<n).sorted { ids[$0] < ids[$1] }
@@ -175,9 +270,8 @@ public enum H5MDSnapshot {
             let c = virials.count / max(n, 1)
             snapshot.virials = order.flatMap { virials[($0 * c)..<(($0 + 1) * c)] }
         }
-        if file.contains("/parameters/lees_edwards/strain") {
-            snapshot.strain = try file.read(name: "/parameters/lees_edwards/strain").values.first ?? 0
-        }
+        snapshot.strain = file.contains("/parameters/lees_edwards/strain")
+            ? try file.read(name: "/parameters/lees_edwards/strain").values.first ?? 0 : strain
         return snapshot
     }
 }

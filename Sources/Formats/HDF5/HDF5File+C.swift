@@ -107,6 +107,31 @@ public final class HDF5File {
         }
     }
 
+    /// Collective for files being written: a float64 array attribute (a scalar if `scalar`).
+    public func writeAttribute(_ name: String, doubles: [Double], scalar: Bool = false, at object: String = "/") throws {
+        try collectively {
+            var dims = [hsize_t(doubles.count)]
+            let space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil)
+            defer { H5Sclose(space) }
+            try self.attribute(name, at: object, type: sf_h5t_native_double(), space: space) {
+                H5Awrite($0, sf_h5t_native_double(), doubles)
+            }
+        }
+    }
+
+    /// Local: a numeric attribute of `object` as doubles, or nil when absent.
+    public func readNumericAttribute(_ name: String, at object: String = "/") -> [Double]? {
+        guard H5Aexists_by_name(id, object, name, sf_h5p_default()) > 0 else { return nil }
+        let attribute = H5Aopen_by_name(id, object, name, sf_h5p_default(), sf_h5p_default())
+        guard attribute >= 0 else { return nil }
+        defer { H5Aclose(attribute) }
+        let space = H5Aget_space(attribute)
+        defer { H5Sclose(space) }
+        var values = [Double](repeating: 0, count: max(Int(H5Sget_simple_extent_npoints(space)), 1))
+        guard H5Aread(attribute, sf_h5t_native_double(), &values) >= 0 else { return nil }
+        return values
+    }
+
     private func attribute(_ name: String, at object: String, type: hid_t, space: hid_t,
                            write: (hid_t) -> herr_t) throws {
         let attribute = H5Acreate_by_name(id, object, name, type, space, sf_h5p_default(), sf_h5p_default(), sf_h5p_default())

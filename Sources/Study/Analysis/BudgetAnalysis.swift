@@ -216,7 +216,11 @@ public struct BudgetAnalysis {
         public var dt: Double?
         public var ranks: Int
         public var seconds: Double
-        public var units = "lengths in l0, energies in epsilon, stresses in epsilon/l0^d, rates per tau0"
+        public var units = "lengths in l0, energies in V0, stresses in V0/l0^d, rates per l0^2/(mu V0)"
+        /// Lees–Edwards strain γ of the analysed snapshot (physics.md §1.5b).
+        public var strain: Double
+        /// Whether grids below ℓ/h = 3 were allowed (``ResolutionFloor``).
+        public var allow_coarse_grid: Bool
         public var stressflux = BuildInfo.version
     }
 
@@ -229,6 +233,8 @@ public struct BudgetAnalysis {
     public var pointsPerEll: Double?
     public var route: Route = .quadrature
     public var region: AnalysisRegion?
+    /// Accept grids below ℓ/h = ``ResolutionFloor/floor`` (recorded in the outputs).
+    public var allowCoarseGrid = false
     public let potential: AnyPairPotential
     public let communicator: Communicator
     /// The snapshots Δt = `timeStep` later and earlier, the same particles in the same order (finite-difference rates).
@@ -308,9 +314,13 @@ public struct BudgetAnalysis {
         }
         try checkTrajectory()
         let grids = try ells.map { ell in try points ?? ScaleGrid.points(box: s.box, ell: ell, pointsPerEll: pointsPerEll!, ranks: communicator.size) }
-        for (ell, grid) in zip(ells, grids) {  // aspect and ℓ/h ≥ 1 on every scale's grid before any output
+        for (ell, grid) in zip(ells, grids) {  // aspect and resolution on every scale's grid before any output
             try DensityDeposit.checkGrid(grid, box: s.box)
-            _ = try DepositionGrid(extents: [grid[1], grid[0]] + grid.dropFirst(2), box: [s.box[1], s.box[0]] + s.box.dropFirst(2), scale: ell)
+            let checked = try DepositionGrid(extents: [grid[1], grid[0]] + grid.dropFirst(2), box: [s.box[1], s.box[0]] + s.box.dropFirst(2), scale: ell)
+            if let warning = try ResolutionFloor.check(ell: ell, points: grid, spacing: checked.spacing, box: s.box, ranks: communicator.size,
+                                                       allowCoarse: allowCoarseGrid), communicator.isRoot {
+                Console.error("warning: " + warning)
+            }
         }
         var cache: [[Int]: ScaleWorkspace] = [:]
         let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
@@ -323,15 +333,19 @@ public struct BudgetAnalysis {
         }, .sum)
         let energy = communicator.allreduce(bonds.energy, .sum)
         let counts = communicator.allreduce((0..<speciesCount).map { a in Double(species.filter { $0 == a }.count) }, .sum)
-        let file = try HDF5File.create(path: (directory as NSString).appendingPathComponent("analysis.h5"), communicator: communicator)
-        var gridFields: [[Int]: [String]] = [:], rows: [ScaleReport] = []
+        let file = try FieldFile(path: (directory as NSString).appendingPathComponent("analysis.h5"), communicator: communicator, metadata: FileMetadata(
+            configuration: FileMetadata.commandLine, ranks: communicator.size, box: s.box, strain: s.strain,
+            numbers: ["scales": ells, "allow_coarse_grid": [allowCoarseGrid ? 1 : 0]],
+            words: ["kernel": kernel.name, "route": route.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
+                    "coordinates": "sheared grids: x' = x - g y, g the Lees-Edwards strain reduced by whole Lx/Ly (datasets /geometry/grid<k> hold each node's lab x, y, z)"]))
+        var declared: Set<[Int]> = [], rows: [ScaleReport] = []
         var smallest: (density: [Double], space: ScaleWorkspace, strain: Double)?
-        func write(_ name: String, _ owned: [Double], on space: ScaleWorkspace) throws {
-            let decomposition = space.decomposition
-            try owned.withUnsafeBufferPointer {
-                try file.writeSlabs(name: "/\(name)", grid: decomposition.grid, start: decomposition.start, planes: decomposition.count, values: $0)
-            }
-            gridFields[space.points, default: []].append(name)
+        let stressUnit = "V0/l0^\(d)", rateUnit = "V0/l0^\(d) per l0^2/(mu V0)"
+        /// Collective: a field on `space`'s grid (in sheared coordinates x' = x − `strain` y), declared on first use.
+        func write(_ name: String, _ owned: [Double], on space: ScaleWorkspace, strain: Double, quantity: String, unit: String) throws {
+            let grid = "budget on " + space.points.map(String.init).joined(separator: "x")
+            if declared.insert(space.points).inserted { try file.addGrid(grid, decomposition: space.decomposition, shear: strain) }
+            try file.write(name, grid: grid, quantity: quantity, unit: unit, values: owned)
         }
         /// Collective: grid means per component over the samples where `mask` holds (all by default).
         func means(_ tensor: [[Double]], _ mask: [Bool]? = nil) -> [String: Double] {
@@ -378,7 +392,7 @@ public struct BudgetAnalysis {
             (selfStress, timings["self"]) = try timed { try SelfStress.average(counts: counts, deposition: deposition, average: modes) }
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
             if smallest == nil { smallest = (density, space, strain) }
-            try write("rho_\(tag)", density, on: space)
+            try write("rho_\(tag)", density, on: space, strain: strain, quantity: "number density rho_l at l = \(ell)", unit: "1/l0^\(d)")
             var row = ScaleReport(ell: ell, kernel: kernel.name, grid: grid, route: "", sigma_mean: [:],
                                   sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)), W_mean: [:], Qflux_mean: [:],
                                   dsigma_dt_instantaneous_mean: [:], resolution: ell / space.spacing, bond_nodes: 0, seconds: 0)
@@ -425,16 +439,21 @@ public struct BudgetAnalysis {
                 let levels = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
                 let quantiles = FieldHistogram.quantiles(of: shear, at: levels, communicator: communicator)
                 for (m, name) in components.enumerated() {
-                    try write("sigma_\(name)_\(tag)", budget.sigma[m], on: space)
-                    try write("W_\(name)_\(tag)", budget.work[m], on: space)
-                    try write("Qflux_\(name)_\(tag)", budget.interScaleFlux[m], on: space)
-                    try write("divJ_\(name)_\(tag)", budget.fluxDivergence[m], on: space)
+                    try write("sigma_\(name)_\(tag)", budget.sigma[m], on: space, strain: strain,
+                              quantity: "large-scale stress sigma_l (physics.md 4.2) at l = \(ell), component \(name)", unit: stressUnit)
+                    try write("W_\(name)_\(tag)", budget.work[m], on: space, strain: strain,
+                              quantity: "large-scale work W_l (physics.md 5.2) at l = \(ell), component \(name)", unit: rateUnit)
+                    try write("Qflux_\(name)_\(tag)", budget.interScaleFlux[m], on: space, strain: strain,
+                              quantity: "inter-scale stress flux Q^flux_l (physics.md 5.2) at l = \(ell), component \(name)", unit: rateUnit)
+                    try write("divJ_\(name)_\(tag)", budget.fluxDivergence[m], on: space, strain: strain,
+                              quantity: "divergence of the stress current div J_l (physics.md 5.1) at l = \(ell), component \(name)", unit: rateUnit)
                 }
                 row.route = "quadrature (physics.md §3.5)"
                 (row.sigma_mean, row.W_mean, row.Qflux_mean) = (means(budget.sigma), means(budget.work), means(budget.interScaleFlux))
                 row.dsigma_dt_instantaneous_mean = means(budget.rate)
                 (row.Qflux_rms, row.Qflux_L1, row.divJ_rms) = (flux.rms, flux.mean, norms(budget.fluxDivergence).rms)
-                row.residual_rel = budget.residual(communicator: communicator)
+                let residual = budget.residual(communicator: communicator)
+                row.residual_rel = residual.isFinite ? residual : nil  // 0/0 when nothing moves (e.g. one particle)
                 row.Qflux_xy_pdf = PDFReport(unit: unit, edges: histogram.edges, pdf: histogram.pdf, below: histogram.below, above: histogram.above)
                 row.Qflux_xy_quantiles = Dictionary(uniqueKeysWithValues: zip(levels.map { "\($0)" }, quantiles))
                 row.bond_nodes = quadrature.nodes.count
@@ -459,7 +478,8 @@ public struct BudgetAnalysis {
         guard let smallest else { preconditionFailure("at least one scale") }
         let local = try Self.localStructure(of: smallest.density, decomposition: smallest.space.decomposition, spacing: smallest.space.spacing,
                                             smallestScale: ells[0])
-        try write("xi3_local", local.map, on: smallest.space)
+        try write("xi3_local", local.map, on: smallest.space, strain: smallest.strain,
+                  quantity: "local Besov exponent xi_3 of rho_l at l = \(ells[0]) (physics.md 6.1)", unit: "1")
         let structure = try Self.structure(of: smallest.density, decomposition: smallest.space.decomposition, spacing: smallest.space.spacing,
                                            smallestScale: ells[0], box: s.box, local: local.summary)
         let scaling = try Self.fluxScaling(rows, density: smallest.density, space: smallest.space, components: components, structure: structure)
@@ -471,23 +491,16 @@ public struct BudgetAnalysis {
             let sums = communicator.allreduce([values.reduce(0, +), Double(values.count)], .sum)
             regionXi3 = sums[1] > 0 ? sums[0] / sums[1] : nil
         }
-        try file.writeAttribute("kernel", kernel.name)
-        try file.writeAttribute("axes", d == 2 ? "y, x" : "y, x, z")
-        try file.close()
+        try file.close(sidecars: [((directory as NSString).appendingPathComponent("analysis.xmf"), nil)])
         let report = Report(N: s.count, dimension: d, box: s.box, potential_energy: energy,
                             virial_stress: Dictionary(uniqueKeysWithValues: zip(components, virialSums.map { $0 / volume })),
                             scales: rows, structure: structure, flux_scaling: scaling, region: region, region_xi3_mean: regionXi3,
                             rate_fd: later == nil ? nil : earlier == nil ? "forward" : "central",
-                            dt: later == nil ? nil : timeStep, ranks: communicator.size, seconds: communicator.allreduce(Date().timeIntervalSince(clock), .max))
-        let sidecarGrids = cache.values.sorted { $0.spacing < $1.spacing }.map { space in
-            XDMFSidecar.Grid(name: "budget on " + space.points.map(String.init).joined(separator: "x"),
-                             extents: space.decomposition.grid.extents, spacing: Array(repeating: space.spacing, count: d),
-                             fields: (gridFields[space.points] ?? []).map { .init(name: $0, file: "analysis.h5", dataset: "/\($0)") })
-        }
+                            dt: later == nil ? nil : timeStep, ranks: communicator.size, seconds: communicator.allreduce(Date().timeIntervalSince(clock), .max),
+                            strain: s.strain, allow_coarse_grid: allowCoarseGrid)
         try communicator.agree {
             guard communicator.isRoot else { return }
             let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
-            try XDMFSidecar(grids: sidecarGrids).write(to: path("analysis.xmf"))
             try Self.table(rows, components: components).write(to: URL(fileURLWithPath: path("budget.csv")), atomically: true, encoding: .utf8)
             try JSONReport.write(report, to: path("summary.json"))
         }
@@ -584,6 +597,6 @@ public struct BudgetAnalysis {
                           + [r.Qflux_rms, r.Qflux_L1, r.divJ_rms, r.residual_rel, r.S3_over_ell].map { $0.map { String($0) } ?? "" }
                           + [String(r.resolution), r.route.split(separator: " ").first.map(String.init) ?? r.route, String(r.seconds)]).joined(separator: ","))
         }
-        return "# stresses in epsilon/l0^d, W and Qflux in epsilon/(l0^d tau0), lengths in l0\n" + lines.joined(separator: "\n") + "\n"
+        return "# stresses in V0/l0^d, W and Qflux in V0/l0^d per l0^2/(mu V0), lengths in l0\n" + lines.joined(separator: "\n") + "\n"
     }
 }

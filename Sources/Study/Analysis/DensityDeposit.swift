@@ -55,6 +55,9 @@ public struct DensityDeposit {
         public var ranks: Int
         public var seconds: Double
         public var units = "lengths in l0, densities in 1/l0^d"
+        /// ℓ/h of the grid, and whether grids below ℓ/h = 3 were allowed (``ResolutionFloor``).
+        public var resolution: Double
+        public var allow_coarse_grid: Bool
         public var stressflux = BuildInfo.version
     }
 
@@ -72,6 +75,8 @@ public struct DensityDeposit {
     /// Larger Gaussian scales filled from the deposit at `scale` by the multi-scale pass (``GaussianScales``),
     /// written as `rho_ell<ℓ>`.
     public var extraScales: [Double] = []
+    /// Accept grids below ℓ/h = ``ResolutionFloor/floor`` (recorded in the outputs).
+    public var allowCoarseGrid = false
     public let communicator: Communicator
 
     public init(snapshot: ParticleSnapshot, kernel: any Kernel, scale: Double, points: [Int], method: Method,
@@ -104,6 +109,10 @@ public struct DensityDeposit {
         }
         let depositionGrid = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
         let sheared = depositionGrid.reducedStrain(s.strain)
+        if let warning = try ResolutionFloor.check(ell: scale, points: points, spacing: depositionGrid.spacing, box: s.box,
+                                                   ranks: communicator.size, allowCoarse: allowCoarseGrid), communicator.isRoot {
+            Console.error("warning: " + warning)
+        }
         if let bad = extraScales.first(where: { !($0 > scale) }) ?? (extraScales.isEmpty || kernel is GaussianKernel ? nil : extraScales[0]) {
             throw StudyError.invalidOption(name: "--scales", value: "\(bad)",
                                            expected: "the multi-scale pass needs --kernel gauss (Gaussians compose) and scales above --scale \(scale)")
@@ -125,15 +134,20 @@ public struct DensityDeposit {
         let groups: [(String, [Double])] = [("rho", mine.map { _ in 1.0 })]
             + s.speciesNames.indices.map { a in ("rho_\(s.speciesNames[a])", mine.map { s.species[$0] == Int32(a) ? 1.0 : 0.0 }) }
         let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
-        let file = try HDF5File.create(path: path("density.h5"), communicator: communicator)
+        let file = try FieldFile(path: path("density.h5"), communicator: communicator, metadata: FileMetadata(
+            configuration: FileMetadata.commandLine, ranks: communicator.size, box: s.box, strain: s.strain,
+            numbers: ["scale": [scale], "grid_strain": [sheared], "spacing": [gridBox[0] / Double(extents[0])],
+                      "allow_coarse_grid": [allowCoarseGrid ? 1 : 0]]
+                .merging(extraScales.isEmpty ? [:] : ["scales": extraScales.sorted()]) { a, _ in a },
+            words: ["kernel": kernel.name, "method": method.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
+                    "coordinates": sheared == 0 ? "x' = x" : "sheared: x' = x - grid_strain * y (the Lees-Edwards strain reduced by whole Lx/Ly)"]))
+        let gridName = "rho_l, l = \(scale)"
+        try file.addGrid(gridName, decomposition: decomposition, shear: sheared)
         let h = gridBox[0] / Double(extents[0]), cell = pow(h, Double(d)), clock = Date()
         var mass: [String: Double] = [:]
-        var names = groups.map(\.0)
-        func write(_ name: String, _ owned: [Double]) throws {
-            try owned.withUnsafeBufferPointer {
-                try file.writeSlabs(name: "/\(name)", grid: decomposition.grid, start: decomposition.start,
-                                    planes: decomposition.count, values: $0)
-            }
+        let densityUnit = "1/l0^\(d)", stressUnit = "V0/l0^\(d)"
+        func write(_ name: String, _ owned: [Double], _ quantity: String, _ unit: String) throws {
+            try file.write(name, grid: gridName, quantity: quantity, unit: unit, values: owned)
         }
         var total: [Double] = []
         for (name, weights) in groups {
@@ -149,7 +163,7 @@ public struct DensityDeposit {
             let owned = fft.ownedSamples()
             if name == "rho" { total = owned }
             mass[name] = communicator.allreduce(owned.reduce(0, +), .sum) * cell
-            try write(name, owned)
+            try write(name, owned, name == "rho" ? "number density rho_l at scale l" : "number density of species \(name.dropFirst(4)) at scale l", densityUnit)
         }
         var perScale: [Double] = []
         for ell in extraScales.sorted() {
@@ -157,8 +171,7 @@ public struct DensityDeposit {
                 fft.loadSamples(total)
                 GaussianScales.refilter(fft, from: scale, to: ell, strain: sheared)
             })
-            try write("rho_ell\(ell)", fft.ownedSamples())
-            names.append("rho_ell\(ell)")
+            try write("rho_ell\(ell)", fft.ownedSamples(), "number density at scale \(ell)", densityUnit)
         }
         if !perScale.isEmpty { timings["multiscale_per_scale"] = perScale.reduce(0, +) / Double(perScale.count) }
         var virial: [String: Double]?, hardy: [String: Double]?, perParticle: [String: Double]?
@@ -180,28 +193,22 @@ public struct DensityDeposit {
             let averages = communicator.allreduce(stress.map { $0.reduce(0, +) * cell / volume }, .sum)
             virial = Dictionary(uniqueKeysWithValues: zip(components, sums.map { $0 / volume }))
             hardy = Dictionary(uniqueKeysWithValues: zip(components, averages))
-            for (k, name) in components.enumerated() { try write("sigma_\(name)", stress[k]) }
+            for (k, name) in components.enumerated() { try write("sigma_\(name)", stress[k], "filtered Hardy stress sigma^H_l, component \(name)", stressUnit) }
             let forces = try deposition.deposit(positions: bonds.forcePoints, values: bonds.forces, components: d)
-            for a in 0..<d { try write("force_\(["x", "y", "z"][a])", forces[a]) }
+            for a in 0..<d { try write("force_\(["x", "y", "z"][a])", forces[a], "force density sum_i F_i G_l(x - x_i), component \(["x", "y", "z"][a])", "V0/l0^\(d + 1)") }
             let virialField = try deposition.deposit(positions: bonds.forcePoints, values: bonds.virials, components: components.count)
-            for (k, name) in components.enumerated() { try write("virial_\(name)", virialField[k]) }
+            for (k, name) in components.enumerated() { try write("virial_\(name)", virialField[k], "per-particle virial density sum_i s_i G_l(x - x_i), component \(name)", stressUnit) }
             perParticle = Dictionary(uniqueKeysWithValues: zip(components, communicator.allreduce(virialField.map { $0.reduce(0, +) * cell / volume }, .sum)))
-            names += components.map { "sigma_\($0)" } + (0..<d).map { "force_\(["x", "y", "z"][$0])" } + components.map { "virial_\($0)" }
         }
-        try file.writeAttribute("kernel", kernel.name)
-        try file.writeAttribute("scale", "\(scale)")
-        try file.writeAttribute("axes", d == 2 ? "y, x" : "y, x, z")
-        try file.writeAttribute("coordinates", sheared == 0 ? "x' = x" : "sheared: x' = x - \(sheared) y (Lees-Edwards strain \(s.strain) reduced by whole Lx/Ly)")
-        try file.close()
+        try file.close(sidecars: [(path("density.xmf"), nil)])
         let seconds = communicator.allreduce(Date().timeIntervalSince(clock), .max)
         let report = Report(N: s.count, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
                             method: method.rawValue, strain: s.strain, grid_strain: sheared, mass: mass, virial_stress: virial, hardy_stress_average: hardy, virial_density_average: perParticle,
                             spreading: (deposition as? GriddedDeposition).map { ["variance_h2": $0.spreading.variance, "nodes_per_axis": Double($0.spreading.span), "error_bound": $0.spreading.aliasingBound] },
-                            hardy_nodes: hardyNodes, timings_seconds: timings, ranks: communicator.size, seconds: seconds)
+                            hardy_nodes: hardyNodes, timings_seconds: timings, ranks: communicator.size, seconds: seconds,
+                            resolution: scale / h, allow_coarse_grid: allowCoarseGrid)
         try communicator.agree {
             guard communicator.isRoot else { return }
-            try XDMFSidecar(gridName: "rho_l, l = \(scale)", extents: extents, spacing: Array(repeating: h, count: d),
-                            fields: names.map { .init(name: $0, file: "density.h5", dataset: "/\($0)") }).write(to: path("density.xmf"))
             try JSONReport.write(report, to: path("deposit.json"))
         }
         return report

@@ -35,7 +35,8 @@ final class EventRecorder {
         log = StepLog(path: (directory as NSString).appendingPathComponent("events.csv"),
                       header: "step,event,strain_before,strain_after,delta_sigma_xy [V0/l0^\(d)],delta_energy [V0],"
                           + "threshold [V0/l0^\(d)],participation_ratio,centroid_x [l0],centroid_y [l0],centroid_z [l0],"
-                          + "radius_of_gyration [l0],max_nonaffine [l0],max_d2min [l0^2],top_ids,before_file,after_file,onset_resolved")
+                          + "radius_of_gyration [l0],max_nonaffine [l0],max_d2min [l0^2],top_ids,before_file,after_file,onset_resolved,"
+                          + "delta_energy_per_particle [V0]")
     }
 
     /// Collective: starts `events.csv` (on restart: keeps its lines up to `step` and takes the
@@ -121,18 +122,18 @@ final class EventRecorder {
             let d = lo.dimension
             try H5MDSnapshot.write(local: before ?? empty(lo), communicator: communicator, to: path(names[0]), time: time)
             try H5MDSnapshot.write(local: after ?? empty(hi), communicator: communicator, to: path(names[1]), time: time, fields: [
-                .init(name: "nonaffine_displacement", width: d, values: event?.nonAffineDisplacement ?? []),
-                .init(name: "d2min", width: 1, values: event?.d2min ?? []),
+                .init(name: "nonaffine_displacement", width: d, values: event?.nonAffineDisplacement ?? [], unit: "l0"),
+                .init(name: "d2min", width: 1, values: event?.d2min ?? [], unit: "l0+2"),
             ])
         }
         try communicator.agree {
-            guard let event else { return }
+            guard let event, let before else { return }
             let centroid: [Double?] = event.centroid + (event.centroid.count == 2 ? [nil] : [])
             let values = ["\(count)", "\(lo.strain)", "\(hi.strain)", "\(deltaStress)", "\(deltaEnergy)", "\(threshold)",
                           "\(event.participationRatio)"] + centroid.map { $0.map { "\($0)" } ?? "" }
                 + ["\(event.radiusOfGyration)", "\(event.maxNonAffine)", "\(event.d2min.max() ?? 0)",
                    event.topIds.map(String.init).joined(separator: " ")]
-                + (settings.snapshots ? names : ["", ""]) + [resolved ? "1" : "0"]
+                + (settings.snapshots ? names : ["", ""]) + [resolved ? "1" : "0", "\(deltaEnergy / Double(before.count))"]
             try log.append(step: step, values: values)
         }
     }

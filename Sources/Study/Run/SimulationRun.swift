@@ -118,14 +118,15 @@ public struct SimulationRun {
             try communicator.agree { if communicator.isRoot { try aqsLog.begin(restartingAt: restart ? system.step : nil) } }
         }
         let firstStep = system.step, steps = aqs != nil ? config.aqs.steps : config.dynamics.steps, output = config.output
-        let time = { Double(system.step) * config.dynamics.dt }
+        // AQS has no time: its steps are strain steps (thermo.csv leaves the column empty, H5MD writes 0).
+        let time = { aqs == nil ? Double(system.step) * config.dynamics.dt : 0 }
         let profile = aqs == nil && (config.forcing.enabled || config.shear.rate != 0) && output.profileBins > 0
             ? VelocityProfile(bins: output.profileBins, dimension: d, forcing: dynamics.forcing, shearRate: config.shear.rate) : nil
         /// A thermo line (and a profile sample) from forces just evaluated.
         func thermoLine(_ thermo: Thermo) throws {
             profile?.sample(system, time: time())
             try system.timers.time(.io) {
-                try communicator.agree { if communicator.isRoot { try log.append(thermo, time: time(), strain: system.strain) } }
+                try communicator.agree { if communicator.isRoot { try log.append(thermo, time: aqs == nil ? time() : nil, strain: system.strain) } }
             }
         }
         let sheared = aqs != nil || config.shear.rate != 0

@@ -14,27 +14,19 @@ enum HDF5SelfCheck {
     static func run(_ decompositions: [SlabDecomposition], folder: String) throws -> [SelfCheck.Result] {
         let comm = decompositions[0].communicator
         let path = (folder as NSString).appendingPathComponent(fileName)
-        let file = try HDF5File.create(path: path, communicator: comm)
-        try file.writeAttribute("creator", "stressflux \(BuildInfo.version) selfcheck")
+        let file = try FieldFile(path: path, communicator: comm, metadata: FileMetadata(
+            configuration: FileMetadata.commandLine, ranks: comm.size, box: decompositions[0].box, strain: 0, words: ["creator": "stressflux \(BuildInfo.version) selfcheck"]))
         var locals: [[Double]] = []
         for d in decompositions {
             let planeSize = d.grid.planeSize
             let local = (d.start * planeSize..<(d.start + d.count) * planeSize).map { TestPattern.uniform($0, seed: 77) }
-            try local.withUnsafeBufferPointer {
-                try file.writeSlabs(name: dataset(d.grid.dimension), grid: d.grid, start: d.start, planes: d.count, values: $0)
-            }
+            try file.addGrid("selfcheck \(d.grid)", decomposition: d, shear: 0)
+            try file.write(String(dataset(d.grid.dimension).dropFirst()), grid: "selfcheck \(d.grid)", quantity: "test pattern", unit: "1", values: local)
             locals.append(local)
         }
-        try file.close()
-        try comm.agree {
-            guard comm.isRoot else { return }
-            for d in decompositions {
-                let field = XDMFSidecar.Field(name: "field\(d.grid.dimension)d", file: fileName,
-                                              dataset: dataset(d.grid.dimension))
-                try XDMFSidecar(gridName: "selfcheck \(d.grid)", extents: d.grid.extents, spacing: d.spacing,
-                                fields: [field]).write(to: (folder as NSString).appendingPathComponent(sidecar(d.grid.dimension)))
-            }
-        }
+        try file.close(sidecars: decompositions.map { d in
+            ((folder as NSString).appendingPathComponent(sidecar(d.grid.dimension)), ["selfcheck \(d.grid)"])
+        })
         var results: [SelfCheck.Result] = []
         for (d, local) in zip(decompositions, locals) {
             let gathered = comm.gather(local, root: 0)
