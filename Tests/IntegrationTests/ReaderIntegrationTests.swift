@@ -129,6 +129,8 @@ import Testing
     /// on 2 ranks:
     /// ParaView (pvpython) finds the maximum of ρ̄ at the particle's lab position within one grid cell (h(1 + γ) along
     /// x, h across), and the grid's bounds are the box's nodes: [0, L − h] per axis, x widened by γ (L_y − h) when sheared.
+    /// h5py finds the metadata on both files' roots (units, version, configuration, ranks, box, strain, kernel, ℓ as
+    /// numbers) and a quantity and a unit on every dataset.
     @Test(arguments: [2, 3], [0.0, 0.3])
     func fieldFilesShowValuesAtTheirLabPositions(dimension: Int, strain: Double) throws {
         let dir = try P.scratch()
@@ -159,6 +161,18 @@ import Testing
             #expect(abs(bounds[0]) <= 1e-9 && abs(bounds[1] - xUpper) <= 1e-9 * box[0], "\(file): x bounds \(bounds)")
             #expect(abs(bounds[2]) <= 1e-9 && abs(bounds[3] - (box[1] - h)) <= 1e-9 * box[1], "\(file): y bounds \(bounds)")
             #expect(abs(bounds[5] - (dimension == 3 ? box[2] - h : 0)) <= 1e-9, "\(file): z bounds \(bounds)")
+        }
+        for (file, scale) in [("deposit/density.h5", "scale"), ("analysis/analysis.h5", "scales")] {
+            guard let seen = try Self.read("h5py", "h5py_fields.py", [dir.appendingPathComponent(file).path], in: dir) else { continue }
+            let root = seen["root"] as? [String: Any] ?? [:], datasets = seen["datasets"] as? [String: [String: Any]] ?? [:]
+            for key in ["units", "stressflux_version", "configuration", "ranks", "dimension", "box", "strain", "kernel"] {
+                #expect(root[key] != nil, "\(file): no root attribute \(key)")
+            }
+            let scales = (root[scale] as? NSNumber).map { [$0.doubleValue] } ?? Self.numbers(root[scale])  // ℓ a number, scales a list
+            #expect(scales == [1] && Self.numbers(root["box"]) == Array(box), "\(file): \(root)")
+            #expect(abs(((root["strain"] as? NSNumber)?.doubleValue ?? .nan) - strain) <= 1e-15 && root["ranks"] as? Int == 2, "\(file): \(root)")
+            #expect(!datasets.isEmpty && datasets.allSatisfy { $0.value["quantity"] is String && $0.value["unit"] is String },
+                    "\(file): datasets without quantity or unit: \(datasets.filter { !($0.value["unit"] is String) }.keys.sorted())")
         }
     }
 }

@@ -13,18 +13,21 @@ public struct FileMetadata: Sendable {
     public var box: [Double]
     /// Lees–Edwards strain γ of the configuration (physics.md §1.5b).
     public var strain: Double
-    /// Further numbers, e.g. `scale` (ℓ), `scales`, `grid_strain`.
-    public var numbers: [String: [Double]]
+    /// Further numbers (scalar attributes), e.g. `scale` (ℓ), `grid_strain`.
+    public var numbers: [String: Double]
+    /// Further lists of numbers, e.g. `scales`.
+    public var lists: [String: [Double]]
     /// Further words, e.g. `kernel`.
     public var words: [String: String]
 
     public init(configuration: String, ranks: Int, box: [Double], strain: Double,
-                numbers: [String: [Double]] = [:], words: [String: String] = [:]) {
+                numbers: [String: Double] = [:], lists: [String: [Double]] = [:], words: [String: String] = [:]) {
         self.configuration = configuration
         self.ranks = ranks
         self.box = box
         self.strain = strain
         self.numbers = numbers
+        self.lists = lists
         self.words = words
     }
 
@@ -36,11 +39,12 @@ public struct FileMetadata: Sendable {
         try file.writeAttribute("units", Self.units, at: object)
         try file.writeAttribute("stressflux_version", BuildInfo.version, at: object)
         try file.writeAttribute("configuration", configuration, at: object)
-        try file.writeAttribute("ranks", integers: [ranks], at: object)
-        try file.writeAttribute("dimension", integers: [box.count], at: object)
+        try file.writeAttribute("ranks", integers: [ranks], scalar: true, at: object)
+        try file.writeAttribute("dimension", integers: [box.count], scalar: true, at: object)
         try file.writeAttribute("box", doubles: box, at: object)
         try file.writeAttribute("strain", doubles: [strain], scalar: true, at: object)
-        for (name, values) in numbers.sorted(by: { $0.key < $1.key }) { try file.writeAttribute(name, doubles: values, at: object) }
+        for (name, value) in numbers.sorted(by: { $0.key < $1.key }) { try file.writeAttribute(name, doubles: [value], scalar: true, at: object) }
+        for (name, values) in lists.sorted(by: { $0.key < $1.key }) { try file.writeAttribute(name, doubles: values, at: object) }
         for (name, value) in words.sorted(by: { $0.key < $1.key }) { try file.writeAttribute(name, value, at: object) }
     }
 }

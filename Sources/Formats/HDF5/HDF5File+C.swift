@@ -94,11 +94,11 @@ public final class HDF5File {
         }
     }
 
-    /// Collective for files being written: an integer array attribute (int64).
-    public func writeAttribute(_ name: String, integers: [Int], at object: String = "/") throws {
+    /// Collective for files being written: an integer array attribute (int64; a scalar if `scalar`).
+    public func writeAttribute(_ name: String, integers: [Int], scalar: Bool = false, at object: String = "/") throws {
         try collectively {
             var dims = [hsize_t(integers.count)]
-            let space = H5Screate_simple(1, &dims, nil)
+            let space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil)
             defer { H5Sclose(space) }
             let values = integers.map(Int64.init)
             try self.attribute(name, at: object, type: sf_h5t_native_int64(), space: space) {

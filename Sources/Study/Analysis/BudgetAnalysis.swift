@@ -335,7 +335,7 @@ public struct BudgetAnalysis {
         let counts = communicator.allreduce((0..<speciesCount).map { a in Double(species.filter { $0 == a }.count) }, .sum)
         let file = try FieldFile(path: (directory as NSString).appendingPathComponent("analysis.h5"), communicator: communicator, metadata: FileMetadata(
             configuration: FileMetadata.commandLine, ranks: communicator.size, box: s.box, strain: s.strain,
-            numbers: ["scales": ells, "allow_coarse_grid": [allowCoarseGrid ? 1 : 0]],
+            numbers: ["allow_coarse_grid": allowCoarseGrid ? 1 : 0], lists: ["scales": ells],
             words: ["kernel": kernel.name, "route": route.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
                     "coordinates": "sheared grids: x' = x - g y, g the Lees-Edwards strain reduced by whole Lx/Ly (datasets /geometry/grid<k> hold each node's lab x, y, z)"]))
         var declared: Set<[Int]> = [], rows: [ScaleReport] = []

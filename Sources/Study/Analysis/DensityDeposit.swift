@@ -136,9 +136,8 @@ public struct DensityDeposit {
         let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
         let file = try FieldFile(path: path("density.h5"), communicator: communicator, metadata: FileMetadata(
             configuration: FileMetadata.commandLine, ranks: communicator.size, box: s.box, strain: s.strain,
-            numbers: ["scale": [scale], "grid_strain": [sheared], "spacing": [gridBox[0] / Double(extents[0])],
-                      "allow_coarse_grid": [allowCoarseGrid ? 1 : 0]]
-                .merging(extraScales.isEmpty ? [:] : ["scales": extraScales.sorted()]) { a, _ in a },
+            numbers: ["scale": scale, "grid_strain": sheared, "spacing": gridBox[0] / Double(extents[0]), "allow_coarse_grid": allowCoarseGrid ? 1 : 0],
+            lists: extraScales.isEmpty ? [:] : ["scales": extraScales.sorted()],
             words: ["kernel": kernel.name, "method": method.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
                     "coordinates": sheared == 0 ? "x' = x" : "sheared: x' = x - grid_strain * y (the Lees-Edwards strain reduced by whole Lx/Ly)"]))
         let gridName = "rho_l, l = \(scale)"
