@@ -219,13 +219,13 @@ import Testing
         #expect(finals[1].positions == finals[0].positions && finals[1].images == finals[0].images)
     }
 
-    /// Other readers: h5py reads the H5MD snapshot as we wrote it; a written LAMMPS data file reads back
+    /// Other readers: h5py reads the H5MD snapshot of 4 ranks as we wrote it, rows in id order; a written LAMMPS data file reads back
     /// through `evaluate` with the same energy (1e-12 relative; positions round-trip exactly).
     @Test func snapshotsReadBackElsewhere() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = try Self.run(Self.config(particles: 400, steps: 20, minimize: true, extra: #"formats = ["h5md", "gsd", "lammps"]"#),
-                               in: dir, name: "io", ranks: 2)
+                               in: dir, name: "io", ranks: 4)
         let ours = try H5MDSnapshot.read(path: out.appendingPathComponent("final.h5").path)
         // An unsheared run; sheared ones, and the other readers, are in ReaderIntegrationTests.
         let h5py = try #require(try ReaderIntegrationTests.read("h5py", "h5py_particles.py", [out.appendingPathComponent("final.h5").path], in: dir))
