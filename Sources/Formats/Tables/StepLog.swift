@@ -1,16 +1,19 @@
 import Foundation
 
-/// A CSV file of one line per step, written by rank 0 (`thermo.csv`, `aqs.csv`): a header naming each
-/// quantity and its unit, then lines that start with the step. On restart the lines after the
-/// checkpoint's step are dropped, so the file reads as one run.
+/// A CSV file of one line per step, written by rank 0 (`thermo.csv`, `aqs.csv`, `events.csv`): a header naming
+/// each quantity and its unit (``CSVColumn``), then lines that start with the step. On restart the lines after
+/// the checkpoint's step are dropped, so the file reads as one run.
 public struct StepLog {
     public let path: String
-    public let header: String
+    /// The columns after `step`.
+    public let columns: [CSVColumn]
 
-    public init(path: String, header: String) {
+    public init(path: String, columns: [CSVColumn]) {
         self.path = path
-        self.header = header
+        self.columns = columns
     }
+
+    public var header: String { (["step"] + columns).csvHeader }
 
     /// Starts the file, or on restart keeps its lines up to `step`.
     public func begin(restartingAt step: Int?) throws {
@@ -31,8 +34,12 @@ public struct StepLog {
     private func write(_ text: String, append: Bool) throws {
         if append, let handle = FileHandle(forWritingAtPath: path) {
             defer { try? handle.close() }
-            handle.seekToEndOfFile()
-            handle.write(Data(text.utf8))
+            do {
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(text.utf8))
+            } catch {
+                throw FormatError.write(path: path, reason: "\(error)")
+            }
             return
         }
         try AtomicFile.write(text, to: path)

@@ -32,11 +32,15 @@ final class EventRecorder {
         self.communicator = communicator
         detector = try StressDropDetector(threshold: settings.threshold, relativeThreshold: settings.relativeThreshold,
                                           window: settings.window)
-        log = StepLog(path: (directory as NSString).appendingPathComponent("events.csv"),
-                      header: "step,event,strain_before,strain_after,delta_sigma_xy [V0/l0^\(d)],delta_energy [V0],"
-                          + "threshold [V0/l0^\(d)],participation_ratio,centroid_x [l0],centroid_y [l0],centroid_z [l0],"
-                          + "radius_of_gyration [l0],max_nonaffine [l0],max_d2min [l0^2],top_ids,before_file,after_file,onset_resolved,"
-                          + "delta_energy_per_particle [V0]")
+        typealias U = CSVColumn.Unit
+        let stress = U.stress(dimension: d)
+        log = StepLog(path: (directory as NSString).appendingPathComponent("events.csv"), columns: [
+            "event", "strain_before", "strain_after", CSVColumn("delta_sigma_xy", unit: stress), CSVColumn("delta_energy", unit: U.energy),
+            CSVColumn("threshold", unit: stress), "participation_ratio",
+        ] + ["x", "y", "z"].map { CSVColumn("centroid_\($0)", unit: U.length) } + [
+            CSVColumn("radius_of_gyration", unit: U.length), CSVColumn("max_nonaffine", unit: U.length), CSVColumn("max_d2min", unit: "l0^2"),
+            "top_ids", "before_file", "after_file", "onset_resolved", CSVColumn("delta_energy_per_particle", unit: U.energy),
+        ])
     }
 
     /// Collective: starts `events.csv` (on restart: keeps its lines up to `step` and takes the

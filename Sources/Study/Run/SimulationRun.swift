@@ -112,8 +112,12 @@ public struct SimulationRun {
                                                                                  maxIterations: config.aqs.maxIterations))
             : nil
         let d = system.dimension
-        let aqsLog = StepLog(path: path("aqs.csv"), header: "step,strain,sigma_xy [V0/l0^\(d)],virial_pressure [V0/l0^\(d)],"
-                             + "energy_per_particle [V0],fire_iterations,fire_converged,max_force [V0/l0]")
+        let stress = CSVColumn.Unit.stress(dimension: d)
+        let aqsLog = StepLog(path: path("aqs.csv"), columns: [
+            "strain", CSVColumn("sigma_xy", unit: stress), CSVColumn("virial_pressure", unit: stress),
+            CSVColumn("energy_per_particle", unit: CSVColumn.Unit.energy), "fire_iterations", "fire_converged",
+            CSVColumn("max_force", unit: CSVColumn.Unit.force),
+        ])
         if aqs != nil {
             try communicator.agree { if communicator.isRoot { try aqsLog.begin(restartingAt: restart ? system.step : nil) } }
         }

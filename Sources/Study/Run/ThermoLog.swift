@@ -9,16 +9,20 @@ struct ThermoLog {
     let dimension: Int
     let temperature: Double
 
-    var header: String {
-        let stress = Thermo.componentNames(dimension: dimension).map { "sigma_\($0) [V0/l0^\(dimension)]" }
-        return (["step", "time [l0^2/(mu V0)]", "energy_per_particle [V0]", "pressure [V0/l0^\(dimension)]",
-                 "virial_pressure [V0/l0^\(dimension)]"] + stress + ["contacts_per_particle", "max_overlap [1 - r/sigma_ij]", "max_force [V0/l0]", "strain"])
-            .joined(separator: ",")
+    var log: StepLog {
+        typealias U = CSVColumn.Unit
+        let stress = U.stress(dimension: dimension)
+        return StepLog(path: path, columns: [
+            CSVColumn("time", unit: U.time), CSVColumn("energy_per_particle", unit: U.energy), CSVColumn("pressure", unit: stress),
+            CSVColumn("virial_pressure", unit: stress),
+        ] + Thermo.componentNames(dimension: dimension).map { CSVColumn("sigma_\($0)", unit: stress) } + [
+            "contacts_per_particle", CSVColumn("max_overlap", unit: "1 - r/sigma_ij"), CSVColumn("max_force", unit: U.force), "strain",
+        ])
     }
 
     /// Starts the file, or on restart keeps its lines up to `step`.
     func begin(restartingAt step: Int?) throws {
-        try StepLog(path: path, header: header).begin(restartingAt: step)
+        try log.begin(restartingAt: step)
     }
 
     /// One line; `strain` is the Lees–Edwards shear strain γ (0 without shear); `time` nil (an empty field) where
@@ -27,6 +31,6 @@ struct ThermoLog {
         let values = [Double(thermo.step), time ?? .nan, thermo.energyPerParticle, thermo.pressure(temperature: temperature),
                       thermo.virialPressure] + thermo.virialStress
             + [thermo.contactsPerParticle, thermo.maxOverlap, thermo.maxForce, strain]
-        try StepLog(path: path, header: header).append(step: thermo.step, values: values.dropFirst().map { $0.isNaN ? "" : "\($0)" })
+        try log.append(step: thermo.step, values: values.dropFirst().map { $0.isNaN ? "" : "\($0)" })
     }
 }

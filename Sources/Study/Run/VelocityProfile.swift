@@ -69,8 +69,9 @@ final class VelocityProfile {
         try communicator.agree {
             guard communicator.isRoot else { return }
             let axes = ["x", "y", "z"].prefix(d)
-            var text = "bin,y [l0],samples," + axes.map { "v_\($0) [mu V0/l0]" }.joined(separator: ",") + ","
-                + axes.map { "stderr_v_\($0) [mu V0/l0]" }.joined(separator: ",") + "\n"
+            let velocity = CSVColumn.Unit.velocity
+            var text = (["bin", CSVColumn("y", unit: CSVColumn.Unit.length), "samples"] + axes.map { CSVColumn("v_\($0)", unit: velocity) }
+                + axes.map { CSVColumn("stderr_v_\($0)", unit: velocity) }).csvHeader + "\n"
             for b in 0..<bins {
                 let n = total[b * stride], y = (Double(b) + 0.5) * height / Double(bins)
                 let mean = (0..<d).map { n > 0 ? total[b * stride + 1 + $0] / n : 0 }
