@@ -1,7 +1,7 @@
 /// Versions recorded in every output's metadata and printed by `stressflux info`.
 public enum BuildInfo {
     /// StressFlux's own version.
-    public static let version = "0.1.0"
+    public static let version = "0.1.1"
 
     /// The Swift compiler release this binary was built with (major.minor).
     public static var swiftVersion: String {
