@@ -1,5 +1,6 @@
 import Foundation
 @testable import Formats
+import Particles
 import TestSupport
 import Testing
 
@@ -48,13 +49,34 @@ import Testing
         }
     }
 
+    /// The largest distance between another reader's positions (N × 3, in its cell) shifted by `origin` and ours, each
+    /// difference taken to its nearest image in the Lees–Edwards lattice of `ours` (a₂ = (γ L_y, L_y, 0)): readers
+    /// may put a particle in another periodic cell, never elsewhere.
+    static func largestOffset(_ theirs: [Double], origin: [Double], ours: ParticleSnapshot) -> Double {
+        let d = ours.dimension, box = ours.box, tilt = ours.strain * box[1]
+        var largest = 0.0
+        for i in 0..<ours.count {
+            var delta = [Double](repeating: 0, count: 3)
+            for a in 0..<3 { delta[a] = theirs[i * 3 + a] - origin[a] - (a < d ? ours.positions[i * d + a] : 0) }
+            let ny = (delta[1] / box[1]).rounded()
+            delta[1] -= ny * box[1]
+            delta[0] -= ny * tilt
+            delta[0] -= (delta[0] / box[0]).rounded() * box[0]
+            if d == 3 { delta[2] -= (delta[2] / box[2]).rounded() * box[2] }
+            largest = max(largest, delta.prefix(d).map(abs).max()!)
+        }
+        return largest
+    }
+
     /// Sheared Brownian and AQS runs, 2D and 3D, on 1 and 2 ranks, each written as H5MD, GSD and LAMMPS data:
     /// - h5py: N, box lengths, Lees–Edwards strain, positions (to 1e-12 of the box), ids 0..N−1 in row order,
     ///   species and diameters equal our own reader's; `unit` attributes on the box, diameters and virials;
     /// - gsd: N, L_x, L_y and the tilt xy equal to the reduced strain (float32: 1e-6), diameters;
     /// - freud: the contact count equals `stressflux evaluate`'s `contacts` (float64 distances);
-    /// - OVITO (.gsd and .data): N, the cell's edge vectors (a₂ tilted by γ' L_y) to 1e-6 of the box;
-    /// - MDAnalysis (3D .h5, .gsd, .data): N, box lengths; for H5MD also the tilt angle γ of the box matrix;
+    /// - OVITO (.gsd and .data): N, the cell's edge vectors (a₂ tilted by γ' L_y) to 1e-6 of the box, positions
+    ///   (``largestOffset``, HOOMD's centred box shifted by −L/2) to 1e-6 of the box (float32 in GSD);
+    /// - MDAnalysis (3D .h5, .gsd, .data): N, box lengths, positions as OVITO's (it keeps float32); for H5MD also the
+    ///   tilt angle γ of the box matrix;
     /// - LAMMPS (`read_data` + `run 0`): potential energy and virial stress equal evaluate's to 1e-12 relative
     ///   (the same pair sums in another order).
     @Test(arguments: [2, 3], SnapshotEnergyIntegrationTests.Drive.allCases)
@@ -102,12 +124,18 @@ import Testing
             #expect(ovito["N"] as? Int == n, "\(name)")
             #expect(abs(cell[0] - box[0]) <= 1e-6 * box[0] && abs(cell[5] - box[1]) <= 1e-6 * box[1], "\(name): cell \(cell)")
             #expect(abs(cell[1] - reduced * box[1]) <= 1e-6 * box[0], "\(name): tilt \(cell[1]) for γ' L_y = \(reduced * box[1])")
+            let shift = name.hasSuffix(".gsd") ? box.map { -$0 / 2 } + (dimension == 2 ? [0] : []) : [0, 0, 0]
+            let offset = Self.largestOffset(Self.numbers(ovito["positions"]), origin: shift, ours: ours)
+            #expect(offset <= 1e-6 * box[0], "\(name): OVITO's positions differ from ours by up to \(offset)")
         }
         if dimension == 3 {
             for name in ["final.h5", "final.gsd", "final.data"] {
                 guard let md = try Self.read("mdanalysis", "mdanalysis_particles.py", [file(name)], in: dir) else { continue }
                 let dims = Self.numbers(md["dimensions"])
                 #expect(md["N"] as? Int == n && abs(dims[0] - box[0]) <= 1e-5 * box[0] && abs(dims[2] - box[2]) <= 1e-5 * box[2], "\(name): \(dims)")
+                let shift = name.hasSuffix(".gsd") ? box.map { -$0 / 2 } : [0, 0, 0]
+                let offset = Self.largestOffset(Self.numbers(md["positions"]), origin: shift, ours: ours)
+                #expect(offset <= 1e-5 * box[0], "\(name): MDAnalysis's positions differ from ours by up to \(offset)")
                 if name != "final.gsd" {  // MDAnalysis's GSD reader takes HOOMD's tilt factors for cosines (its bug)
                     let tilt = name == "final.h5" ? ours.strain : reduced
                     let gamma = atan2(1, tilt) * 180 / .pi
