@@ -125,6 +125,23 @@ extension Communicator {
         return result
     }
 
+    /// Collective: sends row r of `rows` (stride `stride`) to rank `destinations[r]`, returns the rows
+    /// every rank sent here, concatenated by source rank and, within a source, in the sender's order,
+    /// with the number of rows from each source.
+    public func route(rows: [Double], destinations: [Int], stride: Int) -> (rows: [Double], rowsBySource: [Int]) {
+        precondition(rows.count == destinations.count * stride)
+        var counts = [Int](repeating: 0, count: size)
+        for d in destinations { counts[d] += stride }
+        var offsets = Self.offsets(counts)
+        var packed = [Double](repeating: 0, count: rows.count)
+        for (r, d) in destinations.enumerated() {
+            for k in 0..<stride { packed[offsets[d] + k] = rows[r * stride + k] }
+            offsets[d] += stride
+        }
+        let received = alltoallv(packed, counts: counts)
+        return (received.values, received.counts.map { $0 / stride })
+    }
+
     /// Collective: sends `counts[q]` consecutive values of `values` to rank q (in rank order) and returns
     /// the values received, concatenated in source-rank order, with the count from each source.
     public func alltoallv<T: MPIScalar>(_ values: [T], counts: [Int]) -> (values: [T], counts: [Int]) {

@@ -66,18 +66,7 @@ public final class SlabRouter {
     /// every rank sent here, concatenated by source rank and, within a source, in the sender's order,
     /// with the number of rows from each source.
     public func route(rows: [Double], destinations: [Int], stride: Int) -> (rows: [Double], rowsBySource: [Int]) {
-        let comm = decomposition.communicator
-        precondition(rows.count == destinations.count * stride)
-        var counts = [Int](repeating: 0, count: comm.size)
-        for d in destinations { counts[d] += stride }
-        var offsets = Communicator.offsets(counts)
-        var packed = [Double](repeating: 0, count: rows.count)
-        for (r, d) in destinations.enumerated() {
-            for k in 0..<stride { packed[offsets[d] + k] = rows[r * stride + k] }
-            offsets[d] += stride
-        }
-        let received = comm.alltoallv(packed, counts: counts)
-        return (received.values, received.counts.map { $0 / stride })
+        decomposition.communicator.route(rows: rows, destinations: destinations, stride: stride)
     }
 
     /// Collective: every point with its `components` values, sent to the rank owning its y (positions in

@@ -51,23 +51,12 @@ public struct ParticleSnapshot: Sendable, Equatable {
     /// Box volume (area in 2D).
     public var volume: Double { box.reduce(1, *) }
 
-    /// The same configuration with every position moved into [0, L) per axis and its image counters
-    /// changed so that the unwrapped position (``strain``) is unchanged: y first, since crossing a y face
-    /// under Lees–Edwards shear also moves x by ∓γ L_y (physics.md §1.5b), then x, z.
+    /// The same configuration with every position moved into [0, L) per axis and its image counters changed so
+    /// that the unwrapped position (``strain``) is unchanged (``wrapLeesEdwards``, as the engine wraps).
     public func wrapped() -> ParticleSnapshot {
         var s = self
-        let d = dimension, shift = strain * box[1]
         for i in 0..<count {
-            for a in [1, 0, 2].prefix(d) {
-                let length = box[a]
-                var k = (s.positions[i * d + a] / length).rounded(.down)
-                var x = s.positions[i * d + a] - k * length
-                if x >= length { x -= length; k += 1 }  // rounding of x − kL
-                s.positions[i * d + a] = x
-                guard k != 0 else { continue }
-                s.images[i * d + a] += Int32(k)
-                if a == 1 { s.positions[i * d] -= k * shift }
-            }
+            wrapLeesEdwards(positions: &s.positions, images: &s.images, particle: i, dimension: dimension, box: box, shift: strain * box[1])
         }
         return s
     }

@@ -35,28 +35,11 @@ extension ParticleSystem {
         ghostCount = 0
     }
 
-    /// Maps positions into [0, L) per axis, counting the images crossed. y goes first: crossing the
-    /// y faces k times moves x by −k γ L_y (Lees–Edwards), which the x wrap then takes in.
+    /// Maps positions into [0, L) per axis, counting the images crossed (``wrapLeesEdwards``).
     func wrapIntoBox() {
-        let d = dimension, y = Self.slabAxis, shift = leesEdwardsShift
-        let axes = [y, 0] + (d == 3 ? [2] : [])
+        let d = dimension, shift = leesEdwardsShift, box = box
         for i in 0..<localCount {
-            for a in axes {
-                let length = box[a]
-                var x = positions[i * d + a]
-                let k = (x / length).rounded(.down)
-                if k != 0 {
-                    x -= k * length
-                    images[i * d + a] += Int32(k)
-                    if a == y && shift != 0 { positions[i * d] -= k * shift }
-                }
-                if x >= length {  // rounding of x − kL
-                    x -= length
-                    images[i * d + a] += 1
-                    if a == y && shift != 0 { positions[i * d] -= shift }
-                }
-                positions[i * d + a] = x
-            }
+            wrapLeesEdwards(positions: &positions, images: &images, particle: i, dimension: d, box: box, shift: shift)
         }
     }
 

@@ -45,35 +45,9 @@ extension ParticleSnapshot {
     /// Collective: the rows of every rank's snapshot (forces and virials when all have them), sorted by
     /// id, on `root`; nil on the other ranks.
     public func gathered(on communicator: Communicator, root: Int = 0) -> ParticleSnapshot? {
-        let d = dimension, withForces = communicator.allreduce(forces == nil ? 0 : 1, .min) == 1
-        let c = withForces && communicator.allreduce(virials == nil ? 0 : 1, .min) == 1 ? (d == 2 ? 3 : 6) : 0
-        let stride = 3 + 2 * d + (withForces ? d + c : 0)
-        var rows: [Double] = []
-        rows.reserveCapacity(count * stride)
-        for i in 0..<count {
-            rows.append(Double(ids[i]))
-            rows.append(Double(species[i]))
-            rows.append(diameters[i])
-            rows.append(contentsOf: positions[(i * d)..<((i + 1) * d)])
-            rows.append(contentsOf: images[(i * d)..<((i + 1) * d)].map(Double.init))
-            if withForces {
-                rows.append(contentsOf: forces![(i * d)..<((i + 1) * d)])
-                if c > 0 { rows.append(contentsOf: virials![(i * c)..<((i + 1) * c)]) }
-            }
-        }
-        guard let all = communicator.gather(rows, root: root) else { return nil }
-        let n = all.count / stride
-        let order = (0..<n).sorted { all[$0 * stride] < all[$1 * stride] }
-        let column = { (offset: Int, width: Int) in order.flatMap { r in all[(r * stride + offset)..<(r * stride + offset + width)] } }
-        var snapshot = ParticleSnapshot(
-            dimension: d, box: box, step: step, ids: column(0, 1).map { Int($0) }, positions: column(3, d),
-            images: column(3 + d, d).map { Int32($0) }, species: column(1, 1).map { Int32($0) },
-            speciesNames: speciesNames, diameters: column(2, 1))
-        snapshot.strain = strain
-        if withForces {
-            snapshot.forces = column(3 + 2 * d, d)
-            snapshot.virials = c > 0 ? column(3 + 3 * d, c) : nil
-        }
-        return snapshot
+        let withForces = communicator.allreduce(forces == nil ? 0 : 1, .min) == 1
+        let withVirials = withForces && communicator.allreduce(virials == nil ? 0 : 1, .min) == 1
+        guard let all = communicator.gather(rows(forces: withForces, virials: withVirials), root: root) else { return nil }
+        return fromRows(all, forces: withForces, virials: withVirials).0
     }
 }

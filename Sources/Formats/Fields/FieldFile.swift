@@ -27,10 +27,13 @@ public final class FieldFile {
 
     private var fileName: String { (path as NSString).lastPathComponent }
 
+    /// Whether grid `name` has been declared.
+    public func contains(grid name: String) -> Bool { decompositions[name] != nil }
+
     /// Collective: declares grid `name` on the slabs of `decomposition` (extents and box in storage order
     /// (y, x[, z])), whose x axis is sheared as x' = x − `shear` · y (0: a periodic orthogonal grid).
     public func addGrid(_ name: String, decomposition: SlabDecomposition, shear: Double) throws {
-        precondition(decompositions[name] == nil, "grid \(name) declared twice")
+        precondition(!contains(grid: name), "grid \(name) declared twice")
         let extents = decomposition.grid.extents, spacing = decomposition.spacing, d = extents.count
         var coordinates: (file: String, dataset: String)?
         if XDMFSidecar.Grid.needsCoordinates(dimension: d, shear: shear) {

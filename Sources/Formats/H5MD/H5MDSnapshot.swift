@@ -31,10 +31,7 @@ public enum H5MDSnapshot {
     /// Units of every quantity, as written into each file (physics.md §1.2).
     public static let units = FileMetadata.units
 
-    /// H5MD unit strings (unit symbols with signed powers, h5md/modules/units).
-    enum Unit {
-        static let length = "l0", energy = "V0", force = "V0 l0-1", time = "l0+2 mu-1 V0-1"
-    }
+    typealias Unit = ReducedUnit.H5MD
 
     /// Collective: writes the owned particles of every rank to `path` (atomically: `<path>.partial`, then rename).
     public static func write(_ system: ParticleSystem, to path: String, time: Double, includeForces: Bool,
@@ -147,36 +144,14 @@ public enum H5MDSnapshot {
     /// of the id range in rank order, and sorted by id: concatenated in rank order, the rows are in id order.
     static func inIDOrder(_ s: ParticleSnapshot, fields: [ParticleField], forces: Bool, virials: Bool,
                           communicator comm: Communicator) -> (ParticleSnapshot, [ParticleField]) {
-        let d = s.dimension, c = virials ? (d == 2 ? 3 : 6) : 0, f = forces ? d : 0
-        let stride = 3 + 2 * d + f + c + fields.reduce(0) { $0 + $1.width }
-        let span = comm.allreduce(s.ids.max() ?? -1, .max) + 1, ranks = comm.size
-        var outgoing = [[Double]](repeating: [], count: ranks)
-        for i in 0..<s.count {
-            let owner = min(ranks - 1, s.ids[i] * ranks / max(span, 1))
-            var row = [Double(s.ids[i]), Double(s.species[i]), s.diameters[i]]
-            row += s.positions[(i * d)..<((i + 1) * d)]
-            row += s.images[(i * d)..<((i + 1) * d)].map(Double.init)
-            if forces { row += s.forces![(i * d)..<((i + 1) * d)] }
-            if virials { row += s.virials![(i * c)..<((i + 1) * c)] }
-            for field in fields { row += field.values[(i * field.width)..<((i + 1) * field.width)] }
-            outgoing[owner] += row
-        }
-        let received = comm.alltoallv(outgoing.flatMap { $0 }, counts: outgoing.map(\.count)).values
-        let m = received.count / stride
-        let order = (0..<m).sorted { received[$0 * stride] < received[$1 * stride] }
-        let column = { (start: Int, width: Int) in order.flatMap { r in received[(r * stride + start)..<(r * stride + start + width)] } }
-        var sorted = ParticleSnapshot(dimension: d, box: s.box, step: s.step, ids: column(0, 1).map { Int($0) },
-                                      positions: column(3, d), images: column(3 + d, d).map { Int32($0) },
-                                      species: column(1, 1).map { Int32($0) }, speciesNames: s.speciesNames, diameters: column(2, 1))
-        sorted.strain = s.strain
-        if forces { sorted.forces = column(3 + 2 * d, d) }
-        if virials { sorted.virials = column(3 + 2 * d + f, c) }
-        var start = 3 + 2 * d + f + c, sortedFields: [ParticleField] = []
-        for field in fields {
-            sortedFields.append(ParticleField(name: field.name, width: field.width, values: column(start, field.width), unit: field.unit))
-            start += field.width
-        }
-        return (sorted, sortedFields)
+        let span = max(comm.allreduce(s.ids.max() ?? -1, .max) + 1, 1), ranks = comm.size
+        let widths = fields.map(\.width)
+        let rows = s.rows(forces: forces, virials: virials, extra: fields.map { ($0.width, $0.values) })
+        let destinations = s.ids.map { min(ranks - 1, $0 * ranks / span) }
+        let stride = ParticleSnapshot.rowStride(dimension: s.dimension, forces: forces, virials: virials, extra: widths)
+        let received = comm.route(rows: rows, destinations: destinations, stride: stride).rows
+        let (sorted, extra) = s.fromRows(received, forces: forces, virials: virials, extraWidths: widths)
+        return (sorted, zip(fields, extra).map { ParticleField(name: $0.name, width: $0.width, values: $1, unit: $0.unit) })
     }
 
     /// Local: the `parameters/run_state/<key>` datasets of a checkpoint that exist among `keys`.
@@ -209,10 +184,9 @@ public enum H5MDSnapshot {
             throw bad("particles/all/position/value has shape \(position.extents), expected [frames, N, d] with d = 2 or 3")
         }
         let n = position.extents[1], d = position.extents[2]
-        /// The last frame of a time-dependent element's `value` ([frames, N, …]), or a time-independent dataset.
+        /// The last frame of a time-dependent element's `value`, whose first axis counts frames.
         func lastFrame(_ data: (extents: [Int], values: [Double])) -> [Double] {
-            let perFrame = data.values.count / max(data.extents.first ?? 1, 1)
-            return data.extents.count >= 2 && data.extents[1] == n || data.extents.count == 3 ? Array(data.values.suffix(perFrame)) : data.values
+            Array(data.values.suffix(data.values.count / max(data.extents.first ?? 1, 1)))
         }
         let positions = lastFrame(position)
         var strain = 0.0, edges: [Double]
@@ -235,8 +209,11 @@ public enum H5MDSnapshot {
             edges = try need("/particles/all/box/edges").values
             guard edges.count == d else { throw bad("box/edges has \(edges.count) values for \(d)-dimensional positions") }
         }
+        /// A time-dependent element's last frame (`…/value`) or a time-independent dataset, else `fallback` per particle.
         let optional = { (name: String, fallback: Double) -> [Double] in
-            file.contains(name) ? ((try? file.read(name: name)).map(lastFrame) ?? []) : Array(repeating: fallback, count: n)
+            guard file.contains(name) else { return Array(repeating: fallback, count: n) }
+            guard let data = try? file.read(name: name) else { return [] }  // the count check below reports it
+            return name.hasSuffix("/value") ? lastFrame(data) : data.values
         }
         let ids = file.contains("/particles/all/id/value") ? optional("/particles/all/id/value", 0) : (0..<n).map(Double.init)
         let images = file.contains("/particles/all/image/value") ? optional("/particles/all/image/value", 0) : []

@@ -15,12 +15,6 @@ public struct CSVColumn: Sendable, Equatable, ExpressibleByStringLiteral {
 
     /// `name [unit]`, or `name`.
     public var header: String { unit.map { "\(name) [\($0)]" } ?? name }
-
-    /// The reduced units of the tables (physics.md §1.2), for dimension `d` where it enters.
-    public enum Unit {
-        public static let length = "l0", energy = "V0", force = "V0/l0", time = "l0^2/(mu V0)", velocity = "mu V0/l0"
-        public static func stress(dimension d: Int) -> String { "V0/l0^\(d)" }
-    }
 }
 
 extension Array where Element == CSVColumn {

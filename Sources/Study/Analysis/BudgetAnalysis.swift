@@ -338,13 +338,13 @@ public struct BudgetAnalysis {
             numbers: ["allow_coarse_grid": allowCoarseGrid ? 1 : 0], lists: ["scales": ells],
             words: ["kernel": kernel.name, "route": route.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
                     "coordinates": "sheared grids: x' = x - g y, g the Lees-Edwards strain reduced by whole Lx/Ly (datasets /geometry/grid<k> hold each node's lab x, y, z)"]))
-        var declared: Set<[Int]> = [], rows: [ScaleReport] = []
+        var rows: [ScaleReport] = []
         var smallest: (density: [Double], space: ScaleWorkspace, strain: Double)?
-        let stressUnit = "V0/l0^\(d)", rateUnit = "V0/l0^\(d) per l0^2/(mu V0)"
+        let stressUnit = ReducedUnit.stress(dimension: d), rateUnit = ReducedUnit.stressRate(dimension: d)
         /// Collective: a field on `space`'s grid (in sheared coordinates x' = x − `strain` y), declared on first use.
         func write(_ name: String, _ owned: [Double], on space: ScaleWorkspace, strain: Double, quantity: String, unit: String) throws {
             let grid = "budget on " + space.points.map(String.init).joined(separator: "x")
-            if declared.insert(space.points).inserted { try file.addGrid(grid, decomposition: space.decomposition, shear: strain) }
+            if !file.contains(grid: grid) { try file.addGrid(grid, decomposition: space.decomposition, shear: strain) }
             try file.write(name, grid: grid, quantity: quantity, unit: unit, values: owned)
         }
         /// Collective: grid means per component over the samples where `mask` holds (all by default).
@@ -392,7 +392,7 @@ public struct BudgetAnalysis {
             (selfStress, timings["self"]) = try timed { try SelfStress.average(counts: counts, deposition: deposition, average: modes) }
             let tag = "ell\(ell)", density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
             if smallest == nil { smallest = (density, space, strain) }
-            try write("rho_\(tag)", density, on: space, strain: strain, quantity: "number density rho_l at l = \(ell)", unit: "1/l0^\(d)")
+            try write("rho_\(tag)", density, on: space, strain: strain, quantity: "number density rho_l at l = \(ell)", unit: ReducedUnit.density(dimension: d))
             var row = ScaleReport(ell: ell, kernel: kernel.name, grid: grid, route: "", sigma_mean: [:],
                                   sigma_self_mean: Dictionary(uniqueKeysWithValues: zip(components, selfStress)), W_mean: [:], Qflux_mean: [:],
                                   dsigma_dt_instantaneous_mean: [:], resolution: ell / space.spacing, bond_nodes: 0, seconds: 0)

@@ -136,15 +136,15 @@ public struct DensityDeposit {
         let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
         let file = try FieldFile(path: path("density.h5"), communicator: communicator, metadata: FileMetadata(
             configuration: FileMetadata.commandLine, ranks: communicator.size, box: s.box, strain: s.strain,
-            numbers: ["scale": scale, "grid_strain": sheared, "spacing": gridBox[0] / Double(extents[0]), "allow_coarse_grid": allowCoarseGrid ? 1 : 0],
+            numbers: ["scale": scale, "grid_strain": sheared, "spacing": depositionGrid.spacing, "allow_coarse_grid": allowCoarseGrid ? 1 : 0],
             lists: extraScales.isEmpty ? [:] : ["scales": extraScales.sorted()],
             words: ["kernel": kernel.name, "method": method.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
                     "coordinates": sheared == 0 ? "x' = x" : "sheared: x' = x - grid_strain * y (the Lees-Edwards strain reduced by whole Lx/Ly)"]))
         let gridName = "rho_l, l = \(scale)"
         try file.addGrid(gridName, decomposition: decomposition, shear: sheared)
-        let h = gridBox[0] / Double(extents[0]), cell = pow(h, Double(d)), clock = Date()
+        let h = depositionGrid.spacing, cell = pow(h, Double(d)), clock = Date()
         var mass: [String: Double] = [:]
-        let densityUnit = "1/l0^\(d)", stressUnit = "V0/l0^\(d)"
+        let densityUnit = ReducedUnit.density(dimension: d), stressUnit = ReducedUnit.stress(dimension: d)
         func write(_ name: String, _ owned: [Double], _ quantity: String, _ unit: String) throws {
             try file.write(name, grid: gridName, quantity: quantity, unit: unit, values: owned)
         }
@@ -194,7 +194,7 @@ public struct DensityDeposit {
             hardy = Dictionary(uniqueKeysWithValues: zip(components, averages))
             for (k, name) in components.enumerated() { try write("sigma_\(name)", stress[k], "filtered Hardy stress sigma^H_l, component \(name)", stressUnit) }
             let forces = try deposition.deposit(positions: bonds.forcePoints, values: bonds.forces, components: d)
-            for a in 0..<d { try write("force_\(["x", "y", "z"][a])", forces[a], "force density sum_i F_i G_l(x - x_i), component \(["x", "y", "z"][a])", "V0/l0^\(d + 1)") }
+            for a in 0..<d { try write("force_\(["x", "y", "z"][a])", forces[a], "force density sum_i F_i G_l(x - x_i), component \(["x", "y", "z"][a])", ReducedUnit.forceDensity(dimension: d)) }
             let virialField = try deposition.deposit(positions: bonds.forcePoints, values: bonds.virials, components: components.count)
             for (k, name) in components.enumerated() { try write("virial_\(name)", virialField[k], "per-particle virial density sum_i s_i G_l(x - x_i), component \(name)", stressUnit) }
             perParticle = Dictionary(uniqueKeysWithValues: zip(components, communicator.allreduce(virialField.map { $0.reduce(0, +) * cell / volume }, .sum)))

@@ -32,7 +32,7 @@ final class EventRecorder {
         self.communicator = communicator
         detector = try StressDropDetector(threshold: settings.threshold, relativeThreshold: settings.relativeThreshold,
                                           window: settings.window)
-        typealias U = CSVColumn.Unit
+        typealias U = ReducedUnit
         let stress = U.stress(dimension: d)
         log = StepLog(path: (directory as NSString).appendingPathComponent("events.csv"), columns: [
             "event", "strain_before", "strain_after", CSVColumn("delta_sigma_xy", unit: stress), CSVColumn("delta_energy", unit: U.energy),
@@ -126,8 +126,8 @@ final class EventRecorder {
             let d = lo.dimension
             try H5MDSnapshot.write(local: before ?? empty(lo), communicator: communicator, to: path(names[0]), time: time)
             try H5MDSnapshot.write(local: after ?? empty(hi), communicator: communicator, to: path(names[1]), time: time, fields: [
-                .init(name: "nonaffine_displacement", width: d, values: event?.nonAffineDisplacement ?? [], unit: "l0"),
-                .init(name: "d2min", width: 1, values: event?.d2min ?? [], unit: "l0+2"),
+                .init(name: "nonaffine_displacement", width: d, values: event?.nonAffineDisplacement ?? [], unit: ReducedUnit.H5MD.length),
+                .init(name: "d2min", width: 1, values: event?.d2min ?? [], unit: ReducedUnit.H5MD.area),
             ])
         }
         try communicator.agree {

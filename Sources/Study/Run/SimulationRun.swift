@@ -112,11 +112,11 @@ public struct SimulationRun {
                                                                                  maxIterations: config.aqs.maxIterations))
             : nil
         let d = system.dimension
-        let stress = CSVColumn.Unit.stress(dimension: d)
+        let stress = ReducedUnit.stress(dimension: d)
         let aqsLog = StepLog(path: path("aqs.csv"), columns: [
             "strain", CSVColumn("sigma_xy", unit: stress), CSVColumn("virial_pressure", unit: stress),
-            CSVColumn("energy_per_particle", unit: CSVColumn.Unit.energy), "fire_iterations", "fire_converged",
-            CSVColumn("max_force", unit: CSVColumn.Unit.force),
+            CSVColumn("energy_per_particle", unit: ReducedUnit.energy), "fire_iterations", "fire_converged",
+            CSVColumn("max_force", unit: ReducedUnit.force),
         ])
         if aqs != nil {
             try communicator.agree { if communicator.isRoot { try aqsLog.begin(restartingAt: restart ? system.step : nil) } }

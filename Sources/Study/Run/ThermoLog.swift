@@ -5,14 +5,14 @@ import Particles
 /// `thermo.csv`, written by rank 0: one line per thermo step, a header naming quantity and unit.
 /// On restart the lines after the checkpoint's step are dropped, so the file reads as one run.
 struct ThermoLog {
-    let path: String
-    let dimension: Int
     let temperature: Double
+    let log: StepLog
 
-    var log: StepLog {
-        typealias U = CSVColumn.Unit
+    init(path: String, dimension: Int, temperature: Double) {
+        typealias U = ReducedUnit
         let stress = U.stress(dimension: dimension)
-        return StepLog(path: path, columns: [
+        self.temperature = temperature
+        log = StepLog(path: path, columns: [
             CSVColumn("time", unit: U.time), CSVColumn("energy_per_particle", unit: U.energy), CSVColumn("pressure", unit: stress),
             CSVColumn("virial_pressure", unit: stress),
         ] + Thermo.componentNames(dimension: dimension).map { CSVColumn("sigma_\($0)", unit: stress) } + [

@@ -69,8 +69,8 @@ final class VelocityProfile {
         try communicator.agree {
             guard communicator.isRoot else { return }
             let axes = ["x", "y", "z"].prefix(d)
-            let velocity = CSVColumn.Unit.velocity
-            var text = (["bin", CSVColumn("y", unit: CSVColumn.Unit.length), "samples"] + axes.map { CSVColumn("v_\($0)", unit: velocity) }
+            let velocity = ReducedUnit.velocity
+            var text = (["bin", CSVColumn("y", unit: ReducedUnit.length), "samples"] + axes.map { CSVColumn("v_\($0)", unit: velocity) }
                 + axes.map { CSVColumn("stderr_v_\($0)", unit: velocity) }).csvHeader + "\n"
             for b in 0..<bins {
                 let n = total[b * stride], y = (Double(b) + 0.5) * height / Double(bins)
