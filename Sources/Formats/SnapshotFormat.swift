@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 import Particles
 
 /// The particle-snapshot formats: one table of names, file extensions, readers and writers. A new format
@@ -58,9 +59,38 @@ public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
         case .gsd:
             return try GSDReader(path: path).read()
         case .lammps:
-            let diameters = Dictionary(uniqueKeysWithValues: typeDiameters.enumerated().map { ($0.offset + 1, $0.element) })
-            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: diameters)
+            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: Self.typeDiameters(typeDiameters))
         }
+    }
+
+    /// Collective: this rank's block of the configuration in `path` — particles [r·N/P, (r+1)·N/P) of the file's
+    /// order for rank r of P — with the whole header (box, strain, step, species names) on every rank: the input of
+    /// a ``ParticleSystem`` made from blocks, which routes each particle to its slab's owner.
+    public static func readBlock(_ path: String, dimension: Int, typeDiameters: [Double], communicator: Communicator) throws -> ParticleSnapshot {
+        var block = try communicator.agree {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw FormatError.badFile(path: path, format: "input", reason: "no such file, check the path")
+            }
+            switch try SnapshotFormat(path: path) {
+            case .h5md:
+                return try H5MDSnapshot.read(path: path, block: communicator.rank, of: communicator.size)
+            case .gsd:
+                return try GSDReader(path: path).read(block: communicator.rank, of: communicator.size)
+            case .lammps:
+                // Ids are the ranks of the LAMMPS ids, known only after every atom line is read: each rank parses the
+                // file and keeps its block (a streaming reader that keeps only the block is still to come).
+                return try read(path, dimension: dimension, typeDiameters: typeDiameters).block(communicator.rank, of: communicator.size)
+            }
+        }
+        // A file without species names names as many species as its largest index on any rank.
+        let kinds = communicator.allreduce(block.speciesNames.count, .max)
+        if block.speciesNames.count < kinds { block.speciesNames = (0..<kinds).map { String(UnicodeScalar(UInt8(65 + $0 % 26))) } }
+        return block
+    }
+
+    /// LAMMPS atom type t → diameter `diameters[t − 1]`.
+    static func typeDiameters(_ diameters: [Double]) -> [Int: Double] {
+        Dictionary(uniqueKeysWithValues: diameters.enumerated().map { ($0.offset + 1, $0.element) })
     }
 
     /// Local (one rank): writes a gathered snapshot to `<stem>.<fileExtension>` in a single-writer format.

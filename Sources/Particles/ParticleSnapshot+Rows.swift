@@ -53,3 +53,37 @@ extension ParticleSnapshot {
         return (s, extra)
     }
 }
+
+extension ParticleSnapshot {
+    /// Particles [k·N/parts, (k+1)·N/parts) of this snapshot (in its order) with the same header: rank k's share
+    /// of a configuration read in blocks.
+    public func block(_ k: Int, of parts: Int) -> ParticleSnapshot {
+        let lower = k * count / parts, upper = (k + 1) * count / parts, d = dimension
+        var part = ParticleSnapshot(dimension: d, box: box, step: step, ids: Array(ids[lower..<upper]),
+                                    positions: Array(positions[(lower * d)..<(upper * d)]), images: Array(images[(lower * d)..<(upper * d)]),
+                                    species: Array(species[lower..<upper]), speciesNames: speciesNames, diameters: Array(diameters[lower..<upper]))
+        part.strain = strain
+        if let forces { part.forces = Array(forces[(lower * d)..<(upper * d)]) }
+        if let virials {
+            let c = virials.count / max(count, 1)
+            part.virials = Array(virials[(lower * c)..<(upper * c)])
+        }
+        return part
+    }
+
+    /// The particles in the order `order` (a permutation of 0..<count), header unchanged.
+    public func reordered(_ order: [Int]) -> ParticleSnapshot {
+        let d = dimension
+        var s = ParticleSnapshot(dimension: d, box: box, step: step, ids: order.map { ids[$0] },
+                                 positions: order.flatMap { positions[($0 * d)..<(($0 + 1) * d)] },
+                                 images: order.flatMap { images[($0 * d)..<(($0 + 1) * d)] }, species: order.map { species[$0] },
+                                 speciesNames: speciesNames, diameters: order.map { diameters[$0] })
+        s.strain = strain
+        if let forces { s.forces = order.flatMap { forces[($0 * d)..<(($0 + 1) * d)] } }
+        if let virials {
+            let c = virials.count / max(count, 1)
+            s.virials = order.flatMap { virials[($0 * c)..<(($0 + 1) * c)] }
+        }
+        return s
+    }
+}

@@ -82,12 +82,13 @@ public final class ParticleSystem {
     /// Pair cutoff + skin: the ghost halo and the neighbour-list reach.
     public var halo: Double { potential.cutoffRatio * maxDiameter + skin }
 
-    /// Collective: distributes `snapshot` (the same on every rank) over the slabs of a decomposition of
-    /// its box and builds ghosts and neighbour lists.
+    /// Collective: the particles of `block`, this rank's share of a configuration (any particles: a file read in
+    /// blocks, design.md "read by slab"; on one rank the whole), routed to the owners of their slabs, with ghosts
+    /// and neighbour lists. Every rank's block has the same header (dimension, box, step, strain, species names);
+    /// together they hold every particle once. No rank ever holds more than its block and then its slab.
     ///
-    /// - Throws: ``ParticlesError`` for bad parameters or a box smaller than twice the halo.
-    public init(snapshot: ParticleSnapshot, potential: AnyPairPotential, skin: Double,
-                communicator: Communicator) throws {
+    /// - Throws: ``ParticlesError`` for bad parameters, ids that are not unique or a box smaller than twice the halo.
+    public init(block snapshot: ParticleSnapshot, potential: AnyPairPotential, skin: Double, communicator: Communicator) throws {
         try Self.validate(snapshot)
         guard skin >= 0, skin.isFinite else {
             throw ParticlesError.invalidParameter(name: "[potential] skin", value: "\(skin)", expected: "must be zero or positive, 0.3 is typical")
@@ -97,8 +98,10 @@ public final class ParticleSystem {
         box = snapshot.box
         self.potential = potential
         self.skin = skin
-        maxDiameter = snapshot.diameters.max() ?? 1
-        totalCount = snapshot.count
+        let largest = communicator.allreduce(snapshot.diameters.max() ?? 0, .max)
+        maxDiameter = largest > 0 ? largest : 1
+        totalCount = communicator.allreduce(snapshot.count, .sum)
+        if Self.idsRepeat(snapshot.ids, communicator) { throw ParticlesError.inconsistentSnapshot("particle ids are not unique") }
         speciesNames = snapshot.speciesNames
         step = snapshot.step
         strain = snapshot.strain
@@ -111,11 +114,18 @@ public final class ParticleSystem {
         let grid = try GridShape([8 * communicator.size] + Array(repeating: 8, count: d - 1))
         let decomposition = try SlabDecomposition(grid: grid, box: gridBox, communicator: communicator)
         router = try SlabRouter(decomposition: decomposition, halo: halo)
-        for i in 0..<snapshot.count where router.owner(of: snapshot.positions[i * d + Self.slabAxis]) == decomposition.rank {
+        for i in 0..<snapshot.count {
             append(id: snapshot.ids[i], species: snapshot.species[i], diameter: snapshot.diameters[i],
                    position: snapshot.positions[(i * d)..<((i + 1) * d)], image: snapshot.images[(i * d)..<((i + 1) * d)])
         }
-        rebuild()
+        rebuild()  // the block's particles migrate to their slabs' owners here
+    }
+
+    /// Collective: whether an id occurs twice among all ranks' `ids` (each id checked on rank id mod size).
+    static func idsRepeat(_ ids: [Int], _ communicator: Communicator) -> Bool {
+        let size = communicator.size
+        let arrived = communicator.route(rows: ids.map(Double.init), destinations: ids.map { (($0 % size) + size) % size }, stride: 1).rows
+        return communicator.allreduce(Set(arrived).count < arrived.count ? 1 : 0, .max) > 0
     }
 
     static func validate(_ s: ParticleSnapshot) throws {

@@ -47,34 +47,26 @@ struct AnalyzeCommand: ParsableCommand {
     func run() throws {
         let communicator = Communicator.world, dimension = try configuration.checkedDimension()
         let potential = try pair.chosen()
-        let points = try grid.map { try OptionParsing.points($0, dimension: dimension) }
         guard (grid == nil) != (pointsPerEll == nil) else {
             throw StudyError.invalidOption(name: "--grid", value: grid ?? "missing", expected: "give either --grid N or --points-per-ell P, not both")
         }
+        let points = try grid.map { try OptionParsing.points($0, dimension: dimension) }
         guard let chosenRoute = BudgetAnalysis.Route(rawValue: route) else {
             throw StudyError.invalidOption(name: "--route", value: route, expected: "give quadrature or averages")
         }
-        let area = try region.map { try AnalysisRegion.parse($0, dimension: dimension) }
+        let area = try region.map { try AnalysisRegion.parse($0, dimension: dimension, name: "--region") }
         let ells = try OptionParsing.scales(scales, option: "--scales")
         let chosen = try kernel.chosen(dimension: dimension)
         guard trajectory.count <= 2 else {
             throw StudyError.invalidOption(name: "INPUT", value: "\(1 + trajectory.count) files", expected: "give one, two or three snapshots")
         }
-        let snapshots = try ([configuration.input] + trajectory).map { try configuration.read(communicator, path: $0) }
-        let analysed = snapshots.count == 3 ? 1 : 0
+        let blocks = try ([configuration.input] + trajectory).map { try configuration.readBlock(communicator, path: $0) }
+        let analysed = blocks[blocks.count == 3 ? 1 : 0]
+        let plan = try MeasurementPlan(scales: ells, grid: points, pointsPerEll: pointsPerEll, kernel: chosen, route: chosenRoute, region: area,
+                                       allowCoarseGrid: allowCoarseGrid, box: analysed.box, ranks: communicator.size, names: .commandLine)
         try ConfigurationOptions.makeFolder(output, communicator)
-        var analysis = BudgetAnalysis(snapshot: snapshots[analysed], kernel: chosen, scales: ells, points: points,
-                                      potential: potential, communicator: communicator)
-        analysis.pointsPerEll = pointsPerEll
-        analysis.route = chosenRoute
-        analysis.region = area
-        analysis.allowCoarseGrid = allowCoarseGrid
-        if snapshots.count > 1 {
-            analysis.later = snapshots[analysed + 1]
-            analysis.earlier = snapshots.count == 3 ? snapshots[0] : nil
-            analysis.timeStep = dt
-        }
-        let report = try analysis.run(directory: output)
+        let report = try BudgetAnalysis(plan: plan, potential: potential, communicator: communicator)
+            .run(blocks: blocks, timeStep: dt, directory: output)
         if communicator.isRoot {
             let structure = report.structure, xi3 = structure.xi_p["3"] ?? nil
             print("structure of ρ̄ at ℓ = \(ells.min()!): ξ_3 = " + (xi3.map { String(format: "%.3f", $0) } ?? "not fitted")
@@ -87,4 +79,10 @@ struct AnalyzeCommand: ParsableCommand {
                   + ": \(output)/summary.json, budget.csv, analysis.h5 + analysis.xmf")
         }
     }
+}
+
+extension MeasurementPlan.Names {
+    /// The options of `analyze` and `deposit`.
+    static let commandLine = MeasurementPlan.Names(scales: "--scales", grid: "--grid", pointsPerEll: "--points-per-ell",
+                                                   allowCoarseGrid: "--allow-coarse-grid")
 }

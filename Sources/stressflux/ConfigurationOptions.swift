@@ -16,15 +16,19 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("type-diameters"), help: "Diameters of LAMMPS atom types 1, 2, … (atom_style atomic).")
     var typeDiameters = "1.0,1.4"
 
-    /// Collective: every rank reads the file (`path`, by default INPUT), after the options are checked; one error
-    /// line if any rank fails.
-    func read(_ communicator: Communicator, path: String? = nil) throws -> ParticleSnapshot {
-        let dimension = try checkedDimension()
+    /// Collective: this rank's block of the configuration at `path` (default `INPUT`), never the whole file on one
+    /// rank (``SnapshotFormat/readBlock(_:dimension:typeDiameters:communicator:)``).
+    func readBlock(_ communicator: Communicator, path: String? = nil) throws -> ParticleSnapshot {
+        try SnapshotFormat.readBlock(path ?? input, dimension: try checkedDimension(), typeDiameters: try checkedTypeDiameters(), communicator: communicator)
+    }
+
+    /// `--type-diameters`, checked: positive numbers.
+    func checkedTypeDiameters() throws -> [Double] {
         let diameters = typeDiameters.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !diameters.isEmpty, diameters.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw StudyError.invalidOption(name: "--type-diameters", value: typeDiameters, expected: "give positive diameters separated by commas, like 1.0,1.4")
         }
-        return try communicator.agree { try SnapshotFormat.read(path ?? input, dimension: dimension, typeDiameters: diameters.map { $0! }) }
+        return diameters.map { $0! }
     }
 
     /// `--dimension`, checked: 2 or 3.

@@ -55,10 +55,10 @@ struct DepositCommand: ParsableCommand {
         let potential = try pair.chosen()
         let points = try OptionParsing.points(grid, dimension: dimension)
         let chosen = try kernel.chosen(dimension: dimension)
-        let snapshot = try configuration.read(communicator)
+        let block = try configuration.readBlock(communicator)
         try ConfigurationOptions.makeFolder(output, communicator)
-        var deposit = DensityDeposit(snapshot: snapshot, kernel: chosen, scale: scale, points: points, method: method,
-                                     potential: stress ? potential : nil, communicator: communicator)
+        var deposit = DensityDeposit(block: block, kernel: chosen, scale: scale, points: points, method: method,
+                                     potential: stress ? potential : nil, names: .commandLine, communicator: communicator)
         deposit.effort = effort
         deposit.wisdom = wisdom
         deposit.allowCoarseGrid = allowCoarseGrid

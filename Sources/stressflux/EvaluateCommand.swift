@@ -48,14 +48,13 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let communicator = Communicator.world
         let potential = try pair.chosen()
-        let snapshot = try configuration.read(communicator)
+        let block = try configuration.readBlock(communicator)
         try ConfigurationOptions.makeFolder(output, communicator)
         guard skin >= 0, `repeat` >= 0 else {
             throw StudyError.invalidOption(name: skin < 0 ? "--skin" : "--repeat", value: skin < 0 ? "\(skin)" : "\(`repeat`)",
                                            expected: "must be zero or positive")
         }
-        let system = try ParticleSystem(snapshot: snapshot, potential: potential, skin: skin,
-                                        communicator: communicator)
+        let system = try ParticleSystem(block: block, potential: potential, skin: skin, communicator: communicator)
         let thermo = system.computeForces(thermo: true, perParticleVirials: true)!
         var nanoseconds: Double?
         if `repeat` > 0 {

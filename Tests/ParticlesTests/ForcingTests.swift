@@ -14,7 +14,7 @@ import Testing
     func meanVelocityFollowsTheForce(component: Int, wavevector: [Int], phaseOverPi: Double) throws {
         let n = 2000, temperature = 0.5, dt = 0.01, steps = 150, amplitude = 0.8
         let snapshot = try RandomPacking.make(dimension: 2, count: n, packingFraction: 0.2, mixture: .monodisperse, seed: 13)
-        let system = try ParticleSystem(snapshot: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
+        let system = try ParticleSystem(block: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
                                         skin: 0.3, communicator: .world)
         let forcing = component == 0 && wavevector[0] == 0
             ? try FourierForcing.kolmogorov(amplitude: amplitude, mode: Double(wavevector[1]))

@@ -19,7 +19,7 @@ import Testing
                                         positions: ordered.flatMap { [$0.0, $0.1] }, images: [0, 0, 0, 0],
                                         species: [0, 0], speciesNames: ["A"], diameters: [1, 1])
         snapshot.strain = strain
-        return try ParticleSystem(snapshot: snapshot, potential: PotentialKind.harmonic.potential(), skin: 0.3,
+        return try ParticleSystem(block: snapshot, potential: PotentialKind.harmonic.potential(), skin: 0.3,
                                   communicator: .world)
     }
 
@@ -50,7 +50,7 @@ import Testing
         #expect(!system.positionsChanged(), "a small step refreshes the ghosts without a rebuild")
         system.computeForces()
         let moved = try #require(system.gatherSnapshot(includeForces: true))
-        let fresh = try ParticleSystem(snapshot: moved, potential: PotentialKind.harmonic.potential(), skin: 0.3,
+        let fresh = try ParticleSystem(block: moved, potential: PotentialKind.harmonic.potential(), skin: 0.3,
                                        communicator: .world)
         fresh.computeForces()
         let built = try #require(fresh.gatherSnapshot(includeForces: true))
@@ -67,7 +67,7 @@ import Testing
     func shearedIdealParticles(dimension d: Int) throws {
         let n = 2000, temperature = 0.5, dt = 0.01, steps = 150, rate = 0.2
         let snapshot = try RandomPacking.make(dimension: d, count: n, packingFraction: 0.2, mixture: .monodisperse, seed: 9)
-        let system = try ParticleSystem(snapshot: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
+        let system = try ParticleSystem(block: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
                                         skin: 0.3, communicator: .world)
         let dynamics = try BrownianDynamics(timeStep: dt, temperature: temperature, noise: .gaussian, seed: 4, shearRate: rate)
         for _ in 0..<steps { dynamics.step(system) }
@@ -107,7 +107,7 @@ import Testing
         let snapshot = ParticleSnapshot(dimension: 2, box: [20, 20], ids: Array(0..<9), positions: zip(xs, ys).flatMap { [$0, $1] },
                                         images: [Int32](repeating: 0, count: 18), species: [Int32](repeating: 0, count: 9),
                                         speciesNames: ["A"], diameters: [Double](repeating: 1, count: 9))
-        let system = try ParticleSystem(snapshot: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
+        let system = try ParticleSystem(block: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
                                         skin: 0.3, communicator: .world)
         let dynamics = try BrownianDynamics(timeStep: 0.01, temperature: 0, seed: 1, shearRate: 5)
         dynamics.step(system)

@@ -10,7 +10,7 @@ import Testing
                        seed: UInt64 = 3) throws -> ParticleSystem {
         let snapshot = try RandomPacking.make(dimension: dimension, count: count, packingFraction: phi,
                                               mixture: .bidisperse, seed: seed)
-        return try ParticleSystem(snapshot: snapshot, potential: kind.potential(), skin: 0.3, communicator: .world)
+        return try ParticleSystem(block: snapshot, potential: kind.potential(), skin: 0.3, communicator: .world)
     }
 
     /// All-pairs reference with minimum images on every axis: energy, forces (by id), virial sum.
@@ -61,6 +61,46 @@ import Testing
         }
     }
 
+    /// The engine's pairs for measurements (``ParticleSystem/forEachInteractingPair(_:)``) against all pairs: each
+    /// pair in range seen once from each side, the energy of the pairs with id_j > id_i the total energy, Σ_j −f r_ij
+    /// the engine's force on i and Σ r ⊗ ∇V the virial, to 1e-12 (rounding). A skin of 0.3 puts pairs beyond the
+    /// cutoff in the lists: they must not be reported (the count would differ), nor the padding rows.
+    @Test(arguments: [2, 3])
+    func interactingPairsMatchAllPairs(dimension: Int) throws {
+        let system = try Self.system(dimension, count: 300, phi: dimension == 2 ? 0.85 : 0.6)
+        system.computeForces()
+        let s = try #require(system.gatherSnapshot(includeForces: true))
+        let ref = Self.reference(s, system.potential)
+        var energy = 0.0, seen = 0, forces = [Double](repeating: 0, count: system.localCount * dimension)
+        let components: [(Int, Int)] = dimension == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        var virial = [Double](repeating: 0, count: components.count)
+        system.forEachInteractingPair { i, j, r, pairEnergy, forceOverR in
+            seen += 1
+            for a in 0..<dimension { forces[i * dimension + a] -= forceOverR * r[a] }
+            guard system.ids[j] > system.ids[i] else { return }
+            energy += pairEnergy
+            for (m, (a, b)) in components.enumerated() { virial[m] -= forceOverR * r[a] * r[b] }
+        }
+        var inRange = 0
+        for i in 0..<s.count {
+            for j in 0..<s.count where j != i {
+                var r2 = 0.0
+                for a in 0..<dimension {
+                    var dx = s.positions[i * dimension + a] - s.positions[j * dimension + a]
+                    dx -= s.box[a] * (dx / s.box[a]).rounded()
+                    r2 += dx * dx
+                }
+                let cut = system.potential.cutoffRatio * 0.5 * (s.diameters[i] + s.diameters[j])
+                if r2 < cut * cut { inRange += 1 }
+            }
+        }
+        #expect(seen == inRange && inRange > 0, "\(seen) pairs reported, \(inRange) in range")
+        #expect(abs(energy - ref.energy) <= 1e-12 * ref.energy)
+        let scale = system.forces.map(abs).max()!
+        #expect(zip(forces, system.forces).map { abs($0 - $1) }.max()! <= 1e-12 * scale)
+        for m in components.indices { #expect(abs(virial[m] - ref.virial[m]) <= 1e-12 * abs(ref.virial[0])) }
+    }
+
     /// F_i = −∂U/∂x_i by central differences (h = 1e-6, tolerance 1e-6 relative to max |F|: truncation
     /// h²V''' and rounding 1e-16·U/h ≈ 1e-11 are far below).
     @Test(arguments: [2, 3])
@@ -68,7 +108,7 @@ import Testing
         let base = try RandomPacking.make(dimension: dimension, count: 120, packingFraction: dimension == 2 ? 0.85 : 0.6,
                                           mixture: .bidisperse, seed: 11)
         let potential = PotentialKind.harmonic.potential()
-        let system = try ParticleSystem(snapshot: base, potential: potential, skin: 0.3, communicator: .world)
+        let system = try ParticleSystem(block: base, potential: potential, skin: 0.3, communicator: .world)
         system.computeForces()
         let forces = try #require(system.gatherSnapshot(includeForces: true)?.forces)
         let scale = forces.map(abs).max()!
@@ -78,7 +118,7 @@ import Testing
             for sign in [1.0, -1.0] {
                 var moved = base
                 moved.positions[i * dimension + a] += sign * h
-                let s = try ParticleSystem(snapshot: moved, potential: potential, skin: 0.3, communicator: .world)
+                let s = try ParticleSystem(block: moved, potential: potential, skin: 0.3, communicator: .world)
                 energies.append(s.computeForces(thermo: true)!.potentialEnergy)
             }
             let gradient = (energies[0] - energies[1]) / (2 * h)
@@ -110,7 +150,7 @@ import Testing
     func freeDiffusion(noise: NoiseDistribution) throws {
         let d = 2, n = 2000, temperature = 0.5, dt = 0.01, steps = 100
         let snapshot = try RandomPacking.make(dimension: d, count: n, packingFraction: 0.3, mixture: .monodisperse, seed: 5)
-        let system = try ParticleSystem(snapshot: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
+        let system = try ParticleSystem(block: snapshot, potential: PotentialKind.harmonic.potential(epsilon: 0),
                                         skin: 0.3, communicator: .world)
         let dynamics = try BrownianDynamics(timeStep: dt, temperature: temperature, noise: noise, seed: 21)
         for _ in 0..<steps { dynamics.step(system) }
@@ -136,11 +176,11 @@ import Testing
         var s = try RandomPacking.make(dimension: 2, count: 10, packingFraction: 0.5, mixture: .bidisperse, seed: 1)
         s.diameters[3] = 0
         #expect(throws: ParticlesError.invalidParameter(name: "diameter", value: "0.0", expected: "diameters must be positive")) {
-            try ParticleSystem(snapshot: s, potential: PotentialKind.harmonic.potential(), skin: 0.3, communicator: .world)
+            try ParticleSystem(block: s, potential: PotentialKind.harmonic.potential(), skin: 0.3, communicator: .world)
         }
         let tiny = try RandomPacking.make(dimension: 2, count: 2, packingFraction: 0.5, mixture: .bidisperse, seed: 1)
         #expect(throws: (any Error).self) {
-            try ParticleSystem(snapshot: tiny, potential: PotentialKind.harmonic.potential(), skin: 0.3, communicator: .world)
+            try ParticleSystem(block: tiny, potential: PotentialKind.harmonic.potential(), skin: 0.3, communicator: .world)
         }
     }
 }

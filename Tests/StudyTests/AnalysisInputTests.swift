@@ -6,13 +6,15 @@ import Testing
 
 /// The analysis's per-scale grids and regions (`stressflux analyze --points-per-ell`, `--region`).
 struct AnalysisInputTests {
+    static let names = MeasurementPlan.Names(scales: "--scales", grid: "--grid", pointsPerEll: "--points-per-ell", allowCoarseGrid: "--allow-coarse-grid")
+
     /// The per-scale grid is the coarsest even 2^a 3^b 5^c 7^d grid with ℓ/h ≥ P: for L = 36.4, ℓ = 0.5, P = 5 the
     /// bound is 364 points, and 364 = 2²·7·13, 366, 368, 370, 372, 374, 376 are not smooth, 378 = 2·3³·7 is; a box of
     /// aspect 2 gets twice the points along y; an aspect no smooth grid matches is a one-line error naming --grid.
     @Test func scaleGrids() throws {
-        #expect(try ScaleGrid.points(box: [36.4, 36.4], ell: 0.5, pointsPerEll: 5, ranks: 2) == [378, 378])
-        #expect(try ScaleGrid.points(box: [10, 20], ell: 1, pointsPerEll: 5, ranks: 4) == [50, 100])
-        #expect(throws: StudyError.self) { try ScaleGrid.points(box: [10, 10 * 2.0.squareRoot()], ell: 1, pointsPerEll: 5, ranks: 1) }
+        #expect(try ScaleGrid.points(box: [36.4, 36.4], ell: 0.5, pointsPerEll: 5, ranks: 2, names: Self.names) == [378, 378])
+        #expect(try ScaleGrid.points(box: [10, 20], ell: 1, pointsPerEll: 5, ranks: 4, names: Self.names) == [50, 100])
+        #expect(throws: StudyError.self) { try ScaleGrid.points(box: [10, 10 * 2.0.squareRoot()], ell: 1, pointsPerEll: 5, ranks: 1, names: Self.names) }
     }
 
     /// `--region x,y,r` and `--region events.csv:K` (centroid, twice the radius of gyration); the mask takes the grid
@@ -26,10 +28,10 @@ struct AnalysisInputTests {
             step,event,strain_before,strain_after,delta_sigma_xy [V0/l0^2],delta_energy [V0],threshold [V0/l0^2],participation_ratio,centroid_x [l0],centroid_y [l0],centroid_z [l0],radius_of_gyration [l0],max_nonaffine [l0]
             12,1,0.001,0.0011,-1e-5,1e-4,1e-6,0.2,3.5,4.5,,1.25,0.03
             """.write(to: events, atomically: true, encoding: .utf8)
-        let event = try AnalysisRegion.parse("\(events.path):1", dimension: 2)
+        let event = try AnalysisRegion.parse("\(events.path):1", dimension: 2, name: "--region")
         #expect(event.center == [3.5, 4.5] && event.radius == 2.5)
-        #expect(throws: StudyError.self) { try AnalysisRegion.parse("\(events.path):2", dimension: 2) }
-        let disk = try AnalysisRegion.parse("0.5,9.5,1", dimension: 2)
+        #expect(throws: StudyError.self) { try AnalysisRegion.parse("\(events.path):2", dimension: 2, name: "--region") }
+        let disk = try AnalysisRegion.parse("0.5,9.5,1", dimension: 2, name: "--region")
         let decomposition = try SlabDecomposition(grid: GridShape([10, 10]), box: [10, 10], communicator: .world)
         let plain = disk.mask(decomposition: decomposition, spacing: 1, strain: 0, box: [10, 10])
         // samples (x, y) within 1 of (0.5, 9.5) across both periodic edges: x ∈ {0, 1, 9}… exactly those at distance ≤ 1

@@ -48,8 +48,9 @@ public struct BondIntegral {
 
     /// Collective: several bond integrals at once, per term its components. Each set of right fields is shifted
     /// once per node and shared by every term that uses it (the budget's terms share {ρ̄_b, ∂_c ρ̄_b}, §5.4), so a
-    /// node costs one inverse FFT per right field and one forward FFT per term.
-    public func evaluate(rights: [[[Double]]], terms: [Term]) -> [[[Double]]] {
+    /// node costs one inverse FFT per right field and one forward FFT per term. `progress(done, total)` is called after
+    /// each node (a long scale's progress line).
+    public func evaluate(rights: [[[Double]]], terms: [Term], progress: ((Int, Int) -> Void)? = nil) -> [[[Double]]] {
         let d = quadrature.dimension, s = potential.species, components = d == 2 ? 3 : 6
         precondition(rights.allSatisfy { $0.count == s } && terms.allSatisfy { $0.left.count == s && rights.indices.contains($0.right) },
                      "one field per species on each side")
@@ -67,7 +68,8 @@ public struct BondIntegral {
                                         count: terms.count)
         var shifted = rights.map { $0.map { _ in [Double]() } }
         var product = [Double](repeating: 0, count: count)
-        for node in quadrature.nodes {
+        for (done, node) in quadrature.nodes.enumerated() {
+            progress?(done, quadrature.nodes.count)
             let coefficients = (0..<s).map { a in (0..<s).map { b in node.weight * node.r * potential.derivative(node.r, a, b) } }
             guard coefficients.contains(where: { $0.contains { $0 != 0 } }) else { continue }
             let shift = gridShift(node.y)

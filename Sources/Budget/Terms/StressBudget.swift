@@ -58,10 +58,12 @@ public struct StressBudget {
     }
 
     /// Collective. With `printedSigns`, "∇·σ̲_ℓ" of the paper's Eqs. 38–39 is read literally in place of A
-    /// (= −∇·σ̲_ℓ), the form physics.md shows does not close (test B6); never use it for results.
-    public init(state: CoarseGrainedState, bonds: BondIntegral, calculus: SpectralCalculus, printedSigns: Bool = false) {
+    /// (= −∇·σ̲_ℓ), the form physics.md shows does not close (test B6); never use it for results. `progress` as
+    /// ``BondIntegral/evaluate(rights:terms:progress:)`` takes it.
+    public init(state: CoarseGrainedState, bonds: BondIntegral, calculus: SpectralCalculus, printedSigns: Bool = false,
+                progress: ((Int, Int) -> Void)? = nil) {
         let batch = Batch(state: state, potential: bonds.potential, calculus: calculus, printedSigns: printedSigns)
-        let results = bonds.evaluate(rights: batch.rights, terms: batch.terms)
+        let results = bonds.evaluate(rights: batch.rights, terms: batch.terms, progress: progress)
         sigma = results[batch.sigma].map { $0.map { 0.5 * $0 } }
         rate = results[batch.rate]
         flux = Array(results[batch.flux])

@@ -183,32 +183,34 @@ public final class GSDReader {
         return nil
     }
 
-    private func data(_ e: GSDIndexEntry, frame: Int, name: String) throws(GSDError) -> [UInt8] {
+    /// The bytes of a chunk, or of its rows `rows` only (a block of a per-particle chunk).
+    private func data(_ e: GSDIndexEntry, frame: Int, name: String, rows: Range<Int>? = nil) throws(GSDError) -> [UInt8] {
         let type = GSDType(rawValue: e.type)!  // validated when the index was read
-        let count = Int(e.rows) * Int(e.columns) * type.size
+        let row = Int(e.columns) * type.size, part = rows ?? 0..<Int(e.rows)
+        let count = part.count * row
         guard count > 0 else { return [] }
-        guard let bytes = try file.read(count: count, at: UInt64(e.location)) else {
+        guard let bytes = try file.read(count: count, at: UInt64(e.location) + UInt64(part.lowerBound * row)) else {
             throw .corrupt(path: path, reason: "chunk \(name) of frame \(frame) ends beyond the end of the file")
         }
         return bytes
     }
 
     /// The values of a numeric chunk as doubles (float32/float64, or integers).
-    private func numbers(_ e: GSDIndexEntry, frame: Int, name: String) throws(GSDError) -> [Double] {
-        let b = try data(e, frame: frame, name: name)
-        let count = Int(e.rows) * Int(e.columns)
+    private func numbers(_ e: GSDIndexEntry, frame: Int, name: String, rows: Range<Int>? = nil) throws(GSDError) -> [Double] {
+        let b = try data(e, frame: frame, name: name, rows: rows)
+        let count = (rows?.count ?? Int(e.rows)) * Int(e.columns)
         switch GSDType(rawValue: e.type)! {
         case .float32: return (0..<count).map { Double(Float(bitPattern: b.le(UInt32.self, at: 4 * $0))) }
         case .float64: return (0..<count).map { Double(bitPattern: b.le(UInt64.self, at: 8 * $0)) }
-        default: return try integers(e, frame: frame, name: name).map(Double.init)
+        default: return try integers(e, frame: frame, name: name, rows: rows).map(Double.init)
         }
     }
 
     /// The values of an integer chunk.
-    private func integers(_ e: GSDIndexEntry, frame: Int, name: String) throws(GSDError) -> [Int64] {
+    private func integers(_ e: GSDIndexEntry, frame: Int, name: String, rows: Range<Int>? = nil) throws(GSDError) -> [Int64] {
         let type = GSDType(rawValue: e.type)!
-        let b = try data(e, frame: frame, name: name)
-        let count = Int(e.rows) * Int(e.columns)
+        let b = try data(e, frame: frame, name: name, rows: rows)
+        let count = (rows?.count ?? Int(e.rows)) * Int(e.columns)
         switch type {
         case .uint8, .character: return b.map { Int64($0) }
         case .int8: return b.map { Int64(Int8(bitPattern: $0)) }
@@ -234,6 +236,12 @@ public final class GSDReader {
 
     /// Reads frame `frame` (0-based; `nil` = the last frame).
     public func read(frame: Int? = nil) throws(GSDError) -> ParticleSnapshot {
+        try read(frame: frame, block: 0, of: 1)
+    }
+
+    /// Reads particles [k·N/parts, (k+1)·N/parts) of frame `frame` with the whole header (ids are row numbers): rank
+    /// k's block, read from its byte range of each per-particle chunk, never the whole.
+    public func read(frame: Int? = nil, block part: Int, of parts: Int) throws(GSDError) -> ParticleSnapshot {
         let k = frame ?? frameCount - 1
         guard k >= 0, k < frameCount else { throw .noSuchFrame(path: path, frame: frame ?? -1, frameCount: frameCount) }
 
@@ -300,6 +308,7 @@ public final class GSDReader {
         }
         let n = try particleCount(k)
         let n0 = k == 0 ? n : try particleCount(0)
+        let rows = (part * n / parts)..<((part + 1) * n / parts), m = rows.count
 
         // Types (not per particle: frame 0's apply whatever its N).
         var speciesNames = ["A"]
@@ -315,41 +324,41 @@ public final class GSDReader {
             }
         }
 
-        var typeid = [Int64](repeating: 0, count: n)
+        var typeid = [Int64](repeating: 0, count: m)
         if let e = lookup("particles/typeid", perParticleN: n, n0: n0) {
             try checkShape(e, "particles/typeid", rows: n, columns: 1, float: false)
-            typeid = try integers(e, frame: k, name: "particles/typeid")
+            typeid = try integers(e, frame: k, name: "particles/typeid", rows: rows)
         }
         if let wrong = typeid.first(where: { $0 < 0 || $0 >= Int64(speciesNames.count) }) {
             throw bad("particles/typeid", "holds type id \(wrong) but particles/types names \(speciesNames.count) types")
         }
 
-        var diameters = [Double](repeating: 1, count: n)
+        var diameters = [Double](repeating: 1, count: m)
         if let e = lookup("particles/diameter", perParticleN: n, n0: n0) {
             try checkShape(e, "particles/diameter", rows: n, columns: 1, float: true)
-            diameters = try numbers(e, frame: k, name: "particles/diameter")
+            diameters = try numbers(e, frame: k, name: "particles/diameter", rows: rows)
         }
 
-        var image3 = [Int64](repeating: 0, count: 3 * n)
+        var image3 = [Int64](repeating: 0, count: 3 * m)
         if let e = lookup("particles/image", perParticleN: n, n0: n0) {
             try checkShape(e, "particles/image", rows: n, columns: 3, float: false)
-            image3 = try integers(e, frame: k, name: "particles/image")
+            image3 = try integers(e, frame: k, name: "particles/image", rows: rows)
         }
 
-        var position3 = [Double](repeating: 0, count: 3 * n)
+        var position3 = [Double](repeating: 0, count: 3 * m)
         if n > 0 {
             guard let e = lookup("particles/position", perParticleN: n, n0: n0) else {
                 throw .missingChunk(path: path, frame: k, name: "particles/position")
             }
             try checkShape(e, "particles/position", rows: n, columns: 3, float: true)
-            position3 = try numbers(e, frame: k, name: "particles/position")
+            position3 = try numbers(e, frame: k, name: "particles/position", rows: rows)
             guard position3.allSatisfy(\.isFinite) else { throw bad("particles/position", "holds a non-finite value") }
         }
 
-        var positions = [Double](repeating: 0, count: dimension * n)
-        var images = [Int32](repeating: 0, count: dimension * n)
+        var positions = [Double](repeating: 0, count: dimension * m)
+        var images = [Int32](repeating: 0, count: dimension * m)
         let axes = [1, 0, 2].prefix(dimension)  // y first: wrapping y moves x along the tilted a₂
-        for i in 0..<n {
+        for i in 0..<m {
             var yWraps: Int64 = 0
             for a in axes {
                 let length = box[a]
@@ -371,7 +380,7 @@ public final class GSDReader {
                 images[dimension * i + a] = img32
             }
         }
-        var snapshot = ParticleSnapshot(dimension: dimension, box: box, step: Int(step), ids: Array(0..<n),
+        var snapshot = ParticleSnapshot(dimension: dimension, box: box, step: Int(step), ids: Array(rows),
                                         positions: positions, images: images, species: typeid.map { Int32($0) },
                                         speciesNames: speciesNames, diameters: diameters)
         snapshot.strain = strain

@@ -171,24 +171,25 @@ public enum H5MDSnapshot {
     /// `species` 0, missing `diameter` 1. Files of StressFlux before 0.1.1 (static `box/edges`, `id` [1, N, 1],
     /// rows in rank order) read the same.
     public static func read(path: String) throws -> ParticleSnapshot {
+        let whole = try read(path: path, block: 0, of: 1)
+        let order = (0..<whole.count).sorted { whole.ids[$0] < whole.ids[$1] }
+        return whole.reordered(order)
+    }
+
+    /// Local: rows [k·N/parts, (k+1)·N/parts) of the last frame, in file order, with the whole header: rank k's
+    /// block of a snapshot read by hyperslabs, no rank reading more than its share of the particle data. The
+    /// file's layout as ``read(path:)`` describes it.
+    public static func read(path: String, block k: Int, of parts: Int) throws -> ParticleSnapshot {
         let file = try HDF5File.openForReading(path: path)
         func bad(_ reason: String) -> FormatError { .badFile(path: path, format: "H5MD", reason: reason) }
-        func need(_ name: String) throws -> (extents: [Int], values: [Double]) {
-            guard file.contains(name) else {
-                throw bad("no \(name) in the file, write snapshots with particles/all/position and box/edges")
-            }
-            return try file.read(name: name)
+        guard file.contains("/particles/all/position/value") else {
+            throw bad("no /particles/all/position/value in the file, write snapshots with particles/all/position and box/edges")
         }
-        let position = try need("/particles/all/position/value")
-        guard position.extents.count == 3, position.extents[2] == 2 || position.extents[2] == 3 else {
-            throw bad("particles/all/position/value has shape \(position.extents), expected [frames, N, d] with d = 2 or 3")
+        let shape = try file.extents(of: "/particles/all/position/value")
+        guard shape.count == 3, shape[2] == 2 || shape[2] == 3, shape[0] >= 1 else {
+            throw bad("particles/all/position/value has shape \(shape), expected [frames, N, d] with d = 2 or 3")
         }
-        let n = position.extents[1], d = position.extents[2]
-        /// The last frame of a time-dependent element's `value`, whose first axis counts frames.
-        func lastFrame(_ data: (extents: [Int], values: [Double])) -> [Double] {
-            Array(data.values.suffix(data.values.count / max(data.extents.first ?? 1, 1)))
-        }
-        let positions = lastFrame(position)
+        let n = shape[1], d = shape[2], rows = (k * n / parts)..<((k + 1) * n / parts)
         var strain = 0.0, edges: [Double]
         if file.contains("/particles/all/box/edges/value") {
             let value = try file.read(name: "/particles/all/box/edges/value")
@@ -206,46 +207,45 @@ public enum H5MDSnapshot {
                 edges = frame
             }
         } else {
-            edges = try need("/particles/all/box/edges").values
+            guard file.contains("/particles/all/box/edges") else { throw bad("no /particles/all/box/edges in the file, write the box") }
+            edges = try file.read(name: "/particles/all/box/edges").values
             guard edges.count == d else { throw bad("box/edges has \(edges.count) values for \(d)-dimensional positions") }
         }
-        /// A time-dependent element's last frame (`…/value`) or a time-independent dataset, else `fallback` per particle.
-        let optional = { (name: String, fallback: Double) -> [Double] in
-            guard file.contains(name) else { return Array(repeating: fallback, count: n) }
-            guard let data = try? file.read(name: name) else { return [] }  // the count check below reports it
-            return name.hasSuffix("/value") ? lastFrame(data) : data.values
+        /// This block's rows of a per-particle element of `width` values per particle: the last frame of a time series
+        /// (`…/value`, [frames, N(, w)]) or a time-independent dataset ([N(, w)]); nil when absent.
+        func element(_ name: String, width: Int) throws -> [Double]? {
+            guard file.contains(name) else { return nil }
+            let extents = try file.extents(of: name), series = name.hasSuffix("/value")
+            let axis = series ? 1 : 0
+            guard extents.count > axis, extents[axis] == n, extents[(axis + 1)...].reduce(1, *) == width else {
+                throw bad("\(name) has shape \(extents): the particle elements disagree on the number of particles (\(n)), check the file")
+            }
+            return try file.read(name: name, rows: rows, axis: axis, leading: series ? [extents[0] - 1] : [])
         }
-        let ids = file.contains("/particles/all/id/value") ? optional("/particles/all/id/value", 0) : (0..<n).map(Double.init)
-        let images = file.contains("/particles/all/image/value") ? optional("/particles/all/image/value", 0) : []
-        let species = optional("/particles/all/species", 0)
-        let diameters = optional("/particles/all/diameter", 1)
-        guard ids.count == n, images.count == n * d || images.count == 0, species.count == n, diameters.count == n else {
-            throw bad("particle elements disagree on the number of particles, check the file")
-        }
-        if images.isEmpty, let k = positions.indices.first(where: { !(positions[$0] >= -1e-9 * edges[$0 % d] && positions[$0] < edges[$0 % d] * (1 + 1e-9)) }) {
+        let positions = try element("/particles/all/position/value", width: d)!
+        let ids = try element("/particles/all/id/value", width: 1) ?? rows.map(Double.init)
+        let images = try element("/particles/all/image/value", width: d)
+        let species = try element("/particles/all/species", width: 1) ?? rows.map { _ in 0 }
+        let diameters = try element("/particles/all/diameter", width: 1) ?? rows.map { _ in 1 }
+        if images == nil, let j = positions.indices.first(where: { !(positions[$0] >= -1e-9 * edges[$0 % d] && positions[$0] < edges[$0 % d] * (1 + 1e-9)) }) {
             // Without image counters a position outside the box is ambiguous (wrapped or not), and displacements between
             // snapshots would be wrong by whole box lengths.
-            throw bad("particle \(Int(ids[k / d])) lies outside the box along axis \(k % d) "
-                + "(\(positions[k]) not in [0, \(edges[k % d]))) and the file has no particles/all/image: wrap positions into the box and write their image counters")
+            throw bad("particle \(Int(ids[j / d])) lies outside the box along axis \(j % d) "
+                + "(\(positions[j]) not in [0, \(edges[j % d]))) and the file has no particles/all/image: wrap positions into the box and write their image counters")
         }
-        let order = (0..<n).sorted { ids[$0] < ids[$1] }
-        let speciesCount = Int(species.max() ?? 0) + 1
+        let names = file.readStringArrayAttribute("species_names", at: "/parameters/stressflux")
+        let speciesCount = names?.count ?? Int(species.max() ?? 0) + 1  // of this block: ``SnapshotFormat`` agrees on all ranks'
         var snapshot = ParticleSnapshot(
             dimension: d, box: edges, step: file.contains("/particles/all/position/step")
                 ? Int((try file.read(name: "/particles/all/position/step")).values.last ?? 0) : 0,
-            ids: order.map { Int(ids[$0]) }, positions: order.flatMap { positions[($0 * d)..<(($0 + 1) * d)] },
-            images: order.flatMap { i in (0..<d).map { Int32(images.isEmpty ? 0 : images[i * d + $0]) } },
-            species: order.map { Int32(species[$0]) },
-            speciesNames: file.readStringArrayAttribute("species_names", at: "/parameters/stressflux") ?? (0..<speciesCount).map { String(UnicodeScalar(UInt8(65 + $0 % 26))) },
-            diameters: order.map { diameters[$0] })
-        if file.contains("/particles/all/force/value") {
-            let forces = lastFrame(try file.read(name: "/particles/all/force/value"))
-            snapshot.forces = order.flatMap { forces[($0 * d)..<(($0 + 1) * d)] }
-        }
+            ids: ids.map { Int($0) }, positions: positions,
+            images: images.map { $0.map { Int32($0) } } ?? Array(repeating: 0, count: rows.count * d),
+            species: species.map { Int32($0) },
+            speciesNames: names ?? (0..<speciesCount).map { String(UnicodeScalar(UInt8(65 + $0 % 26))) },
+            diameters: diameters)
+        snapshot.forces = try element("/particles/all/force/value", width: d)
         if file.contains("/particles/all/virial/value") {
-            let virials = lastFrame(try file.read(name: "/particles/all/virial/value"))
-            let c = virials.count / max(n, 1)
-            snapshot.virials = order.flatMap { virials[($0 * c)..<(($0 + 1) * c)] }
+            snapshot.virials = try element("/particles/all/virial/value", width: try file.extents(of: "/particles/all/virial/value").last!)
         }
         snapshot.strain = file.contains("/parameters/lees_edwards/strain")
             ? try file.read(name: "/parameters/lees_edwards/strain").values.first ?? 0 : strain

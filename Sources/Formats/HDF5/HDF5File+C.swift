@@ -237,19 +237,54 @@ public final class HDF5File {
 
     /// Local: the shape and values (C order) of dataset `name`.
     public func read(name: String) throws -> (extents: [Int], values: [Double]) {
+        try withDataset(name) { dataset, _, dims in
+            var values = [Double](repeating: 0, count: dims.reduce(1) { $0 * Int($1) })
+            guard H5Dread(dataset, sf_h5t_native_double(), sf_h5s_all(), sf_h5s_all(), sf_h5p_default(), &values) >= 0 else {
+                throw FormatError.hdf5(path: path, operation: "read dataset \(name)")
+            }
+            return (dims.map { Int($0) }, values)
+        }
+    }
+
+    /// The extents of dataset `name`, without reading it.
+    public func extents(of name: String) throws -> [Int] {
+        try withDataset(name) { _, _, dims in dims.map { Int($0) } }
+    }
+
+    /// `body` with dataset `name` open: its handle, its file space and its extents.
+    private func withDataset<T>(_ name: String, _ body: (hid_t, hid_t, [hsize_t]) throws -> T) throws -> T {
         let dataset = H5Dopen2(id, name, sf_h5p_default())
         guard dataset >= 0 else { throw FormatError.hdf5(path: path, operation: "open dataset \(name)") }
         defer { H5Dclose(dataset) }
         let space = H5Dget_space(dataset)
         defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        var dims = [hsize_t](repeating: 0, count: rank)
+        var dims = [hsize_t](repeating: 0, count: Int(H5Sget_simple_extent_ndims(space)))
         H5Sget_simple_extent_dims(space, &dims, nil)
-        var values = [Double](repeating: 0, count: dims.reduce(1) { $0 * Int($1) })
-        guard H5Dread(dataset, sf_h5t_native_double(), sf_h5s_all(), sf_h5s_all(), sf_h5p_default(), &values) >= 0 else {
-            throw FormatError.hdf5(path: path, operation: "read dataset \(name)")
+        return try body(dataset, space, dims)
+    }
+
+    /// Local: rows `rows` along `axis` of dataset `name`, at index `leading` of every axis before it (the last frame
+    /// of a time series: axis 1, leading [frames − 1]), all of every axis after it; values in C order. A hyperslab
+    /// read: each rank reads its block of a large dataset, never the whole.
+    public func read(name: String, rows: Range<Int>, axis: Int, leading: [Int]) throws -> [Double] {
+        precondition(leading.count == axis, "one leading index per axis before the row axis")
+        return try withDataset(name) { dataset, space, dims in
+            guard dims.count > axis, rows.upperBound <= Int(dims[axis]) else {
+                throw FormatError.hdf5(path: path, operation: "read rows \(rows) of \(name) (shape \(dims))")
+            }
+            var values = [Double](repeating: 0, count: rows.count * dims[(axis + 1)...].reduce(1) { $0 * Int($1) })
+            guard !values.isEmpty else { return [] }
+            var offset = leading.map { hsize_t($0) } + [hsize_t(rows.lowerBound)] + dims[(axis + 1)...].map { _ in 0 }
+            var count = leading.map { _ in hsize_t(1) } + [hsize_t(rows.count)] + Array(dims[(axis + 1)...])
+            H5Sselect_hyperslab(space, H5S_SELECT_SET, &offset, nil, &count, nil)
+            var memoryDims = [hsize_t(values.count)]
+            let memory = H5Screate_simple(1, &memoryDims, nil)
+            defer { H5Sclose(memory) }
+            guard H5Dread(dataset, sf_h5t_native_double(), memory, space, sf_h5p_default(), &values) >= 0 else {
+                throw FormatError.hdf5(path: path, operation: "read rows \(rows) of \(name)")
+            }
+            return values
         }
-        return (dims.map { Int($0) }, values)
     }
 
     /// Collective for files being written: flushes, closes and moves `<path>.partial` to `path`.

@@ -18,27 +18,27 @@ public struct AnalysisRegion: Codable, Sendable {
         self.source = source
     }
 
-    /// Parses `--region`; `dimension` components for the centre.
-    public static func parse(_ text: String, dimension d: Int) throws -> AnalysisRegion {
+    /// Parses a region's text; `dimension` components for the centre; errors name the parameter as `name`.
+    public static func parse(_ text: String, dimension d: Int, name: String) throws -> AnalysisRegion {
         if let colon = text.lastIndex(of: ":"), let k = Int(text[text.index(after: colon)...]) {
-            return try event(k, file: String(text[..<colon]), dimension: d, text: text)
+            return try event(k, file: String(text[..<colon]), dimension: d, text: text, name: name)
         }
         let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard values.count == d + 1, values.allSatisfy({ $0?.isFinite == true }), let radius = values[d], radius > 0 else {
-            throw StudyError.invalidOption(name: "--region", value: text, expected: "give the centre and radius x,y\(d == 3 ? ",z" : ""),r (l0), or events.csv:K for plastic event K")
+            throw StudyError.invalidOption(name: name, value: text, expected: "give the centre and radius x,y\(d == 3 ? ",z" : ""),r (l0), or events.csv:K for plastic event K")
         }
         return AnalysisRegion(center: values.prefix(d).map { $0! }, radius: radius, source: "disk \(text)")
     }
 
-    private static func event(_ k: Int, file: String, dimension d: Int, text: String) throws -> AnalysisRegion {
+    private static func event(_ k: Int, file: String, dimension d: Int, text: String, name: String) throws -> AnalysisRegion {
         guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw StudyError.invalidOption(name: "--region", value: text, expected: "cannot read \(file): give the events.csv of a sheared run and an event number")
+            throw StudyError.invalidOption(name: name, value: text, expected: "cannot read \(file): give the events.csv of a sheared run and an event number")
         }
         let lines = contents.split(separator: "\n").filter { !$0.hasPrefix("#") }
         let header = lines.first?.split(separator: ",").map { String($0.split(separator: " ")[0]) } ?? []
         let columns = ["event", "centroid_x", "centroid_y", "centroid_z", "radius_of_gyration"].map { header.firstIndex(of: $0) }
         guard columns.allSatisfy({ $0 != nil }) else {
-            throw StudyError.invalidOption(name: "--region", value: text, expected: "\(file) is not an events.csv (no event, centroid and radius_of_gyration columns)")
+            throw StudyError.invalidOption(name: name, value: text, expected: "\(file) is not an events.csv (no event, centroid and radius_of_gyration columns)")
         }
         for line in lines.dropFirst() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -47,7 +47,7 @@ public struct AnalysisRegion: Codable, Sendable {
             guard values.prefix(d).allSatisfy({ $0 != nil }), let gyration = values[3], gyration > 0 else { break }
             return AnalysisRegion(center: values.prefix(d).map { $0! }, radius: 2 * gyration, source: "event \(k) of \(file)")
         }
-        throw StudyError.invalidOption(name: "--region", value: text, expected: "\(file) has no event \(k) with a centroid and radius of gyration")
+        throw StudyError.invalidOption(name: name, value: text, expected: "\(file) has no event \(k) with a centroid and radius of gyration")
     }
 
     /// This rank's grid samples inside the region (owned-sample order: planes along y, then x'[, z]) on a grid of

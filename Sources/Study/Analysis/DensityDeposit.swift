@@ -6,8 +6,9 @@ import Particles
 
 /// `stressflux deposit`: the coarse-grained densities ρ̄_ℓ (all particles and each species) of one
 /// configuration on a grid (physics.md §3.3–3.4, §4.1), written as parallel HDF5 with an XDMF sidecar
-/// and a JSON report. Every rank reads the file and hands a share of the particles to the deposition,
-/// which routes them to the owners of their y.
+/// and a JSON report. Every rank reads its block of the file and hands it to the deposition, which routes
+/// the particles to the owners of their y; the Hardy stress takes the bonds of each slab's particles from
+/// the particle engine's own pair search (``ParticleSystem/forEachInteractingPair(_:)``).
 public struct DensityDeposit {
     public enum Method: String, CaseIterable, Codable, Sendable {
         /// Spread with a narrow Gaussian, FFT, multiply by Ĝ and deconvolve (the default: any ℓ at the cost of
@@ -61,7 +62,8 @@ public struct DensityDeposit {
         public var stressflux = BuildInfo.version
     }
 
-    public let snapshot: ParticleSnapshot
+    /// This rank's block of the configuration (``SnapshotFormat/readBlock(_:dimension:typeDiameters:communicator:)``).
+    public let block: ParticleSnapshot
     public let kernel: any Kernel
     public let scale: Double
     /// Grid points along x, y[, z].
@@ -77,12 +79,15 @@ public struct DensityDeposit {
     public var extraScales: [Double] = []
     /// Accept grids below ℓ/h = ``ResolutionFloor/floor`` (recorded in the outputs).
     public var allowCoarseGrid = false
+    /// How the front end spells `--grid` and friends, for messages.
+    public let names: MeasurementPlan.Names
     public let communicator: Communicator
 
-    public init(snapshot: ParticleSnapshot, kernel: any Kernel, scale: Double, points: [Int], method: Method,
-                potential: AnyPairPotential? = nil, communicator: Communicator) {
+    public init(block: ParticleSnapshot, kernel: any Kernel, scale: Double, points: [Int], method: Method,
+                potential: AnyPairPotential? = nil, names: MeasurementPlan.Names, communicator: Communicator) {
         self.potential = potential
-        self.snapshot = snapshot
+        self.block = block
+        self.names = names
         self.kernel = kernel
         self.scale = scale
         self.points = points
@@ -95,8 +100,8 @@ public struct DensityDeposit {
     /// into `directory`; returns the report.
     @discardableResult
     public func run(directory: String) throws -> Report {
-        let s = snapshot, d = s.dimension
-        try Self.checkGrid(points, box: s.box)
+        let s = block, d = s.dimension, particleCount = communicator.allreduce(s.count, .sum)
+        try Self.checkGrid(points, box: s.box, name: names.grid)
         let extents = [points[1], points[0]] + points.dropFirst(2), gridBox = [s.box[1], s.box[0]] + s.box.dropFirst(2)
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: gridBox, communicator: communicator)
         if let wisdom { FFTWWisdom.load(path: wisdom, communicator: communicator) }
@@ -110,11 +115,11 @@ public struct DensityDeposit {
         let depositionGrid = try DepositionGrid(extents: extents, box: gridBox, scale: scale)  // the same checks for the spectral path
         let sheared = depositionGrid.reducedStrain(s.strain)
         if let warning = try ResolutionFloor.check(ell: scale, points: points, spacing: depositionGrid.spacing, box: s.box,
-                                                   ranks: communicator.size, allowCoarse: allowCoarseGrid), communicator.isRoot {
+                                                   ranks: communicator.size, allowCoarse: allowCoarseGrid, names: names), communicator.isRoot {
             Console.error("warning: " + warning)
         }
         if let bad = extraScales.first(where: { !($0 > scale) }) ?? (extraScales.isEmpty || kernel is GaussianKernel ? nil : extraScales[0]) {
-            throw StudyError.invalidOption(name: "--scales", value: "\(bad)",
+            throw StudyError.invalidOption(name: names.scales, value: "\(bad)",
                                            expected: "the multi-scale pass needs --kernel gauss (Gaussians compose) and scales above --scale \(scale)")
         }
         /// Collective: the wall time of `body` on the slowest rank.
@@ -129,10 +134,9 @@ public struct DensityDeposit {
         fft.forward()
         fft.inverse()
         timings["fft_pair"] = timed { for _ in 0..<3 { fft.forward(); fft.inverse(normalised: false) } } / 3
-        let mine = (0..<s.count).filter { $0 % communicator.size == communicator.rank }
-        let positions = mine.flatMap { s.positions[($0 * d)..<(($0 + 1) * d)] }
-        let groups: [(String, [Double])] = [("rho", mine.map { _ in 1.0 })]
-            + s.speciesNames.indices.map { a in ("rho_\(s.speciesNames[a])", mine.map { s.species[$0] == Int32(a) ? 1.0 : 0.0 }) }
+        let positions = s.positions
+        let groups: [(String, [Double])] = [("rho", s.species.map { _ in 1.0 })]
+            + s.speciesNames.indices.map { a in ("rho_\(s.speciesNames[a])", s.species.map { $0 == Int32(a) ? 1.0 : 0.0 }) }
         let path = { (name: String) in (directory as NSString).appendingPathComponent(name) }
         let file = try FieldFile(path: path("density.h5"), communicator: communicator, metadata: FileMetadata(
             configuration: FileMetadata.commandLine, ranks: communicator.size, box: s.box, strain: s.strain,
@@ -178,7 +182,7 @@ public struct DensityDeposit {
             guard let deposition else {
                 throw StudyError.invalidOption(name: "--method", value: "spectral", expected: "the Hardy stress (--stress) needs point deposition, use --method gridded or real")
             }
-            let bonds = try Self.bonds(s, particles: mine, potential: potential)
+            let bonds = Self.bonds(try ParticleSystem(block: s, potential: potential, skin: 0, communicator: communicator))
             let components = Thermo.componentNames(dimension: d), volume = s.volume
             var stress: [[Double]] = []
             timings["hardy"] = try timed {
@@ -201,7 +205,7 @@ public struct DensityDeposit {
         }
         try file.close(sidecars: [(path("density.xmf"), nil)])
         let seconds = communicator.allreduce(Date().timeIntervalSince(clock), .max)
-        let report = Report(N: s.count, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
+        let report = Report(N: particleCount, dimension: d, box: s.box, grid: points, spacing: h, kernel: kernel.name, scale: scale,
                             method: method.rawValue, strain: s.strain, grid_strain: sheared, mass: mass, virial_stress: virial, hardy_stress_average: hardy, virial_density_average: perParticle,
                             spreading: (deposition as? GriddedDeposition).map { ["variance_h2": $0.spreading.variance, "nodes_per_axis": Double($0.spreading.span), "error_bound": $0.spreading.aliasingBound] },
                             hardy_nodes: hardyNodes, timings_seconds: timings, ranks: communicator.size, seconds: seconds,
@@ -215,52 +219,38 @@ public struct DensityDeposit {
 
     /// Checks `--grid` (points along x, y[, z]) against the box: one extent per axis and one spacing for all.
     /// - Throws: ``StudyError/invalidOption(name:value:expected:)`` naming a grid that would do.
-    static func checkGrid(_ points: [Int], box: [Double]) throws {
+    static func checkGrid(_ points: [Int], box: [Double], name: String) throws {
         let d = box.count
         guard points.count == d else {
-            throw StudyError.invalidOption(name: "--grid", value: points.map(String.init).joined(separator: "x"),
+            throw StudyError.invalidOption(name: name, value: points.map(String.init).joined(separator: "x"),
                                            expected: "give \(d) extents (x, y\(d == 3 ? ", z" : "")) or one for every axis")
         }
         let spacings = zip(box, points).map { $0 / Double($1) }
         guard spacings.allSatisfy({ abs($0 / spacings[0] - 1) <= 1e-9 }) else {
             throw StudyError.invalidOption(
-                name: "--grid", value: points.map(String.init).joined(separator: "x"),
+                name: name, value: points.map(String.init).joined(separator: "x"),
                 expected: "spacings " + spacings.map { String(format: "%.4g", $0) }.joined(separator: ", ") + " differ: the grid must match the box "
                     + box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", e.g. "
                     + box.map { String(Int(($0 / spacings[0]).rounded())) }.joined(separator: "x"))
         }
     }
 
-    /// The bonds of `particles` (each i with its neighbours j > i in contact range, nearest image) as
-    /// origins x_i, vectors r_ij = x_j − x_i and tensors r_ij ⊗ ∇V(r_ij) in ``Thermo/componentNames(dimension:)``
-    /// order; and for these particles their forces F_i and per-particle virials s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij)
-    /// (physics.md §2.2), sums over all their bonds, both directions; and the energy of these bonds.
-    static func bonds(_ s: ParticleSnapshot, particles: [Int], potential: AnyPairPotential) throws
-        -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double], forces: [Double], virials: [Double], energy: Double) {
-        let d = s.dimension, reach = potential.cutoffRatio * (s.diameters.max() ?? 1)
-        let search = try SnapshotNeighbors(s, radius: reach, name: "pair cutoff")
+    /// The bonds of `system`'s owned particles (each i with its neighbours j of larger id in contact range, the
+    /// engine's pairs) as origins x_i, vectors r_ij = x_j − x_i and tensors r_ij ⊗ ∇V(r_ij) in
+    /// ``Thermo/componentNames(dimension:)`` order; and for the owned particles (at `forcePoints`) their forces
+    /// F_i and per-particle virials s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij) (physics.md §2.2), from the engine's thermo.
+    static func bonds(_ system: ParticleSystem) -> (origins: [Double], vectors: [Double], tensors: [Double], forcePoints: [Double],
+                                                    forces: [Double], virials: [Double]) {
+        system.computeForces(thermo: true, perParticleVirials: true)
+        let d = system.dimension, ids = system.ids, x = system.positions
         let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
-        var origins: [Double] = [], vectors: [Double] = [], tensors: [Double] = [], points: [Double] = [], forces: [Double] = []
-        var virials: [Double] = [], virial = [Double](repeating: 0, count: pairs.count), energy = 0.0
-        for i in particles {
-            var force = SIMD3<Double>()
-            for k in virial.indices { virial[k] = 0 }
-            search.forEach(around: i) { j, r in
-                let sigma = 0.5 * (s.diameters[i] + s.diameters[j]), r2 = (r * r).sum()
-                guard r2 < pow(potential.cutoffRatio * sigma, 2) else { return }
-                let (pairEnergy, forceOverR) = potential.evaluate(r2: r2, sigma: sigma)
-                force -= forceOverR * r  // F_i = ∇V(r_ij) = −(forceOverR) r_ij
-                for (k, (a, b)) in pairs.enumerated() { virial[k] -= 0.5 * forceOverR * r[a] * r[b] }
-                guard j > i else { return }
-                energy += pairEnergy
-                origins += s.positions[(i * d)..<((i + 1) * d)]
-                for a in 0..<d { vectors.append(r[a]) }
-                for (a, b) in pairs { tensors.append(-forceOverR * r[a] * r[b]) }
-            }
-            points += s.positions[(i * d)..<((i + 1) * d)]
-            for a in 0..<d { forces.append(force[a]) }
-            virials += virial
+        var origins: [Double] = [], vectors: [Double] = [], tensors: [Double] = []
+        system.forEachInteractingPair { i, j, r, _, forceOverR in
+            guard ids[j] > ids[i] else { return }
+            origins += x[(i * d)..<((i + 1) * d)]
+            for a in 0..<d { vectors.append(r[a]) }
+            for (a, b) in pairs { tensors.append(-forceOverR * r[a] * r[b]) }
         }
-        return (origins, vectors, tensors, points, forces, virials, energy)
+        return (origins, vectors, tensors, Array(x[0..<(system.localCount * d)]), system.forces, system.virials)
     }
 }

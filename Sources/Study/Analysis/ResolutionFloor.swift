@@ -26,19 +26,20 @@ public enum ResolutionFloor {
 
     /// Checks scale `ell` on `points` (x, y[, z]) of spacing `spacing` in `box`: throws below ``floor`` unless
     /// `allowCoarse`, and returns the one-line warning to print below ``recommended`` (nil above).
-    public static func check(ell: Double, points: [Int], spacing: Double, box: [Double], ranks: Int, allowCoarse: Bool) throws -> String? {
+    public static func check(ell: Double, points: [Int], spacing: Double, box: [Double], ranks: Int, allowCoarse: Bool,
+                             names: MeasurementPlan.Names) throws -> String? {
         let resolution = ell / spacing
         guard resolution < recommended else { return nil }
         let grid = points.map(String.init).joined(separator: "x")
         let expected = String(format: "%.0e", expectedResidual(resolution: resolution))
         let what = "ℓ = \(ell) on \(grid): ℓ/h = \(String(format: "%.3g", resolution))"
         if resolution < floor && !allowCoarse {
-            let fine = (try? ScaleGrid.points(box: box, ell: ell, pointsPerEll: recommended, ranks: ranks))?.map(String.init).joined(separator: "x")
+            let fine = (try? ScaleGrid.points(box: box, ell: ell, pointsPerEll: recommended, ranks: ranks, names: names))?.map(String.init).joined(separator: "x")
             throw StudyError.invalidOption(
-                name: "--grid", value: grid,
+                name: names.grid, value: grid,
                 expected: "\(what) < \(floor), where the budget's aliasing error is ~\(expected) (physics.md §3.6): use "
-                    + (fine.map { "--grid \($0)" } ?? "a finer grid") + " (ℓ/h ≥ \(recommended)) or --points-per-ell \(recommended), "
-                    + "or --allow-coarse-grid to go lower on purpose")
+                    + (fine.map { "\(names.grid) \($0)" } ?? "a finer grid") + " (ℓ/h ≥ \(recommended)) or \(names.pointsPerEll) \(recommended), "
+                    + "or \(names.allowCoarseGrid) to go lower on purpose")
         }
         return "\(what) < \(recommended): expect a budget residual near \(expected) (physics.md §3.6; ℓ/h ≥ \(recommended) gives ~2e-10)"
     }

@@ -4,7 +4,7 @@
 /// must be whole numbers (the box's aspect), and the slab axis y a multiple of the rank count when one exists.
 enum ScaleGrid {
     /// Points along x, y[, z].
-    static func points(box: [Double], ell: Double, pointsPerEll: Double, ranks: Int) throws -> [Int] {
+    static func points(box: [Double], ell: Double, pointsPerEll: Double, ranks: Int, names: MeasurementPlan.Names) throws -> [Int] {
         let minimum = Int((box[0] * pointsPerEll / ell).rounded(.up))
         var fallback: [Int]?
         for n in smooth(from: max(minimum, 8), through: max(minimum, 8) * 8) {
@@ -16,9 +16,9 @@ enum ScaleGrid {
             if fallback == nil { fallback = points }
         }
         if let fallback { return fallback }
-        throw StudyError.invalidOption(name: "--points-per-ell", value: "\(pointsPerEll)",
+        throw StudyError.invalidOption(name: names.pointsPerEll, value: "\(pointsPerEll)",
                                        expected: "no FFT-friendly grid matches the box " + box.map { "\($0)" }.joined(separator: " x ")
-                                           + " at ℓ = \(ell); give --grid instead")
+                                           + " at ℓ = \(ell); give \(names.grid) instead")
     }
 
     /// Even numbers 2^a 3^b 5^c 7^d in [lower, upper], ascending.

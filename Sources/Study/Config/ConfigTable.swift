@@ -95,6 +95,17 @@ struct ConfigTable {
         return numbers.map { $0! }
     }
 
+    /// Whole numbers: an array of integers, or one integer standing for `repeated` equal ones (`grid = 128`).
+    mutating func ints(_ key: String, repeated: Int, default value: [Int]?) throws -> [Int]? {
+        used.insert(key)
+        guard let v = table?[key] else { return value }
+        if let i = v.int { return Array(repeating: i, count: repeated) }
+        guard let array = v.array, array.allSatisfy({ $0.int != nil }) else {
+            throw StudyError.invalidOption(name: field(key), value: "\(v)", expected: "must be an integer or an array of integers, like 128 or [128, 64]")
+        }
+        return array.map { $0.int! }
+    }
+
     /// A string naming a case of `E`.
     mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, default value: E) throws -> E where E.RawValue == String {
         guard let text = try string(key, default: nil) else { return value }

@@ -1,10 +1,11 @@
+import Fields
 import Formats
 import Foundation
 import Particles
 import TOMLKit
 
 /// The simulation config of `stressflux run CONFIG.toml` (sections `[system]`, `[potential]`,
-/// `[dynamics]`, `[shear]`, `[aqs]`, `[forcing]`, `[events]`, `[minimize]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
+/// `[dynamics]`, `[shear]`, `[aqs]`, `[forcing]`, `[events]`, `[minimize]`, `[output]`, `[analysis]`; every key optional, defaults below). Units: physics.md §1.2.
 /// Later studies add sections; unknown sections and keys are rejected so typos never pass silently.
 public struct RunConfig: Sendable, Codable, Equatable {
     public struct System: Sendable, Codable, Equatable {
@@ -100,6 +101,33 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var snapshots = true
     }
 
+    /// The stress budget measured in line, on the running system's own slabs (``InlineAnalysis``, physics.md §4–6):
+    /// every `every` steps one row of `budget.csv` per scale, and every `fieldsEvery` steps the fields.
+    public struct Analysis: Sendable, Codable, Equatable {
+        /// Scales ℓ in ℓ₀, increasing; empty: no analysis.
+        public var scales: [Double] = []
+        /// `gauss`, `bump<n>` or `mollifier` (physics.md §3.1).
+        public var kernel = "gauss"
+        /// ℓ/h of each scale's own grid, or (instead) `grid`: points along x, y[, z] for every scale.
+        public var pointsPerEll: Double?
+        public var grid: [Int]?
+        /// `quadrature` (every field, norms and RMS, physics.md §3.5) or `averages` (box means, §3.7a).
+        public var route = BudgetAnalysis.Route.quadrature
+        /// Steps between analyses; 0: none (1000 when the section is present and does not say).
+        public var every = 0
+        /// Steps between the fields `analysis-<step>.h5` + `.xmf`; 0: none.
+        public var fieldsEvery = 0
+        /// Means conditioned on a region, as `analyze --region` takes it.
+        public var region: String?
+        /// Accept grids below ℓ/h = 3 (``ResolutionFloor``).
+        public var allowCoarseGrid = false
+        public var enabled: Bool { every > 0 }
+
+        /// How the plan's messages name these keys.
+        static let names = MeasurementPlan.Names(scales: "[analysis] scales", grid: "[analysis] grid", pointsPerEll: "[analysis] points_per_ell",
+                                                 allowCoarseGrid: "[analysis] allow_coarse_grid")
+    }
+
     public struct Minimize: Sendable, Codable, Equatable {
         /// FIRE before the dynamics (skipped on restart).
         public var enabled = true
@@ -131,6 +159,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var events = Events()
     public var minimize = Minimize()
     public var output = Output()
+    public var analysis = Analysis()
 
     public init() {}
 
@@ -143,7 +172,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
             throw StudyError.invalidOption(name: source, value: "line \(error.source.begin.line)",
                                            expected: "not valid TOML (\(error.description)), fix the syntax there")
         }
-        let sections = ["system", "potential", "dynamics", "shear", "aqs", "forcing", "events", "minimize", "output"]
+        let sections = ["system", "potential", "dynamics", "shear", "aqs", "forcing", "events", "minimize", "output", "analysis"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -226,6 +255,19 @@ public struct RunConfig: Sendable, Codable, Equatable {
         }
         c.output.profileBins = try t.int("profile_bins", default: c.output.profileBins)
         try t.finish()
+        t = try ConfigTable(root, section: "analysis")
+        c.analysis.scales = try t.doubles("scales", default: c.analysis.scales)
+        c.analysis.kernel = try t.string("kernel", default: c.analysis.kernel)!
+        c.analysis.grid = try t.ints("grid", repeated: c.system.dimension, default: nil)
+        let perEll = try t.double("points_per_ell", default: .nan)
+        c.analysis.pointsPerEll = perEll.isNaN ? (c.analysis.grid == nil ? 5 : nil) : perEll
+        c.analysis.route = try t.choice("route", default: c.analysis.route)
+        // A section that names scales measures every 1000 steps unless told otherwise; without the section, nothing.
+        c.analysis.every = try t.int("every", default: root.contains(key: "analysis") ? 1000 : 0)
+        c.analysis.fieldsEvery = try t.int("fields_every", default: c.analysis.fieldsEvery)
+        c.analysis.region = try t.string("region", default: nil)
+        c.analysis.allowCoarseGrid = try t.bool("allow_coarse_grid", default: c.analysis.allowCoarseGrid)
+        try t.finish()
         try c.validate()
         self = c
     }
@@ -283,6 +325,20 @@ public struct RunConfig: Sendable, Codable, Equatable {
         guard minimize.forceTolerance > 0 else { throw bad("[minimize] force_tolerance", minimize.forceTolerance, "must be positive") }
         guard minimize.maxIterations >= 0 else { throw bad("[minimize] max_iterations", minimize.maxIterations, "must be zero or positive") }
         guard output.profileBins >= 0 else { throw bad("[output] profile_bins", output.profileBins, "must be zero (no profile) or a positive number of slabs") }
+        if analysis.enabled {
+            guard !analysis.scales.isEmpty else { throw bad("[analysis] scales", analysis.scales, "give the scales ℓ in l0 to measure, like [2.0, 4.0]") }
+            _ = try KernelChoice.kernel(named: analysis.kernel, dimension: system.dimension, field: "[analysis] kernel")
+            guard analysis.grid == nil || analysis.pointsPerEll == nil else {
+                throw bad("[analysis] grid", analysis.grid!, "give either grid or points_per_ell, not both")
+            }
+            if let grid = analysis.grid, grid.count != system.dimension || grid.contains(where: { $0 < 2 }) {
+                throw bad("[analysis] grid", grid, "give \(system.dimension) numbers of points (x, y\(system.dimension == 3 ? ", z" : "")), each at least 2, or one for every axis")
+            }
+            guard !aqs.enabled else { throw bad("[analysis] every", analysis.every, "AQS states are force-balanced (W = −Q^flux): analyse its snapshots with stressflux analyze, or remove [aqs] step") }
+        }
+        for (name, value) in [("every", analysis.every), ("fields_every", analysis.fieldsEvery)] where value < 0 {
+            throw bad("[analysis] \(name)", value, "must be zero (off) or a positive number of steps")
+        }
         for (name, value) in [("thermo_every", output.thermoEvery), ("snapshot_every", output.snapshotEvery),
                               ("checkpoint_every", output.checkpointEvery)] where value < 0 {
             throw bad("[output] \(name)", value, "must be zero (off) or a positive number of steps")

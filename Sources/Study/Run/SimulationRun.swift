@@ -53,6 +53,8 @@ public struct SimulationRun {
         public var finalThermo: Thermo
         /// Where the loop's `wallSeconds` went, min/mean/max over ranks (also in `timers.csv`).
         public var timers: PhaseTimers.Breakdown
+        /// Wall seconds of the analyses in line (`[analysis]`, slowest rank; inside `wallSeconds`, most of it in `other`).
+        public var analysisSeconds: Double?
         public var config: RunConfig
     }
 
@@ -72,8 +74,8 @@ public struct SimulationRun {
                 throw FormatError.write(path: outputDirectory, reason: error.localizedDescription)
             }
         }
-        // The whole starting configuration lives on every rank only until each has taken its slab.
-        let system = try ParticleSystem(snapshot: try communicator.agree(startingConfiguration),
+        // Each rank reads (or makes) its block of the starting configuration, which goes to the slabs' owners.
+        let system = try ParticleSystem(block: try startingBlock(),
                                         potential: config.potential.kind.potential(epsilon: config.potential.epsilon),
                                         skin: config.potential.skin, communicator: communicator)
         let gathered = config.output.formats.filter(\.isGathered)
@@ -138,6 +140,19 @@ public struct SimulationRun {
         let events = sheared && config.events.enabled
             ? try EventRecorder(settings: config.events, directory: outputDirectory, dimension: d, communicator: communicator) : nil
         let eventEvery = aqs != nil ? 1 : config.events.every > 0 ? config.events.every : max(output.thermoEvery, 1)
+        let inline = config.analysis.enabled
+            ? try communicator.agree { try InlineAnalysis(settings: config.analysis, system: system, directory: outputDirectory) } : nil
+        try inline?.begin(restartingAt: restart ? system.step : nil)
+        var analysisSeconds = 0.0
+        /// The analysis in line at this step, when due (before a checkpoint, which a restart continues after).
+        func analyse() throws {
+            guard let inline, system.step % config.analysis.every == 0 else { return }
+            let start = PhaseTimers.now()
+            let rows = try inline.measure(system, velocities: dynamics.nonAffineDrift, time: time())
+            analysisSeconds += communicator.allreduce(PhaseTimers.now() - start, .max)
+            say("analysis at step \(system.step): ⟨Q^flux_xy⟩ = " + rows.map { String(format: "%.4g", $0.Qflux_mean["xy"]!) }.joined(separator: ", ")
+                + " at ℓ = " + rows.map { String(format: "%g", $0.ell) }.joined(separator: ", ") + String(format: " (%.3g s)", rows.reduce(0) { $0 + $1.seconds }))
+        }
         var runState: [String: [Double]] = [:]
         if restart {
             try communicator.agree {
@@ -150,6 +165,7 @@ public struct SimulationRun {
             let thermo = system.computeForces(thermo: true)!
             try thermoLine(thermo)
             try events?.observe(system, stress: thermo.shearStress, energy: thermo.potentialEnergy, time: time())
+            try analyse()
         }
         events?.remember(system)
         var progress = ProgressLine(label: aqs != nil ? "aqs" : "run", from: firstStep, total: steps, atoms: system.totalCount,
@@ -185,6 +201,7 @@ public struct SimulationRun {
                     try H5MDSnapshot.write(system, to: path("snapshot-\(n).h5"), time: time(), includeForces: true, config: configText)
                 }
             }
+            try analyse()
             if output.checkpointEvery > 0 && n % output.checkpointEvery == 0 {
                 system.rebuild()  // positions wrapped now, exactly as a restart will find them
                 let runState = (events?.runState ?? [:]).merging(profile?.runState(communicator) ?? [:]) { a, _ in a }
@@ -207,7 +224,8 @@ public struct SimulationRun {
                               atomStepsPerSecond: wall > 0 ? Double(system.totalCount * (system.step - firstStep)) / wall : 0,
                               rebuilds: system.rebuilds,
                               ghostsPerRank: communicator.allreduce(Double(system.ghostCount), .sum) / Double(communicator.size),
-                              fire: fire, events: events?.count, finalThermo: final, timers: timers, config: config)
+                              fire: fire, events: events?.count, finalThermo: final, timers: timers,
+                              analysisSeconds: inline == nil ? nil : analysisSeconds, config: config)
         try communicator.agree {
             guard communicator.isRoot else { return }
             try JSONReport.write(summary, to: path("summary.json"))
@@ -222,25 +240,30 @@ public struct SimulationRun {
         return summary
     }
 
-    /// Local (inside `agree`): the checkpoint, the input file or a random packing.
-    private func startingConfiguration() throws -> ParticleSnapshot {
+    /// Collective: this rank's block of the checkpoint, the input file or a random packing (made whole on every rank
+    /// from its seed, then cut).
+    private func startingBlock() throws -> ParticleSnapshot {
+        let rank = communicator.rank, size = communicator.size
         if restart {
             let checkpoint = path("checkpoint.h5")
-            guard FileManager.default.fileExists(atPath: checkpoint) else {
-                throw StudyError.invalidOption(name: "--restart", value: "", expected: "no checkpoint.h5 in \(outputDirectory), run without --restart first (with [output] checkpoint_every > 0)")
+            return try communicator.agree {
+                guard FileManager.default.fileExists(atPath: checkpoint) else {
+                    throw StudyError.invalidOption(name: "--restart", value: "", expected: "no checkpoint.h5 in \(outputDirectory), run without --restart first (with [output] checkpoint_every > 0)")
+                }
+                return try H5MDSnapshot.read(path: checkpoint, block: rank, of: size)
             }
-            return try H5MDSnapshot.read(path: checkpoint)
         }
         if let input = config.system.input {
             let resolved = input.hasPrefix("/") ? input : (configFolder as NSString).appendingPathComponent(input)
-            var snapshot = try SnapshotFormat.read(resolved, dimension: config.system.dimension,
-                                                      typeDiameters: config.system.typeDiameters)
-            snapshot.step = 0  // a new run: the file's own step counter belongs to the run that wrote it
-            return snapshot
+            var block = try SnapshotFormat.readBlock(resolved, dimension: config.system.dimension, typeDiameters: config.system.typeDiameters,
+                                                     communicator: communicator)
+            block.step = 0  // a new run: the file's own step counter belongs to the run that wrote it
+            return block
         }
-        return try RandomPacking.make(dimension: config.system.dimension, count: config.system.particles,
-                                      packingFraction: config.system.packingFraction, mixture: config.system.mixture,
-                                      seed: config.system.seed)
+        return try communicator.agree {
+            try RandomPacking.make(dimension: config.system.dimension, count: config.system.particles, packingFraction: config.system.packingFraction,
+                                   mixture: config.system.mixture, seed: config.system.seed).block(rank, of: size)
+        }
     }
 
     /// Collective: `final.h5` (forces and per-particle virials included) and the other requested formats.
