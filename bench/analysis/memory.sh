@@ -8,14 +8,14 @@
 #   bash bench/analysis/memory.sh          # about 15 minutes on 2 quiet cores; writes bench/analysis/MEMORY.md
 #
 # Environment: BIN [.build/release/stressflux], WORK [/tmp/bench-analysis-memory], OUT_MD [bench/analysis/MEMORY.md],
-# SKIP_SMALL_ELL [0]: 1 skips ℓ = 0.25 (≈ 10 GB).
+# PARTS ["memory small inline"]: which sections to measure (small: ℓ = 0.25, ≈ 9 GB per rank; inline: ≈ 25 minutes).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 BIN="${BIN:-$REPO/.build/release/stressflux}"
 WORK="${WORK:-/tmp/bench-analysis-memory}"
 OUT_MD="${OUT_MD:-$HERE/MEMORY.md}"
-SKIP_SMALL_ELL="${SKIP_SMALL_ELL:-0}"
+PARTS="${PARTS:-memory small inline}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 [ -x "$BIN" ] || (cd "$REPO" && make build)
 mkdir -p "$WORK"
@@ -67,7 +67,7 @@ make_state 100000 n1e5
   echo "| input | ranks | peak per rank (MiB) | / 1 rank | wall (s) | / 1 rank |"
   echo "|---|---|---|---|---|---|"
 } > "$OUT_MD"
-for input in final.h5 final.data; do
+for input in $( [[ " $PARTS " == *" memory "* ]] && echo final.h5 final.data ); do
   base_peak="" base_wall=""
   for np in 1 2 4; do
     read -r peak wall < <(timed "analyze-$input-$np" "$np" analyze "$WORK/n1e6/$input" --scales 16 --points-per-ell 4 --route averages \
@@ -76,7 +76,7 @@ for input in final.h5 final.data; do
     echo "| $input | $np | $peak | $(python3 -c "print(f'{$peak / $base_peak:.2f}')") | $wall | $(python3 -c "print(f'{$wall / $base_wall:.2f}')") |" >> "$OUT_MD"
   done
 done
-if [ "$SKIP_SMALL_ELL" != 1 ]; then
+if [[ " $PARTS " == *" small "* ]]; then
   read -r peak wall < <(timed "analyze-small-ell" 2 analyze "$WORK/n1e5/final.h5" --scales 0.25 --points-per-ell 5 --route averages \
                           --output "$WORK/out-small-ell")
   grid=$(python3 -c "import json; print(json.load(open('$WORK/out-small-ell/summary.json'))['scales'][0]['grid'])")
@@ -88,6 +88,7 @@ if [ "$SKIP_SMALL_ELL" != 1 ]; then
     echo "Grid $grid: peak $peak MiB per rank, $(python3 -c "print(f'{2 * $peak * 2**20 / $points:.0f}')") bytes per grid point (both ranks' peaks over the points), wall $wall s."
   } >> "$OUT_MD"
 fi
+[[ " $PARTS " == *" inline "* ]] || { echo "wrote $OUT_MD"; exit 0; }
 {
   echo
   echo "## Analysis in line with run: 2D N = 1e5, 5000 Brownian steps (Δt = 1e-3, T_v = 1e-4), ℓ ∈ {2, 4} every 1000 steps"

@@ -26,15 +26,18 @@ public struct CoarseGrainedState {
                      "one position, force and velocity per particle")
         var densities: [[Double]] = [], forceTerms: [[[Double]]] = [], currents: [[[Double]]] = []
         for a in 0..<s {
-            var values = [Double](repeating: 0, count: species.count * m)
-            for i in species.indices where species[i] == a {
-                values[i * m] = 1
+            // This species' particles only, in their order (the sums are those of all particles with zero weights).
+            let members = species.indices.filter { species[$0] == a }
+            var points = [Double](repeating: 0, count: members.count * d), values = [Double](repeating: 0, count: members.count * m)
+            for (k, i) in members.enumerated() {
+                values[k * m] = 1
                 for c in 0..<d {
-                    values[i * m + 1 + c] = -forces[i * d + c]
-                    values[i * m + 1 + d + c] = velocities[i * d + c]
+                    points[k * d + c] = positions[i * d + c]
+                    values[k * m + 1 + c] = -forces[i * d + c]
+                    values[k * m + 1 + d + c] = velocities[i * d + c]
                 }
             }
-            let fields = try deposition.deposit(positions: positions, values: values, components: m)
+            let fields = try deposition.deposit(positions: points, values: values, components: m)
             densities.append(fields[0])
             forceTerms.append(Array(fields[1...d]))
             currents.append(Array(fields[(1 + d)...(2 * d)]))

@@ -44,16 +44,25 @@ public struct BudgetAnalysis {
     /// - Throws: ``StudyError`` when the configurations do not match or Δt is missing; ``ParticlesError`` for a
     ///   configuration the engine refuses.
     @discardableResult
-    public func run(blocks: [ParticleSnapshot], timeStep: Double?, directory: String) throws -> Report {
+    public func run(blocks: consuming [ParticleSnapshot], timeStep: Double?, directory: String) throws -> Report {
         precondition((1...3).contains(blocks.count), "one, two or three configurations")
-        let analysed = blocks.count == 3 ? 1 : 0, s = blocks[analysed]
+        let analysed = blocks.count == 3 ? 1 : 0
         if blocks.count > 1 {
             guard let timeStep, timeStep > 0, timeStep.isFinite else {
                 throw StudyError.invalidOption(name: "--dt", value: timeStep.map { "\($0)" } ?? "missing",
                                                expected: "give the positive time between the snapshots (τ0) with two or three inputs")
             }
         }
-        // Skin 0: the lists hold exactly the pairs in range, built once.
+        // The engine and the blocks are let go before the grids are made: the analysis keeps the slab's particles only.
+        let (particles, displaced) = try measured(blocks, analysed: analysed, timeStep: timeStep)
+        blocks = []
+        return try run(particles: particles, displaced: displaced, directory: directory)
+    }
+
+    /// Collective: the analysed block's slab particles (skin 0: the engine's lists hold exactly the pairs in range)
+    /// and, with more blocks, their positions in the other configurations.
+    private func measured(_ blocks: [ParticleSnapshot], analysed: Int, timeStep: Double?) throws -> (SlabParticles, ScaleAnalysis.Displaced?) {
+        let s = blocks[analysed]
         let system = try ParticleSystem(block: s, potential: potential, skin: 0, communicator: communicator)
         let particles = SlabParticles(system: system)
         var displaced: ScaleAnalysis.Displaced?
@@ -80,7 +89,7 @@ public struct BudgetAnalysis {
             displaced = .init(ahead: try moved(blocks[analysed + 1], "the later snapshot"),
                               behind: blocks.count == 3 ? try moved(blocks[0], "the earlier snapshot") : nil, dt: timeStep)
         }
-        return try run(particles: particles, displaced: displaced, directory: directory)
+        return (particles, displaced)
     }
 
     /// Collective: analyses `particles` at every scale of the plan (with rates by differences when `displaced`)
