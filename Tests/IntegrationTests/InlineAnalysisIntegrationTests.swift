@@ -13,12 +13,16 @@ import Testing
             \(sheared ? "[shear]\nrate = 0.02" : "")
             [analysis]
             scales = [1.5, 3.0]
-            points_per_ell = 3.5
+            grid = \(Self.grid(dimension))
             route = "\(route)"
             every = 50
             fields_every = 100
             """)
     }
+
+    /// One grid for every scale and rank count (`points_per_ell` picks grids whose slabs divide evenly, so they change
+    /// with the ranks): 48² for L = 18.2 in 2D, 20³ for L = 7.5 in 3D, ℓ/h ≈ 4 at ℓ = 1.5.
+    static func grid(_ dimension: Int) -> Int { dimension == 2 ? 48 : 20 }
 
     /// budget.csv's rows: (step, ℓ) → column → value (empty cells left out).
     static func rows(_ out: URL) throws -> [String: [String: Double]] {
@@ -35,7 +39,8 @@ import Testing
     }
 
     /// Two rows agree: each tensor's components to 1e-12 of its largest, the norms and ξ_3 to 1e-12 relative, and the
-    /// §5.1 identity's residual (rounding against the rate: ~1e-13, its digits are noise) below 1e-9 in both.
+    /// §5.1 identity's residual (aliasing on these ℓ/h ≈ 4 grids, ~1e-8 by physics.md §3.6; its digits are noise) below
+    /// 1e-6 in both.
     static func expectClose(_ a: [String: Double], _ b: [String: Double], components: [String], _ what: String) {
         for tensor in ["sigma", "dsigma_dt", "W", "Qflux"] {
             let largest = components.map { abs(a["\(tensor)_\($0)"]!) }.max()!
@@ -46,7 +51,7 @@ import Testing
         for key in ["step", "time", "strain", "ell", "divJ_rms", "Qflux_rms", "Qflux_L1", "xi3"] where a[key] != nil || b[key] != nil {
             #expect(abs(a[key]! - b[key]!) <= 1e-12 * abs(a[key]!), "\(what): \(key) \(a[key]!) vs \(b[key]!)")
         }
-        #expect(a["residual_rel"].map { $0 < 1e-9 } ?? true && b["residual_rel"].map { $0 < 1e-9 } ?? true, "\(what): residual_rel")
+        #expect(a["residual_rel"].map { $0 < 1e-6 } ?? true && b["residual_rel"].map { $0 < 1e-6 } ?? true, "\(what): residual_rel")
     }
 
     /// The in-line rows at steps 50 and 100 equal `stressflux analyze` of the H5MD snapshots written at those steps (the
@@ -54,13 +59,13 @@ import Testing
     /// and not, quadrature route: ⟨σ̲⟩, ⟨∂_t σ̲⟩, ⟨W⟩, ⟨Q^flux⟩ to 1e-12 of each tensor's largest entry and the norms to
     /// 1e-12 relative (the engine holds positions up to skin/2 outside the box, the snapshot wrapped: the deposition is
     /// image-invariant, so only rounding differs). The rows are the same on 1, 2 and 4 ranks to 1e-12 (the trajectory
-    /// is bitwise rank-independent, the reductions are not). analysis-100.h5 + .xmf exist; analysis-50.h5 does not.
+    /// is bitwise rank-independent, the reductions are not), 2D and 3D. analysis-100.h5 + .xmf exist; analysis-50.h5 does not.
     @Test(arguments: [(2, false), (2, true), (3, true)])
     func inlineEqualsAnalyzeOfTheSnapshots(dimension: Int, sheared: Bool) throws {
         let dir = try Scratch.url("inline")
         defer { try? FileManager.default.removeItem(at: dir) }
         var byRanks: [[String: [String: Double]]] = []
-        for ranks in dimension == 2 ? [1, 2, 4] : [2] {
+        for ranks in [1, 2, 4] {
             let out = try ParticleIntegrationTests.run(Self.config(dimension: dimension, steps: 100, sheared: sheared, route: "quadrature"),
                                                        in: dir, name: "run\(ranks)", ranks: ranks)
             byRanks.append(try Self.rows(out))
@@ -72,10 +77,10 @@ import Testing
         for other in byRanks.dropFirst() {
             for (key, row) in rows { Self.expectClose(row, other[key]!, components: components, "\(key) on another rank count") }
         }
-        let out = dir.appendingPathComponent(dimension == 2 ? "run1" : "run2")
+        let out = dir.appendingPathComponent("run1")
         for step in [50, 100] {
             let analysed = try AnalyzeIntegrationTests.analyze([out.appendingPathComponent("snapshot-\(step).h5").path, "--dimension", "\(dimension)",
-                                                                "--scales", "1.5,3", "--points-per-ell", "3.5"],
+                                                                "--scales", "1.5,3", "--grid", "\(Self.grid(dimension))"],
                                                                in: dir, name: "analyze\(step)", ranks: 2)
             for scale in try AnalyzeIntegrationTests.summary(analysed)["scales"] as! [[String: Any]] {
                 let row = try #require(rows["\(step) \(scale["ell"] as! Double)"])
