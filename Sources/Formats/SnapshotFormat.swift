@@ -50,16 +50,13 @@ public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
     /// Local: the configuration in `path`, sorted by id. `dimension` and `typeDiameters` (the diameter of
     /// LAMMPS atom type t is `typeDiameters[t − 1]`) serve formats that do not record them.
     public static func read(_ path: String, dimension: Int, typeDiameters: [Double]) throws -> ParticleSnapshot {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw FormatError.badFile(path: path, format: "input", reason: "no such file, check the path")
-        }
-        switch try SnapshotFormat(path: path) {
+        switch try existing(path) {
         case .h5md:
             return try H5MDSnapshot.read(path: path)
         case .gsd:
             return try GSDReader(path: path).read()
         case .lammps:
-            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: Self.typeDiameters(typeDiameters))
+            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: Dictionary(uniqueKeysWithValues: typeDiameters.enumerated().map { ($0.offset + 1, $0.element) }))
         }
     }
 
@@ -68,10 +65,7 @@ public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
     /// a ``ParticleSystem`` made from blocks, which routes each particle to its slab's owner.
     public static func readBlock(_ path: String, dimension: Int, typeDiameters: [Double], communicator: Communicator) throws -> ParticleSnapshot {
         var block = try communicator.agree {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw FormatError.badFile(path: path, format: "input", reason: "no such file, check the path")
-            }
-            switch try SnapshotFormat(path: path) {
+            switch try existing(path) {
             case .h5md:
                 return try H5MDSnapshot.read(path: path, block: communicator.rank, of: communicator.size)
             case .gsd:
@@ -88,9 +82,12 @@ public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
         return block
     }
 
-    /// LAMMPS atom type t → diameter `diameters[t − 1]`.
-    static func typeDiameters(_ diameters: [Double]) -> [Int: Double] {
-        Dictionary(uniqueKeysWithValues: diameters.enumerated().map { ($0.offset + 1, $0.element) })
+    /// The format of an input file that exists.
+    static func existing(_ path: String) throws -> SnapshotFormat {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FormatError.badFile(path: path, format: "input", reason: "no such file, check the path")
+        }
+        return try SnapshotFormat(path: path)
     }
 
     /// Local (one rank): writes a gathered snapshot to `<stem>.<fileExtension>` in a single-writer format.

@@ -97,11 +97,8 @@ public struct BudgetAnalysis {
     func run(particles: SlabParticles, displaced: ScaleAnalysis.Displaced?, directory: String) throws -> Report {
         let d = particles.dimension, clock = Date(), components = Thermo.componentNames(dimension: d)
         if communicator.isRoot { plan.warnings.forEach(Console.error) }
-        let file = try FieldFile(path: (directory as NSString).appendingPathComponent("analysis.h5"), communicator: communicator, metadata: FileMetadata(
-            configuration: FileMetadata.commandLine, ranks: communicator.size, box: particles.box, strain: particles.strain,
-            numbers: ["allow_coarse_grid": plan.allowCoarseGrid ? 1 : 0], lists: ["scales": plan.scales.map(\.ell)],
-            words: ["kernel": plan.kernel.name, "route": plan.route.rawValue, "axes": d == 2 ? "y, x" : "y, x, z",
-                    "coordinates": "sheared grids: x' = x - g y, g the Lees-Edwards strain reduced by whole Lx/Ly (datasets /geometry/grid<k> hold each node's lab x, y, z)"]))
+        let fields = try AnalysisFieldFile(path: (directory as NSString).appendingPathComponent("analysis.h5"), plan: plan, particles: particles,
+                                           communicator: communicator)
         // The quadrature's thousands of transforms pay for FFTW_MEASURE plans; the averages route's few dozen do not.
         let workspaces = ScaleWorkspaces(box: particles.box, effort: plan.route == .quadrature ? .measure : .estimate, communicator: communicator)
         let potential = Self.bondPotential(particles, self.potential)
@@ -109,15 +106,8 @@ public struct BudgetAnalysis {
         var smallest: (density: [Double], space: ScaleWorkspaces.Workspace, strain: Double)?
         for scale in plan.scales {
             let space = try workspaces.workspace(scale.points)
-            let grid = Self.gridName(space)
-            let strain = try DepositionGrid(extents: space.decomposition.grid.extents, box: space.decomposition.box, scale: scale.ell)
-                .reducedStrain(particles.strain)
-            let sink: ScaleAnalysis.FieldSink = { name, values, quantity, unit in
-                if !file.contains(grid: grid) { try file.addGrid(grid, decomposition: space.decomposition, shear: strain) }
-                try file.write(name, grid: grid, quantity: quantity, unit: unit, values: values)
-            }
             let analysis = ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: potential, communicator: communicator)
-            let result = try analysis.run(displaced: displaced, fields: sink)
+            let result = try analysis.run(displaced: displaced, fields: fields.sink(space))
             if smallest == nil { smallest = (result.density, space, result.strain) }
             rows.append(result.row)
             if communicator.isRoot { print(Self.line(result.row, dimension: d)) }
@@ -126,8 +116,7 @@ public struct BudgetAnalysis {
         let ell0 = plan.scales[0].ell
         let local = try Self.localStructure(of: smallest.density, decomposition: smallest.space.decomposition, spacing: smallest.space.spacing,
                                             smallestScale: ell0)
-        try file.write("xi3_local", grid: Self.gridName(smallest.space),
-                       quantity: "local Besov exponent xi_3 of rho_l at l = \(ell0) (physics.md 6.1)", unit: "1", values: local.map)
+        try fields.sink(smallest.space)("xi3_local", local.map, "local Besov exponent xi_3 of rho_l at l = \(ell0) (physics.md 6.1)", "1")
         let structure = try Self.structure(of: smallest.density, decomposition: smallest.space.decomposition, spacing: smallest.space.spacing,
                                            smallestScale: ell0, box: particles.box, local: local.summary)
         let scaling = try Self.fluxScaling(rows, density: smallest.density, space: smallest.space, components: components, structure: structure)
@@ -139,7 +128,7 @@ public struct BudgetAnalysis {
             let sums = communicator.allreduce([values.reduce(0, +), Double(values.count)], .sum)
             regionXi3 = sums[1] > 0 ? sums[0] / sums[1] : nil
         }
-        try file.close(sidecars: [((directory as NSString).appendingPathComponent("analysis.xmf"), nil)])
+        try fields.close(sidecar: (directory as NSString).appendingPathComponent("analysis.xmf"))
         let report = Report(N: particles.totalCount, dimension: d, box: particles.box, potential_energy: particles.potentialEnergy,
                             virial_stress: Dictionary(uniqueKeysWithValues: zip(components, particles.virialStress)),
                             scales: rows, structure: structure, flux_scaling: scaling, region: plan.region, region_xi3_mean: regionXi3,
@@ -154,9 +143,6 @@ public struct BudgetAnalysis {
         }
         return report
     }
-
-    /// The field file's name of a grid (its fields are declared on it by the first scale that writes one).
-    static func gridName(_ space: ScaleWorkspaces.Workspace) -> String { "budget on " + space.points.map(String.init).joined(separator: "x") }
 
     /// Rank 0's line for a finished scale.
     static func line(_ row: ScaleReport, dimension d: Int) -> String {

@@ -62,28 +62,15 @@ final class InlineAnalysis {
         particles.velocities = velocities(system)
         let step = system.step, writesFields = settings.fieldsEvery > 0 && step % settings.fieldsEvery == 0
         let stem = (directory as NSString).appendingPathComponent("analysis-\(step)")
-        let file = writesFields ? try FieldFile(path: stem + ".h5", communicator: communicator, metadata: FileMetadata(
-            configuration: FileMetadata.commandLine, ranks: communicator.size, box: particles.box, strain: particles.strain,
-            numbers: ["step": Double(step), "allow_coarse_grid": plan.allowCoarseGrid ? 1 : 0], lists: ["scales": plan.scales.map(\.ell)],
-            words: ["kernel": plan.kernel.name, "route": plan.route.rawValue, "axes": particles.dimension == 2 ? "y, x" : "y, x, z",
-                    "velocities": "u_i = F_i + f^e(x_i), the affine shear flow left out"])) : nil
+        let fields = writesFields ? try AnalysisFieldFile(path: stem + ".h5", plan: plan, particles: particles, numbers: ["step": Double(step)],
+                                                          words: ["velocities": "u_i = F_i + f^e(x_i), the affine shear flow left out"],
+                                                          communicator: communicator) : nil
         let bonds = BudgetAnalysis.bondPotential(particles, potential)
         var rows: [BudgetAnalysis.ScaleReport] = []
         for scale in plan.scales {
             let space = try workspaces.workspace(scale.points)
-            let sink: ScaleAnalysis.FieldSink? = file.map { file in
-                let grid = BudgetAnalysis.gridName(space)
-                return { name, values, quantity, unit in
-                    if !file.contains(grid: grid) {
-                        let strain = try DepositionGrid(extents: space.decomposition.grid.extents, box: space.decomposition.box, scale: scale.ell)
-                            .reducedStrain(particles.strain)
-                        try file.addGrid(grid, decomposition: space.decomposition, shear: strain)
-                    }
-                    try file.write(name, grid: grid, quantity: quantity, unit: unit, values: values)
-                }
-            }
             let result = try ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: bonds, communicator: communicator,
-                                           reportsProgress: false).run(displaced: nil, fields: sink)
+                                           reportsProgress: false).run(displaced: nil, fields: fields?.sink(space))
             let xi3 = try Self.xi3(result.density, space: space, ell: scale.ell, box: particles.box)
             let row = result.row
             let means = [row.sigma_mean, row.dsigma_dt_instantaneous_mean, row.W_mean, row.Qflux_mean].flatMap { t in components.map { String(t[$0]!) } }
@@ -92,7 +79,7 @@ final class InlineAnalysis {
             try communicator.agree { if communicator.isRoot { try log.append(step: step, values: values) } }
             rows.append(row)
         }
-        try file?.close(sidecars: [(stem + ".xmf", nil)])
+        try fields?.close(sidecar: stem + ".xmf")
         return rows
     }
 
