@@ -56,30 +56,34 @@ public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
         case .gsd:
             return try GSDReader(path: path).read()
         case .lammps:
-            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: Dictionary(uniqueKeysWithValues: typeDiameters.enumerated().map { ($0.offset + 1, $0.element) }))
+            return try LAMMPSDataFile.read(path: path, dimension: dimension, diameters: lammpsDiameters(typeDiameters))
         }
     }
 
-    /// Collective: this rank's block of the configuration in `path` — particles [r·N/P, (r+1)·N/P) of the file's
-    /// order for rank r of P — with the whole header (box, strain, step, species names) on every rank: the input of
-    /// a ``ParticleSystem`` made from blocks, which routes each particle to its slab's owner.
+    /// Collective: this rank's share of the configuration in `path`, with the whole header (box, strain, step, species
+    /// names) on every rank: the input of a ``ParticleSystem`` made from blocks, which routes each particle to its slab's
+    /// owner. H5MD and GSD give rank r of P rows [r·N/P, (r+1)·N/P) of the file; a LAMMPS data file, read in blocks
+    /// of atom lines, gives each rank a contiguous range of ids (``LAMMPSDataFile/readBlock(path:dimension:diameters:communicator:)``).
     public static func readBlock(_ path: String, dimension: Int, typeDiameters: [Double], communicator: Communicator) throws -> ParticleSnapshot {
-        var block = try communicator.agree {
-            switch try existing(path) {
-            case .h5md:
-                return try H5MDSnapshot.read(path: path, block: communicator.rank, of: communicator.size)
-            case .gsd:
-                return try GSDReader(path: path).read(block: communicator.rank, of: communicator.size)
-            case .lammps:
-                // Ids are the ranks of the LAMMPS ids, known only after every atom line is read: each rank parses the
-                // file and keeps its block (a streaming reader that keeps only the block is still to come).
-                return try read(path, dimension: dimension, typeDiameters: typeDiameters).block(communicator.rank, of: communicator.size)
-            }
+        var block: ParticleSnapshot
+        switch try communicator.agree({ try existing(path) }) {
+        case .h5md:
+            block = try communicator.agree { try H5MDSnapshot.read(path: path, block: communicator.rank, of: communicator.size) }
+        case .gsd:
+            block = try communicator.agree { try GSDReader(path: path).read(block: communicator.rank, of: communicator.size) }
+        case .lammps:
+            block = try LAMMPSDataFile.readBlock(path: path, dimension: dimension, diameters: lammpsDiameters(typeDiameters),
+                                                 communicator: communicator)
         }
         // A file without species names names as many species as its largest index on any rank.
         let kinds = communicator.allreduce(block.speciesNames.count, .max)
         if block.speciesNames.count < kinds { block.speciesNames = (0..<kinds).map { String(UnicodeScalar(UInt8(65 + $0 % 26))) } }
         return block
+    }
+
+    /// `typeDiameters` keyed by LAMMPS atom type (1-based).
+    static func lammpsDiameters(_ typeDiameters: [Double]) -> [Int: Double] {
+        Dictionary(uniqueKeysWithValues: typeDiameters.enumerated().map { ($0.offset + 1, $0.element) })
     }
 
     /// The format of an input file that exists.

@@ -38,6 +38,9 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var pair: PotentialOptions
 
+    @Option(help: "pairs: also evaluate σ̲_ℓ, J̄_ℓ and W_ℓ + Q^flux_ℓ by the exact pair sums (physics.md §3.7b, Gaussian kernel) and report their largest difference from the route's own (pairs_check in summary.json); slow at large ℓ.")
+    var check: String?
+
     @Flag(name: .customLong("allow-coarse-grid"), help: "Accept grids with ℓ/h < 3, where the budget's aliasing error exceeds 1e-5 (physics.md §3.6); recorded in the outputs.")
     var allowCoarseGrid = false
 
@@ -54,6 +57,9 @@ struct AnalyzeCommand: ParsableCommand {
         guard let chosenRoute = BudgetAnalysis.Route(rawValue: route) else {
             throw StudyError.invalidOption(name: "--route", value: route, expected: "give quadrature or averages")
         }
+        guard check == nil || check == "pairs" else {
+            throw StudyError.invalidOption(name: "--check", value: check!, expected: "give pairs")
+        }
         let area = try region.map { try AnalysisRegion.parse($0, dimension: dimension, name: "--region") }
         let ells = try OptionParsing.scales(scales, option: "--scales")
         let chosen = try kernel.chosen(dimension: dimension)
@@ -63,7 +69,8 @@ struct AnalyzeCommand: ParsableCommand {
         let blocks = try ([configuration.input] + trajectory).map { try configuration.readBlock(communicator, path: $0) }
         let analysed = blocks[blocks.count == 3 ? 1 : 0]
         let plan = try MeasurementPlan(scales: ells, grid: points, pointsPerEll: pointsPerEll, kernel: chosen, route: chosenRoute, region: area,
-                                       allowCoarseGrid: allowCoarseGrid, box: analysed.box, ranks: communicator.size, names: .commandLine)
+                                       allowCoarseGrid: allowCoarseGrid, box: analysed.box, ranks: communicator.size, names: .commandLine,
+                                       checkPairs: check == "pairs")
         try ConfigurationOptions.makeFolder(output, communicator)
         let report = try BudgetAnalysis(plan: plan, potential: potential, communicator: communicator)
             .run(blocks: blocks, timeStep: dt, directory: output)
@@ -84,5 +91,5 @@ struct AnalyzeCommand: ParsableCommand {
 extension MeasurementPlan.Names {
     /// The options of `analyze` and `deposit`.
     static let commandLine = MeasurementPlan.Names(scales: "--scales", grid: "--grid", pointsPerEll: "--points-per-ell",
-                                                   allowCoarseGrid: "--allow-coarse-grid")
+                                                   allowCoarseGrid: "--allow-coarse-grid", checkPairs: "--check pairs")
 }

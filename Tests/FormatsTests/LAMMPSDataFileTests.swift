@@ -603,3 +603,76 @@ extension LAMMPSDataFileTests {
                 == "a.data:11: y 'abc' is not a finite number, write it as a decimal like 1.25 or 1e-3")
     }
 }
+
+// MARK: - Reading in blocks
+
+extension LAMMPSDataFileTests {
+    /// What `readBlock` does on `parts` ranks, on one process: every block parsed from its own excerpt, the lowest
+    /// failing block's error (what ``Communicator/agree(_:)`` reports), else all blocks' atoms in id order.
+    static func readInBlocks(path: String, dimension: Int, diameters: [Int: Double], parts: Int,
+                             bufferSize: Int = 1 << 22) throws -> ParticleSnapshot {
+        var pooled: LAMMPSDataFile.AtomBlock? = nil
+        for k in 0..<parts {
+            let excerpt = try LAMMPSDataFile.excerpt(path: path, block: k, of: parts, bufferSize: bufferSize)
+            var reader = LAMMPSDataFile.Reader(path: path, excerpt: excerpt, dimension: dimension)
+            let block = try reader.block(typeDiameters: diameters)
+            guard var all = pooled else { pooled = block; continue }
+            let rows = all.atoms.rows(forces: false, virials: false) + block.atoms.rows(forces: false, virials: false)
+            let stride = ParticleSnapshot.rowStride(dimension: dimension, forces: false, virials: false, extra: [])
+            let order = (0..<(rows.count / stride)).sorted { rows[$0 * stride] < rows[$1 * stride] }
+            let lines = all.lines + block.lines
+            all.atoms = all.atoms.fromRows(rows, forces: false, virials: false).0
+            all.lines = order.map { lines[$0] }
+            pooled = all
+        }
+        return try pooled!.inIDOrder(path: path, firstID: 0)
+    }
+
+    /// The outcome of a read as text: the snapshot or the error's message.
+    static func outcome(_ read: () throws -> ParticleSnapshot) -> String {
+        do { return "\(try read())" } catch { return "error: \(error)" }
+    }
+
+    /// Blocks of 2, 3 and 5 ranks read what the whole file reads, value for value, and fail with the whole file's
+    /// message (line numbers included) on every malformed file; lines split across the read buffer (1 to 13 bytes,
+    /// CRLF endings) read the same; an excerpt keeps its block's atom lines and not the others' or the Velocities.
+    @Test func blocksReadAsTheWholeFile() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var cases: [(path: String, dimension: Int, diameters: [Int: Double])] = [
+            (try Self.fixture(Self.atomicFile, in: dir, name: "atomic.data"), 3, [1: 1.0, 2: 1.4]),
+        ]
+        for dimension in [2, 3] {
+            let original = Self.randomSnapshot(dimension: dimension, seed: UInt64(10 + dimension))
+            let path = dir + "/random\(dimension).data"
+            try LAMMPSDataFile.write(original, to: path)
+            cases.append((path, dimension, try #require(LAMMPSDataFile.typeDiameters(of: original))))
+        }
+        for (k, bad) in BadFile.all.enumerated() {
+            cases.append((try Self.fixture(bad.text, in: dir, name: "bad\(k).data"), bad.dimension, bad.diameters))
+        }
+        for file in cases {
+            let whole = Self.outcome { try LAMMPSDataFile.read(path: file.path, dimension: file.dimension, diameters: file.diameters) }
+            for parts in [2, 3, 5] {
+                let blocks = Self.outcome {
+                    try Self.readInBlocks(path: file.path, dimension: file.dimension, diameters: file.diameters, parts: parts)
+                }
+                #expect(blocks == whole, "\(file.path) in \(parts) blocks")
+            }
+        }
+
+        let crlf = try Self.fixture(Self.atomicFile.replacingOccurrences(of: "\n", with: "\r\n"), in: dir, name: "crlf.data")
+        for size in 1...13 {
+            #expect(try Self.readInBlocks(path: crlf, dimension: 3, diameters: [1: 1.0, 2: 1.4], parts: 2, bufferSize: size)
+                    == Self.atomicSnapshot, "buffer of \(size) bytes")
+        }
+
+        let atomic = cases[0].path
+        let kept = try (0..<2).map { try LAMMPSDataFile.excerpt(path: atomic, block: $0, of: 2).numbers }
+        // Title, header (lines 4–10), Masses (12–15), the keyword lines of Pair Coeffs, Atoms and Velocities with the
+        // lines after them; the atom lines are 24–27.
+        let shared = [1, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14, 15, 17, 18, 22, 23, 29, 30]
+        #expect(kept[0] == (shared + [24, 25]).sorted(), "block 0: atoms 0 and 1")
+        #expect(kept[1] == (shared + [24, 26, 27]).sorted(), "block 1: the reference line 24, atoms 2 and 3")
+    }
+}

@@ -75,7 +75,7 @@ import Testing
         let rows = byRanks[0], components = dimension == 2 ? ["xx", "yy", "xy"] : ["xx", "yy", "zz", "xy", "xz", "yz"]
         #expect(rows.count == 6, "steps 0, 50, 100 at two scales: \(rows.keys.sorted())")
         for other in byRanks.dropFirst() {
-            for (key, row) in rows { Self.expectClose(row, other[key]!, components: components, "\(key) on another rank count") }
+            for (key, row) in rows { Self.expectClose(row, try #require(other[key], "\(key) on another rank count"), components: components, "\(key) on another rank count") }
         }
         let out = dir.appendingPathComponent("run1")
         for step in [50, 100] {

@@ -16,7 +16,7 @@ import Testing
         let out = dir.appendingPathComponent(name)
         let run = try MPIRun.stressflux(["run", file.path, "--output", out.path, "--quiet"] + extra, ranks: ranks,
                                         timeout: 300, directory: dir)
-        #expect(run.exitCode == 0 && !run.timedOut, "\(name) on \(ranks) ranks: \(run.stdout)\n\(run.stderr)")
+        #expect(run.exitCode == 0 && !run.timedOut, "\(name) on \(ranks) ranks\(run.timedOut ? " timed out" : ""): \(run.stdout)\n\(run.stderr)")
         return out
     }
 

@@ -168,6 +168,22 @@ import Testing
         #expect(abs(msd - expected) <= 4 * sd, "MSD \(msd) vs \(expected) ± \(sd)")
     }
 
+    /// A random packing made in blocks (each rank its own ids, as `run` starts) is the whole packing cut: blocks of
+    /// 1 to 5 parts, 2D and 3D, odd N, hold every id once with the whole packing's positions and species, and every
+    /// block has the whole packing's box bit for bit (it sums all N volumes in the same order).
+    @Test(arguments: [2, 3])
+    func randomPackingBlocksCutTheWhole(dimension: Int) throws {
+        let whole = try RandomPacking.make(dimension: dimension, count: 1001, packingFraction: 0.6, mixture: .bidisperse, seed: 7)
+        for parts in 1...5 {
+            let blocks = try (0..<parts).map {
+                try RandomPacking.make(dimension: dimension, count: 1001, packingFraction: 0.6, mixture: .bidisperse, seed: 7, block: $0, of: parts)
+            }
+            #expect(blocks.flatMap(\.ids) == whole.ids && blocks.flatMap(\.positions) == whole.positions, "\(parts) parts")
+            #expect(blocks.flatMap(\.species) == whole.species && blocks.flatMap(\.diameters) == whole.diameters, "\(parts) parts")
+            #expect(blocks.allSatisfy { $0.box == whole.box && $0.speciesNames == whole.speciesNames }, "\(parts) parts")
+        }
+    }
+
     @Test func badParametersAreRejected() throws {
         #expect(throws: ParticlesError.self) { try BrownianDynamics(timeStep: -0.01, temperature: 0, seed: 1) }
         #expect(throws: ParticlesError.self) {

@@ -8,14 +8,15 @@
 #   bash bench/analysis/memory.sh          # about 15 minutes on 2 quiet cores; writes bench/analysis/MEMORY.md
 #
 # Environment: BIN [.build/release/stressflux], WORK [/tmp/bench-analysis-memory], OUT_MD [bench/analysis/MEMORY.md],
-# PARTS ["memory small inline"]: which sections to measure (small: ℓ = 0.25, ≈ 9 GB per rank; inline: ≈ 25 minutes).
+# PARTS ["memory small startup inline"]: which sections to measure (small: ℓ = 0.25, ≈ 9 GB per rank; startup: `run`'s
+# start-up against its loop, ≈ 5 minutes; inline: ≈ 25 minutes).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 BIN="${BIN:-$REPO/.build/release/stressflux}"
 WORK="${WORK:-/tmp/bench-analysis-memory}"
 OUT_MD="${OUT_MD:-$HERE/MEMORY.md}"
-PARTS="${PARTS:-memory small inline}"
+PARTS="${PARTS:-memory small startup inline}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 [ -x "$BIN" ] || (cd "$REPO" && make build)
 mkdir -p "$WORK"
@@ -87,6 +88,57 @@ if [[ " $PARTS " == *" small "* ]]; then
     echo
     echo "Grid $grid: peak $peak MiB per rank, $(python3 -c "print(f'{2 * $peak * 2**20 / $points:.0f}')") bytes per grid point (both ranks' peaks over the points), wall $wall s."
   } >> "$OUT_MD"
+fi
+if [[ " $PARTS " == *" startup "* ]]; then
+  # `sampled NAME NP ARGS...`: like `timed`, and every rank's VmRSS sampled every 0.2 s into NAME.rss.R; prints
+  # "peak start loop" in MiB for the largest rank: the whole process's peak, the largest sample of the first 20% of the
+  # process's life (reading and routing the input, building the engine) and the median sample of 40–80% (the loop).
+  sampled() {
+    local name=$1 np=$2; shift 2
+    rm -f "$WORK/$name".time.* "$WORK/$name".rss.*
+    $MPIRUN -n "$np" bash -c '
+      /usr/bin/time -v -o "$0.time.$OMPI_COMM_WORLD_RANK" "$@" & t=$!; c=""
+      for _ in $(seq 50); do c=$(pgrep -P $t | head -1); [ -n "$c" ] && break; sleep 0.02; done
+      while [ -n "$c" ] && kill -0 $c 2>/dev/null; do
+        while read -r k v _; do [ "$k" = VmRSS: ] && echo "$EPOCHREALTIME $v"; done < /proc/$c/status 2>/dev/null; sleep 0.2
+      done > "$0.rss.$OMPI_COMM_WORLD_RANK"; wait $t' "$WORK/$name" "$BIN" "$@" > "$WORK/$name.log" 2>&1
+    python3 - "$WORK/$name" "$np" <<'PY'
+import statistics, sys
+stem, ranks = sys.argv[1], int(sys.argv[2])
+peak = start = loop = 0.0
+for r in range(ranks):
+    peak = max(peak, [int(l.split()[-1]) for l in open(f"{stem}.time.{r}") if "Maximum resident" in l][0] / 1024)
+    samples = [tuple(map(float, l.split())) for l in open(f"{stem}.rss.{r}")]
+    t0, t1 = samples[0][0], samples[-1][0]
+    start = max(start, max(v for t, v in samples if t <= t0 + 0.2 * (t1 - t0)) / 1024)
+    loop = max(loop, statistics.median(v for t, v in samples if t0 + 0.4 * (t1 - t0) <= t <= t0 + 0.8 * (t1 - t0)) / 1024)
+print(f"{peak:.0f} {start:.0f} {loop:.0f}")
+PY
+  }
+  {
+    echo
+    echo "## run start-up against the loop: 2D N = 1e6, 300 Brownian steps (T_v = 1e-4), H5MD output only"
+    echo
+    echo "Start-up: the largest VmRSS sample in the first 20% of the process's life (the input read in blocks and routed,"
+    echo "the engine built); loop: the median sample over 40–80%; peak: the whole process (\`/usr/bin/time -v\`), which"
+    echo "includes writing final.h5. Largest rank."
+    echo
+    echo "| start | ranks | start-up (MiB) | loop (MiB) | start-up / loop | peak (MiB) |"
+    echo "|---|---|---|---|---|---|"
+  } >> "$OUT_MD"
+  for start in data h5 random; do
+    case $start in
+      data) system=$(printf 'input = "%s"\ntype_diameters = [1.0, 1.4]' "$WORK/n1e6/final.data") ;;
+      h5) system=$(printf 'input = "%s"' "$WORK/n1e6/final.h5") ;;
+      random) system=$(printf 'particles = 1000000\npacking_fraction = 0.9') ;;
+    esac
+    printf '[system]\ndimension = 2\n%s\n[minimize]\nenabled = false\n[dynamics]\nsteps = 300\ntemperature = 1e-4\n[output]\nthermo_every = 100\nformats = ["h5md"]\n' \
+      "$system" > "$WORK/startup-$start.toml"
+    for np in 1 2; do
+      read -r peak begin loop < <(sampled "startup-$start-$np" "$np" run "$WORK/startup-$start.toml" --output "$WORK/out-startup-$start-$np" --quiet)
+      echo "| $start | $np | $begin | $loop | $(python3 -c "print(f'{$begin / $loop:.2f}')") | $peak |" >> "$OUT_MD"
+    done
+  done
 fi
 [[ " $PARTS " == *" inline "* ]] || { echo "wrote $OUT_MD"; exit 0; }
 {

@@ -10,13 +10,8 @@ public enum SelfStress {
     /// Collective: ⟨σ^self⟩ per tensor component (``SpectralCalculus`` order), for `counts[a]` = N_a particles of
     /// species a in the box.
     public static func average(counts: [Double], deposition: any PointDeposition, average: BondAverage) throws -> [Double] {
-        let d = deposition.grid.dimension, root = deposition.decomposition.communicator.isRoot, s = counts.count
+        let d = deposition.grid.dimension, root = deposition.decomposition.communicator.isRoot
         let single = try deposition.deposit(positions: root ? [Double](repeating: 0, count: d) : [], values: root ? [1] : [], components: 1)[0]
-        let zero = [Double](repeating: 0, count: single.count)
-        // one term per species a: left N_a g and right g in slot a, zero elsewhere, so that only B_aa remains
-        let rights = (0..<s).map { a in (0..<s).map { $0 == a ? single : zero } }
-        let terms = (0..<s).map { a in BondIntegral.Term(left: (0..<s).map { $0 == a ? single.map { counts[a] * $0 } : zero }, right: a) }
-        let results = average.averages(rights: rights, terms: terms)
-        return results[0].indices.map { c in 0.5 * results.reduce(0) { $0 + $1[c] } }
+        return average.diagonalAverage(of: single, weights: counts).map { 0.5 * $0 }
     }
 }

@@ -1,7 +1,7 @@
 /// Ordered particle pairs (i, j) for the Gaussian pair sums (physics.md §3.7b) as plain arrays: i = j and periodic images
 /// included, every pair within r_ab + cσ (``PairSums/pairReach(_:_:)``) of a particle this rank deposits. The caller builds
-/// it from its own particles and ghosts (a cell list, or ``PairList/periodic(positions:species:box:reach:)`` for small
-/// systems), so `Budget` needs nothing from the particle engine.
+/// it from its own particles and ghosts (`analyze --check pairs`: the particle engine's neighbour lists, with a skin that
+/// reaches that far), so `Budget` needs nothing from the particle engine.
 public struct PairList: Sendable {
     public let dimension: Int
     /// x_i, d values per pair (physical order).

@@ -55,8 +55,10 @@ public struct BudgetAnalysis {
         }
         // The engine and the blocks are let go before the grids are made: the analysis keeps the slab's particles only.
         let (particles, displaced) = try measured(blocks, analysed: analysed, timeStep: timeStep)
+        let check = try plan.checkPairs ? PairSumCheck(block: blocks[analysed], potential: potential, bonds: Self.bondPotential(particles, potential),
+                                                       scales: plan.scales.map(\.ell), name: plan.checkName, communicator: communicator) : nil
         blocks = []
-        return try run(particles: particles, displaced: displaced, directory: directory)
+        return try run(particles: particles, displaced: displaced, check: check, directory: directory)
     }
 
     /// Collective: the analysed block's slab particles (skin 0: the engine's lists hold exactly the pairs in range)
@@ -94,7 +96,7 @@ public struct BudgetAnalysis {
 
     /// Collective: analyses `particles` at every scale of the plan (with rates by differences when `displaced`)
     /// and writes the report and fields into `directory`.
-    func run(particles: SlabParticles, displaced: ScaleAnalysis.Displaced?, directory: String) throws -> Report {
+    func run(particles: SlabParticles, displaced: ScaleAnalysis.Displaced?, check: PairSumCheck? = nil, directory: String) throws -> Report {
         let d = particles.dimension, clock = Date(), components = Thermo.componentNames(dimension: d)
         if communicator.isRoot { plan.warnings.forEach(Console.error) }
         let fields = try AnalysisFieldFile(path: (directory as NSString).appendingPathComponent("analysis.h5"), plan: plan, particles: particles,
@@ -106,7 +108,8 @@ public struct BudgetAnalysis {
         var smallest: (density: [Double], space: ScaleWorkspaces.Workspace, strain: Double)?
         for scale in plan.scales {
             let space = try workspaces.workspace(scale.points)
-            let analysis = ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: potential, communicator: communicator)
+            var analysis = ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: potential, communicator: communicator)
+            analysis.pairCheck = check
             let result = try analysis.run(displaced: displaced, fields: fields.sink(space))
             if smallest == nil { smallest = (result.density, space, result.strain) }
             rows.append(result.row)
@@ -154,6 +157,7 @@ public struct BudgetAnalysis {
         return String(format: "ℓ = %g (%@, ℓ/h = %.2g): ⟨σ̲_xy⟩ = %.6g, −tr⟨σ̲⟩/d = %.6g, ⟨W_xy⟩ = %.6g, ⟨Q^flux_xy⟩ = %.6g%@, %.3g s", row.ell,
                       row.grid.map(String.init).joined(separator: "x"), row.resolution, row.sigma_mean["xy"]!, pressure, row.W_mean["xy"]!,
                       row.Qflux_mean["xy"]!, residual, row.seconds)
+            + (row.pairs_check.map { String(format: "; pair sums: σ̲ %.2g, W + Q %.2g", $0.sigma, $0.source) + ($0.flux.map { String(format: ", J̄ %.2g", $0) } ?? "") } ?? "")
     }
 
 

@@ -50,6 +50,8 @@ extension BudgetAnalysis {
         public var S3_over_ell: Double?
         /// Means conditioned on `--region`.
         public var region: RegionReport?
+        /// `--check pairs`: the largest differences of the pair sums (physics.md §3.7b) from this route's terms.
+        public var pairs_check: PairCheckReport?
         /// ℓ/h, bond-quadrature nodes (y; 0 on the averages route) and the wall time of this scale (slowest rank).
         public var resolution: Double
         public var bond_nodes: Int
@@ -82,11 +84,27 @@ extension BudgetAnalysis {
             try c.encode(Qflux_xy_quantiles, forKey: .Qflux_xy_quantiles)
             try c.encode(S3_over_ell, forKey: .S3_over_ell)
             try c.encodeIfPresent(region, forKey: .region)
+            try c.encodeIfPresent(pairs_check, forKey: .pairs_check)
             try c.encode(resolution, forKey: .resolution)
             try c.encode(bond_nodes, forKey: .bond_nodes)
             try c.encode(seconds, forKey: .seconds)
             try c.encode(timings_seconds, forKey: .timings_seconds)
         }
+    }
+
+    /// `--check pairs` at one scale (``PairSumCheck``): the largest difference over the grid (quadrature route) or over
+    /// the components of the box means (averages route), relative to the largest entry of the route's own term, of
+    /// σ̲_ℓ, of S_ℓ = Σ_c B[j_c, ∂_c ρ̄_ℓ] against W_ℓ + Q^flux_ℓ, and of J̄_ℓ (fields only).
+    public struct PairCheckReport: Codable, Sendable {
+        /// "fields" or "box means".
+        public var compared: String
+        public var sigma: Double
+        public var source: Double
+        public var flux: Double?
+        /// Ordered pairs summed (i = j included), over all ranks.
+        public var pairs: Int
+        /// Wall time of the pair sums at this scale (slowest rank).
+        public var seconds: Double
     }
 
     /// Means over the grid samples inside `--region` (quadrature route).

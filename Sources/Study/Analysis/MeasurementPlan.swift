@@ -12,12 +12,15 @@ public struct MeasurementPlan {
         public var grid: String
         public var pointsPerEll: String
         public var allowCoarseGrid: String
+        /// The pair-sum check, where the front end offers it.
+        public var checkPairs: String?
 
-        public init(scales: String, grid: String, pointsPerEll: String, allowCoarseGrid: String) {
+        public init(scales: String, grid: String, pointsPerEll: String, allowCoarseGrid: String, checkPairs: String? = nil) {
             self.scales = scales
             self.grid = grid
             self.pointsPerEll = pointsPerEll
             self.allowCoarseGrid = allowCoarseGrid
+            self.checkPairs = checkPairs
         }
     }
 
@@ -40,13 +43,18 @@ public struct MeasurementPlan {
     public let allowCoarseGrid: Bool
     /// One line per scale below ℓ/h = ``ResolutionFloor/recommended``, for rank 0 to print.
     public let warnings: [String]
+    /// Whether every scale is also evaluated by the pair sums (``PairSumCheck``), and the check's name for messages.
+    public let checkPairs: Bool
+    let checkName: String
 
     /// Validates the scales (positive, increasing) and picks each one's grid: `grid` (x, y[, z]) for all, or the
     /// coarsest FFT-friendly one with ℓ/h ≥ `pointsPerEll` (exactly one of the two), in `box` over `ranks` slabs.
+    /// `checkPairs` adds the pair-sum check (``PairSumCheck``), which needs the Gaussian kernel.
     ///
     /// - Throws: ``StudyError/invalidOption(name:value:expected:)`` naming the parameter as `names` spell it.
     public init(scales ells: [Double], grid: [Int]?, pointsPerEll: Double?, kernel: any Kernel, route: BudgetAnalysis.Route,
-                region: AnalysisRegion?, allowCoarseGrid: Bool, box: [Double], ranks: Int, names: Names) throws {
+                region: AnalysisRegion?, allowCoarseGrid: Bool, box: [Double], ranks: Int, names: Names,
+                checkPairs: Bool = false) throws {
         let text = ells.map { "\($0)" }.joined(separator: ",")
         guard !ells.isEmpty, ells.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw StudyError.invalidOption(name: names.scales, value: text, expected: "give positive scales, like 0.5,1,2")
@@ -61,6 +69,10 @@ public struct MeasurementPlan {
         if let pointsPerEll, !(pointsPerEll >= 1 && pointsPerEll.isFinite) {
             throw StudyError.invalidOption(name: names.pointsPerEll, value: "\(pointsPerEll)",
                                            expected: "give ℓ/h ≥ 1 (5 keeps the residual near 1e-10, physics.md §3.6)")
+        }
+        checkName = names.checkPairs ?? "the pair-sum check"
+        if checkPairs && !(kernel is GaussianKernel) {
+            throw StudyError.invalidOption(name: checkName, value: kernel.name, expected: "the pair sums (physics.md §3.7b) need the Gaussian kernel")
         }
         var scales: [Scale] = [], warnings: [String] = []
         for ell in ells {
@@ -79,5 +91,6 @@ public struct MeasurementPlan {
         self.region = region
         self.allowCoarseGrid = allowCoarseGrid
         self.warnings = warnings
+        self.checkPairs = checkPairs
     }
 }

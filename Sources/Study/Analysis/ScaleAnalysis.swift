@@ -28,6 +28,8 @@ struct ScaleAnalysis {
     let communicator: Communicator
     /// Print a progress line on rank 0 while a quadrature scale runs longer than a few seconds.
     var reportsProgress = true
+    /// `--check pairs`: the pairs whose sums this scale's terms are compared with.
+    var pairCheck: PairSumCheck?
 
     var components: [String] { Thermo.componentNames(dimension: particles.dimension) }
 
@@ -63,6 +65,15 @@ struct ScaleAnalysis {
             row.route = "averages (physics.md §3.7a)"
             (row.sigma_mean, row.W_mean, row.Qflux_mean) = (reduce.keyed(averages.sigma), reduce.keyed(averages.work), reduce.keyed(averages.interScaleFlux))
             row.dsigma_dt_instantaneous_mean = reduce.keyed(averages.rate)
+            if let pairCheck {
+                let (sums, seconds) = try reduce.timed { try pairSums(pairCheck, calculus: calculus) }
+                let mean = { (tensor: [[Double]]) in components.map { reduce.means(tensor)[$0]! } }
+                let source = zip(averages.work, averages.interScaleFlux).map { $0 + $1 }
+                row.pairs_check = BudgetAnalysis.PairCheckReport(
+                    compared: "box means", sigma: PairSumCheck.difference([mean(sums.sigma)], [averages.sigma], communicator: communicator),
+                    source: PairSumCheck.difference([mean(sums.source)], [source], communicator: communicator), flux: nil,
+                    pairs: communicator.allreduce(pairCheck.pairs.count, .sum), seconds: seconds)
+            }
         case .quadrature:
             let budget: StressBudget
             var progress = NodeProgress(ell: ell, enabled: communicator.isRoot && reportsProgress)
@@ -100,6 +111,15 @@ struct ScaleAnalysis {
                     try fields("divJ_\(name)_\(tag)", budget.fluxDivergence[m], "divergence of the stress current div J_l (physics.md 5.1) at l = \(ell), component \(name)", rateUnit)
                 }
             }
+            if let pairCheck {
+                let (sums, seconds) = try reduce.timed { try pairSums(pairCheck, calculus: calculus) }
+                let source = zip(budget.work, budget.interScaleFlux).map { zip($0, $1).map { $0 + $1 } }
+                row.pairs_check = BudgetAnalysis.PairCheckReport(
+                    compared: "fields", sigma: PairSumCheck.difference(sums.sigma, budget.sigma, communicator: communicator),
+                    source: PairSumCheck.difference(sums.source, source, communicator: communicator),
+                    flux: PairSumCheck.difference(sums.flux.flatMap { $0 }, budget.flux.flatMap { $0 }, communicator: communicator),
+                    pairs: communicator.allreduce(pairCheck.pairs.count, .sum), seconds: seconds)
+            }
             row.route = "quadrature (physics.md §3.5)"
             (row.sigma_mean, row.W_mean, row.Qflux_mean) = (reduce.means(budget.sigma), reduce.means(budget.work), reduce.means(budget.interScaleFlux))
             row.dsigma_dt_instantaneous_mean = reduce.means(budget.rate)
@@ -119,6 +139,14 @@ struct ScaleAnalysis {
         row.seconds = communicator.allreduce(Date().timeIntervalSince(start), .max)
         row.timings_seconds = timings
         return (row, density, strain)
+    }
+
+    /// Collective: the pair-sum fields at this scale (physics.md §3.7b), deposited with G_{ℓ/√2} on this scale's grid.
+    private func pairSums(_ check: PairSumCheck, calculus: SpectralCalculus) throws -> PairSumFields {
+        let narrow = try GriddedDeposition(fft: space.fft, kernel: GaussianKernel(dimension: particles.dimension), scale: scale.ell / 2.squareRoot(),
+                                           strain: particles.strain)
+        let sums = PairSums(potential: potential, quadrature: PairQuadrature(dimension: particles.dimension, scale: scale.ell))
+        return try PairSumFields(pairs: check.pairs, velocities: check.velocities, sums: sums, deposition: narrow, calculus: calculus)
     }
 }
 

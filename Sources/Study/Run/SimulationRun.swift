@@ -240,8 +240,8 @@ public struct SimulationRun {
         return summary
     }
 
-    /// Collective: this rank's block of the checkpoint, the input file or a random packing (made whole on every rank
-    /// from its seed, then cut).
+    /// Collective: this rank's block of the checkpoint, the input file or a random packing (each rank places its own
+    /// ids from the seed).
     private func startingBlock() throws -> ParticleSnapshot {
         let rank = communicator.rank, size = communicator.size
         if restart {
@@ -262,7 +262,7 @@ public struct SimulationRun {
         }
         return try communicator.agree {
             try RandomPacking.make(dimension: config.system.dimension, count: config.system.particles, packingFraction: config.system.packingFraction,
-                                   mixture: config.system.mixture, seed: config.system.seed).block(rank, of: size)
+                                   mixture: config.system.mixture, seed: config.system.seed, block: rank, of: size)
         }
     }
 
@@ -271,6 +271,8 @@ public struct SimulationRun {
         if config.output.formats.contains(.h5md) {
             try H5MDSnapshot.write(system, to: path("final.h5"), time: time, includeForces: true, config: configText)
         }
+        // Single-writer formats need every particle on rank 0; without them no rank ever holds them all.
+        guard config.output.formats.contains(where: \.isGathered) else { return }
         let gathered = system.gatherSnapshot()
         try communicator.agree {
             guard let gathered else { return }

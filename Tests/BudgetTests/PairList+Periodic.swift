@@ -1,9 +1,11 @@
+import Budget
+
 extension PairList {
     /// Every ordered pair (i, j) of `positions` (d values per particle, in the box [0, L)^d) in a periodic box with
     /// |r_ij| < `reach`(s_i, s_j) over all image shifts, i = j included (with its images when the box is shorter than the
-    /// reach). All pairs against all images, O(N² × images): for tests and small systems; production lists come from the
-    /// cell lists and ghosts of `Parallel` (design.md, "Decomposition").
-    public static func periodic(positions: [Double], species: [Int], box: [Double], reach: (Int, Int) -> Double) -> PairList {
+    /// reach). All pairs against all images, O(N² × images): the tests' reference, which also covers boxes shorter than
+    /// the reach; `analyze --check pairs` takes its pairs from the particle engine (``PairSumCheck``).
+    static func periodic(positions: [Double], species: [Int], box: [Double], reach: (Int, Int) -> Double) -> PairList {
         let d = box.count, n = species.count
         precondition(positions.count == n * d, "d coordinates per particle")
         let kinds = (species.max() ?? 0) + 1
