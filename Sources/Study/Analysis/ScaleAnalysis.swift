@@ -50,13 +50,11 @@ struct ScaleAnalysis {
                                            forces: particles.forces, velocities: particles.velocities, with: deposition)
         }
         let modes = BondAverage(fft: space.work, potential: potential, strain: strain)
-        let selfStress: [Double]
-        (selfStress, timings["self"]) = try reduce.timed { try SelfStress.average(counts: particles.speciesCounts, deposition: deposition, average: modes) }
         let density = state.densities.dropFirst().reduce(state.densities[0]) { zip($0, $1).map { $0 + $1 } }
         let tag = "ell\(ell)", stressUnit = ReducedUnit.stress(dimension: d), rateUnit = ReducedUnit.stressRate(dimension: d)
         try fields?("rho_\(tag)", density, "number density rho_l at l = \(ell)", ReducedUnit.density(dimension: d))
         var row = BudgetAnalysis.ScaleReport(ell: ell, kernel: plan.kernel.name, grid: scale.points, route: "", sigma_mean: [:],
-                                             sigma_self_mean: reduce.keyed(selfStress), W_mean: [:], Qflux_mean: [:],
+                                             sigma_self_mean: [:], W_mean: [:], Qflux_mean: [:],
                                              dsigma_dt_instantaneous_mean: [:], resolution: scale.resolution, bond_nodes: 0, seconds: 0)
         switch plan.route {
         case .averages:
@@ -136,6 +134,10 @@ struct ScaleAnalysis {
                                                          Qflux_mean: reduce.means(budget.interScaleFlux, mask), Qflux_rms: reduce.norms(budget.interScaleFlux, mask).rms)
             }
         }
+        // After the route's terms: the averages route's pass has tabulated Φ_ab(K), which ⟨σ^self⟩ then reads.
+        let selfStress: [Double]
+        (selfStress, timings["self"]) = try reduce.timed { try SelfStress.average(counts: particles.speciesCounts, deposition: deposition, average: modes) }
+        row.sigma_self_mean = reduce.keyed(selfStress)
         row.seconds = communicator.allreduce(Date().timeIntervalSince(start), .max)
         row.timings_seconds = timings
         return (row, density, strain)
