@@ -62,13 +62,13 @@ public enum SnapshotFormat: String, CaseIterable, Sendable, Codable {
 
     /// Collective: this rank's share of the configuration in `path`, with the whole header (box, strain, step, species
     /// names) on every rank: the input of a ``ParticleSystem`` made from blocks, which routes each particle to its slab's
-    /// owner. H5MD and GSD give rank r of P rows [r·N/P, (r+1)·N/P) of the file; a LAMMPS data file, read in blocks
+    /// owner. H5MD (collective MPI-IO hyperslabs) and GSD give rank r of P rows [r·N/P, (r+1)·N/P) of the file; a LAMMPS data file, read in blocks
     /// of atom lines, gives each rank a contiguous range of ids (``LAMMPSDataFile/readBlock(path:dimension:diameters:communicator:)``).
     public static func readBlock(_ path: String, dimension: Int, typeDiameters: [Double], communicator: Communicator) throws -> ParticleSnapshot {
         var block: ParticleSnapshot
         switch try communicator.agree({ try existing(path) }) {
         case .h5md:
-            block = try communicator.agree { try H5MDSnapshot.read(path: path, block: communicator.rank, of: communicator.size) }
+            block = try communicator.agree { try H5MDSnapshot.read(path: path, block: communicator.rank, of: communicator.size, communicator: communicator) }
         case .gsd:
             block = try communicator.agree { try GSDReader(path: path).read(block: communicator.rank, of: communicator.size) }
         case .lammps:

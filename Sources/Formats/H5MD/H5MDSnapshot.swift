@@ -176,11 +176,13 @@ public enum H5MDSnapshot {
         return whole.reordered(order)
     }
 
-    /// Local: rows [k·N/parts, (k+1)·N/parts) of the last frame, in file order, with the whole header: rank k's
-    /// block of a snapshot read by hyperslabs, no rank reading more than its share of the particle data. The
-    /// file's layout as ``read(path:)`` describes it.
-    public static func read(path: String, block k: Int, of parts: Int) throws -> ParticleSnapshot {
-        let file = try HDF5File.openForReading(path: path)
+    /// Rows [k·N/parts, (k+1)·N/parts) of the last frame, in file order, with the whole header: rank k's block of a
+    /// snapshot read by hyperslabs, no rank reading more than its share of the particle data. The file's layout as
+    /// ``read(path:)`` describes it. Local without `communicator`; with it, collective: every rank of `communicator`
+    /// (rank k of parts) reads its block by collective MPI-IO transfers, and every check that depends on a rank's own
+    /// rows comes after the last of them, so a failing rank never leaves the others waiting.
+    public static func read(path: String, block k: Int, of parts: Int, communicator: Communicator? = nil) throws -> ParticleSnapshot {
+        let file = try communicator.map { try HDF5File.openForReading(path: path, communicator: $0) } ?? HDF5File.openForReading(path: path)
         func bad(_ reason: String) -> FormatError { .badFile(path: path, format: "H5MD", reason: reason) }
         guard file.contains("/particles/all/position/value") else {
             throw bad("no /particles/all/position/value in the file, write snapshots with particles/all/position and box/edges")
@@ -227,6 +229,9 @@ public enum H5MDSnapshot {
         let images = try element("/particles/all/image/value", width: d)
         let species = try element("/particles/all/species", width: 1) ?? rows.map { _ in 0 }
         let diameters = try element("/particles/all/diameter", width: 1) ?? rows.map { _ in 1 }
+        let forces = try element("/particles/all/force/value", width: d)
+        let virials = file.contains("/particles/all/virial/value")
+            ? try element("/particles/all/virial/value", width: try file.extents(of: "/particles/all/virial/value").last!) : nil
         if images == nil, let j = positions.indices.first(where: { !(positions[$0] >= -1e-9 * edges[$0 % d] && positions[$0] < edges[$0 % d] * (1 + 1e-9)) }) {
             // Without image counters a position outside the box is ambiguous (wrapped or not), and displacements between
             // snapshots would be wrong by whole box lengths.
@@ -243,10 +248,8 @@ public enum H5MDSnapshot {
             species: species.map { Int32($0) },
             speciesNames: names ?? (0..<speciesCount).map { String(UnicodeScalar(UInt8(65 + $0 % 26))) },
             diameters: diameters)
-        snapshot.forces = try element("/particles/all/force/value", width: d)
-        if file.contains("/particles/all/virial/value") {
-            snapshot.virials = try element("/particles/all/virial/value", width: try file.extents(of: "/particles/all/virial/value").last!)
-        }
+        snapshot.forces = forces
+        snapshot.virials = virials
         snapshot.strain = file.contains("/parameters/lees_edwards/strain")
             ? try file.read(name: "/parameters/lees_edwards/strain").values.first ?? 0 : strain
         return snapshot

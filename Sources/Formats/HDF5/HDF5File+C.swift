@@ -20,7 +20,8 @@ extension Double: HDF5Element { public static var hdf5Type: hid_t { sf_h5t_nativ
 extension Int64: HDF5Element { public static var hdf5Type: hid_t { sf_h5t_native_int64() } }
 extension Int32: HDF5Element { public static var hdf5Type: hid_t { sf_h5t_native_int32() } }
 
-/// An HDF5 file, written collectively through MPI-IO or read serially.
+/// An HDF5 file, written collectively through MPI-IO, read serially, or read collectively through MPI-IO (every rank its
+/// hyperslab of the same datasets).
 ///
 /// A file being written lives at `<path>.partial` until ``close()`` renames it to `path`, so a run that
 /// dies mid-write never leaves a truncated file under the final name.
@@ -28,6 +29,8 @@ public final class HDF5File {
     public let path: String
     private var id: hid_t
     private let communicator: Communicator?
+    /// The ranks that opened a file for collective reading: its hyperslab reads are collective MPI-IO transfers.
+    private var readers: Communicator?
 
     private static let silenced: Void = {
         H5Eset_auto2(sf_h5e_default(), nil, nil)  // errors become FormatError lines, not HDF5 stack dumps
@@ -51,6 +54,25 @@ public final class HDF5File {
             return id
         }
         return HDF5File(path: path, id: id, communicator: communicator)
+    }
+
+    /// Collective: opens a finished file for reading by every rank of `communicator` through MPI-IO. Every rank must then
+    /// make the same calls in the same order (dataset opens and ``read(name:rows:axis:leading:)`` are collective, an empty
+    /// block included) until the file is released.
+    public static func openForReading(path: String, communicator: Communicator) throws -> HDF5File {
+        _ = silenced
+        let access = H5Pcreate(sf_h5p_file_access())
+        defer { H5Pclose(access) }
+        H5Pset_fapl_mpio(access, communicator.mpiComm, sf_mpi_info_null())
+        let id = H5Fopen(path, sf_h5f_acc_rdonly(), access)
+        let opened = communicator.allreduce(id >= 0 ? 1 : 0, .min) == 1
+        guard opened else {
+            if id >= 0 { H5Fclose(id) }
+            throw FormatError.hdf5(path: path, operation: "open the file for reading")
+        }
+        let file = HDF5File(path: path, id: id, communicator: nil)
+        file.readers = communicator
+        return file
     }
 
     /// Local: opens a finished file for reading on this rank alone.
@@ -273,14 +295,25 @@ public final class HDF5File {
                 throw FormatError.hdf5(path: path, operation: "read rows \(rows) of \(name) (shape \(dims))")
             }
             var values = [Double](repeating: 0, count: rows.count * dims[(axis + 1)...].reduce(1) { $0 * Int($1) })
-            guard !values.isEmpty else { return [] }
+            guard !values.isEmpty || readers != nil else { return [] }
             var offset = leading.map { hsize_t($0) } + [hsize_t(rows.lowerBound)] + dims[(axis + 1)...].map { _ in 0 }
             var count = leading.map { _ in hsize_t(1) } + [hsize_t(rows.count)] + Array(dims[(axis + 1)...])
-            H5Sselect_hyperslab(space, H5S_SELECT_SET, &offset, nil, &count, nil)
-            var memoryDims = [hsize_t(values.count)]
+            var memoryDims = [hsize_t(max(values.count, 1))]
             let memory = H5Screate_simple(1, &memoryDims, nil)
             defer { H5Sclose(memory) }
-            guard H5Dread(dataset, sf_h5t_native_double(), memory, space, sf_h5p_default(), &values) >= 0 else {
+            if values.isEmpty {  // a rank with no rows still takes part in the collective read
+                H5Sselect_none(space)
+                H5Sselect_none(memory)
+            } else {
+                H5Sselect_hyperslab(space, H5S_SELECT_SET, &offset, nil, &count, nil)
+            }
+            let transfer = H5Pcreate(sf_h5p_dataset_xfer())
+            defer { H5Pclose(transfer) }
+            if readers != nil { H5Pset_dxpl_mpio(transfer, H5FD_MPIO_COLLECTIVE) }
+            var scratch = 0.0
+            let status = values.isEmpty ? H5Dread(dataset, sf_h5t_native_double(), memory, space, transfer, &scratch)
+                : H5Dread(dataset, sf_h5t_native_double(), memory, space, transfer, &values)
+            guard status >= 0 else {
                 throw FormatError.hdf5(path: path, operation: "read rows \(rows) of \(name)")
             }
             return values

@@ -250,7 +250,7 @@ public struct SimulationRun {
                 guard FileManager.default.fileExists(atPath: checkpoint) else {
                     throw StudyError.invalidOption(name: "--restart", value: "", expected: "no checkpoint.h5 in \(outputDirectory), run without --restart first (with [output] checkpoint_every > 0)")
                 }
-                return try H5MDSnapshot.read(path: checkpoint, block: rank, of: size)
+                return try H5MDSnapshot.read(path: checkpoint, block: rank, of: size, communicator: communicator)
             }
         }
         if let input = config.system.input {
