@@ -74,7 +74,7 @@ public struct BondAverage {
     /// once (a sheared grid's lab |K| rarely repeats, so there every mode evaluates its own).
     private func fillTable() {
         let d = fft.extents.count, s = species, species2 = s * s, components = d == 2 ? 3 : 6, modeCount = fft.spectral.count / 2
-        let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        let pairs = PairSums.tensorIndices(dimension: d)
         var weights = [Double](repeating: 0, count: modeCount)
         var phi = [Double](repeating: 0, count: modeCount * species2 * components)
         var known: [UInt64: Int] = [:], radial: [Double] = []  // per distinct |K|: (iso, dir) for each pair a ≤ b
@@ -118,7 +118,7 @@ public struct BondAverage {
     /// it, else evaluating Φ_aa per mode (no table held).
     public func diagonalAverage(of field: [Double], weights c: [Double]) -> [Double] {
         let d = fft.extents.count, s = species, components = d == 2 ? 3 : 6
-        let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        let pairs = PairSums.tensorIndices(dimension: d)
         precondition(c.count == species, "one weight per species")
         fft.loadSamples(field)
         fft.forward()

@@ -54,7 +54,7 @@ public struct BondIntegral {
         let d = quadrature.dimension, s = potential.species, components = d == 2 ? 3 : 6
         precondition(rights.allSatisfy { $0.count == s } && terms.allSatisfy { $0.left.count == s && rights.indices.contains($0.right) },
                      "one field per species on each side")
-        let pairs: [(Int, Int)] = d == 2 ? [(0, 0), (1, 1), (0, 1)] : [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
+        let pairs = PairSums.tensorIndices(dimension: d)
         let spectralCount = fft.spectral.count, count = terms.first?.left[0].count ?? 0
         let rightSpectra: [[[Double]]] = rights.map { set in
             set.map { field in
