@@ -42,8 +42,8 @@ public struct FIREMinimizer: Sendable {
     public func minimize(_ system: ParticleSystem, progress: (Int, Double) -> Void = { _, _ in },
                          observe: ((Double) -> Void)? = nil) -> Result {
         let comm = system.communicator
-        system.carryVelocities(true)
-        defer { system.carryVelocities(false) }
+        system.carry(width: system.dimension)  // the velocities
+        defer { system.carry(width: 0) }
         var dt = initialTimeStep, alpha = initialAlpha, positiveSteps = 0, iteration = 0
         system.computeForces()
         var (fmax, vmax) = Self.largest(system)
@@ -55,7 +55,7 @@ public struct FIREMinimizer: Sendable {
             let force = ReproducibleSum(count: total, bound: fmax * fmax), speed = ReproducibleSum(count: total, bound: vmax * vmax)
             // Loops run on buffer pointers: element access through the class would pay an exclusivity check each.
             let local = system.forces.withUnsafeBufferPointer { f in
-                system.velocities.withUnsafeBufferPointer { v in
+                system.carried.withUnsafeBufferPointer { v in
                     var fv = (0.0, 0.0), ff = (0.0, 0.0), vv = (0.0, 0.0)
                     for k in 0..<n {
                         power.add(f[k] * v[k], to: &fv)
@@ -83,7 +83,7 @@ public struct FIREMinimizer: Sendable {
                 mix = 0
             }
             system.forces.withUnsafeBufferPointer { f in
-                system.velocities.withUnsafeMutableBufferPointer { v in
+                system.carried.withUnsafeMutableBufferPointer { v in
                     system.positions.withUnsafeMutableBufferPointer { x in
                         for k in 0..<n {
                             v[k] = mix * v[k] + push * f[k] + dt * f[k]  // mixing (or reset), then v += Δt F
@@ -107,7 +107,7 @@ public struct FIREMinimizer: Sendable {
     static func largest(_ system: ParticleSystem) -> (Double, Double) {
         let n = system.localCount * system.dimension
         let local = system.forces.withUnsafeBufferPointer { f in
-            system.velocities.withUnsafeBufferPointer { v in
+            system.carried.withUnsafeBufferPointer { v in
                 var m = (0.0, 0.0)
                 for k in 0..<n { m = (max(m.0, abs(f[k])), max(m.1, abs(v[k]))) }
                 return [m.0, m.1]

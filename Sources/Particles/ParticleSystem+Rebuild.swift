@@ -46,7 +46,7 @@ extension ParticleSystem {
     /// Collective: sends particles whose y left this rank's slab to their owners.
     func migrate() {
         let d = dimension, me = decomposition.rank
-        let stride = 3 + 3 * d
+        let w = carriedWidth, stride = 3 + 2 * d + w
         var rows: [Double] = [], destinations: [Int] = []
         var keep = 0
         for i in 0..<localCount {
@@ -61,7 +61,7 @@ extension ParticleSystem {
             rows.append(diameters[i])
             for a in 0..<d { rows.append(positions[i * d + a]) }
             for a in 0..<d { rows.append(Double(images[i * d + a])) }
-            for a in 0..<d { rows.append(carriesVelocities ? velocities[i * d + a] : 0) }
+            rows.append(contentsOf: carried[(i * w)..<((i + 1) * w)])
             destinations.append(owner)
         }
         truncate(to: keep)
@@ -72,7 +72,7 @@ extension ParticleSystem {
             append(id: Int(row[b]), species: Int32(row[b + 1]), diameter: row[b + 2],
                    position: row[(b + 3)..<(b + 3 + d)],
                    image: ArraySlice(row[(b + 3 + d)..<(b + 3 + 2 * d)].map { Int32($0) }),
-                   velocity: row[(b + 3 + 2 * d)..<(b + 3 + 3 * d)])
+                   carrying: row[(b + 3 + 2 * d)..<(b + 3 + 2 * d + w)])
         }
     }
 
@@ -85,8 +85,9 @@ extension ParticleSystem {
         for a in 0..<d {
             positions[j * d + a] = positions[i * d + a]
             images[j * d + a] = images[i * d + a]
-            if carriesVelocities { velocities[j * d + a] = velocities[i * d + a] }
         }
+        let w = carriedWidth
+        for a in 0..<w { carried[j * w + a] = carried[i * w + a] }
     }
 
     private func truncate(to n: Int) {
@@ -96,7 +97,7 @@ extension ParticleSystem {
         diameters.removeSubrange(n...)
         positions.removeSubrange((n * d)...)
         images.removeSubrange((n * d)...)
-        if carriesVelocities { velocities.removeSubrange((n * d)...) }
+        carried.removeSubrange((n * carriedWidth)...)
         localCount = n
     }
 
@@ -116,7 +117,8 @@ extension ParticleSystem {
         diameters = order.map { diameters[$0] }
         positions = order.flatMap { i in positions[(i * d)..<((i + 1) * d)] }
         images = order.flatMap { i in images[(i * d)..<((i + 1) * d)] }
-        if carriesVelocities { velocities = order.flatMap { i in velocities[(i * d)..<((i + 1) * d)] } }
+        let w = carriedWidth
+        if w > 0 { carried = order.flatMap { i in carried[(i * w)..<((i + 1) * w)] } }
     }
 
     /// Collective: copies every owned particle within the halo of another rank's slab (or of this

@@ -30,7 +30,7 @@ extension ParticleSystem {
         let d = dimension
         localCount = 0
         ids = []; species = []; diameters = []; positions = []; images = []
-        if carriesVelocities { velocities = [] }
+        carried = []
         for i in 0..<local.count {
             append(id: local.ids[i], species: local.species[i], diameter: local.diameters[i],
                    position: local.positions[(i * d)..<((i + 1) * d)], image: local.images[(i * d)..<((i + 1) * d)])

@@ -44,10 +44,11 @@ public final class ParticleSystem {
     public internal(set) var images: [Int32] = []
     /// Forces on owned particles from the last ``computeForces(thermo:)``.
     public internal(set) var forces: [Double] = []
-    /// Velocities of owned particles while ``carriesVelocities`` (FIRE); they travel with their particles.
-    public var velocities: [Double] = []
-    /// Whether ``velocities`` exist: only while a minimiser needs them (16–24 bytes per particle).
-    public private(set) var carriesVelocities = false
+    /// ``carriedWidth`` values per owned particle that travel with it through migrations and reorderings: FIRE's
+    /// velocities, the overdamped flow's stage vectors (``OverdampedRelaxation``).
+    public var carried: [Double] = []
+    /// Values per particle in ``carried``: 0 except while a minimiser or integrator needs them.
+    public private(set) var carriedWidth = 0
     /// Per-particle virial s_i = ½ Σ_j r_ij ⊗ ∇V(r_ij) (physics.md §2.2), components
     /// (xx, yy, xy) in 2D and (xx, yy, zz, xy, xz, yz) in 3D, from the last
     /// ``computeForces(thermo:perParticleVirials:)`` that asked for them; empty otherwise and after a rebuild.
@@ -157,20 +158,20 @@ public final class ParticleSystem {
 
     /// Appends an owned particle (before the ghosts, which are rebuilt afterwards).
     func append(id: Int, species s: Int32, diameter: Double, position: ArraySlice<Double>, image: ArraySlice<Int32>,
-                velocity: ArraySlice<Double>? = nil) {
+                carrying values: ArraySlice<Double>? = nil) {
         precondition(ghostCount == 0)
         ids.append(id)
         species.append(s)
         diameters.append(diameter)
         positions.append(contentsOf: position)
         images.append(contentsOf: image)
-        if carriesVelocities { velocities.append(contentsOf: velocity ?? ArraySlice(repeating: 0, count: dimension)) }
+        if carriedWidth > 0 { carried.append(contentsOf: values ?? ArraySlice(repeating: 0, count: carriedWidth)) }
         localCount += 1
     }
 
-    /// Gives every owned particle a zero velocity, carried along from now on (or drops them all).
-    public func carryVelocities(_ carry: Bool) {
-        carriesVelocities = carry
-        velocities = carry ? [Double](repeating: 0, count: localCount * dimension) : []
+    /// Gives every owned particle `width` zeros in ``carried``, carried along from now on (0: drops them all).
+    public func carry(width: Int) {
+        carriedWidth = width
+        carried = [Double](repeating: 0, count: localCount * width)
     }
 }

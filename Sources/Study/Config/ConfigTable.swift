@@ -39,6 +39,9 @@ struct ConfigTable {
         return array.map { $0.table! }
     }
 
+    /// Whether the section sets `key` (without reading it).
+    func has(_ key: String) -> Bool { table?[key] != nil }
+
     private func field(_ key: String) -> String { "\(label) \(key)" }
 
     mutating func int(_ key: String, default value: Int) throws -> Int {

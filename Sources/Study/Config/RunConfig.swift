@@ -57,7 +57,24 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var maxIterations = 20_000
         /// Bisect δγ around each detected event until its onset strain is bracketed to this width; 0: off.
         public var onsetPrecision = 0.0
+        /// How each step is relaxed: FIRE, or the model's overdamped flow dx/dt = F (physics.md §5.7).
+        public var relaxation = Relaxation.fire
+        /// Overdamped flow: the largest local error of an integration step relative to its displacement.
+        public var stepTolerance = 1e-2
         public var enabled: Bool { step != 0 }
+
+        public enum Relaxation: String, Sendable, Codable, CaseIterable {
+            case fire, overdamped
+        }
+
+        /// The relaxation these settings describe.
+        public func relaxer() throws -> AQSDriver.Relaxation {
+            switch relaxation {
+            case .fire: .fire(try FIREMinimizer(forceTolerance: forceTolerance, maxIterations: maxIterations))
+            case .overdamped: .overdamped(try OverdampedRelaxation(forceTolerance: forceTolerance, maxSteps: maxIterations,
+                                                                   stepTolerance: stepTolerance))
+            }
+        }
         /// AQS steps to reach `maxStrain`.
         public var steps: Int { enabled ? Int((maxStrain / step - 1e-9).rounded(.up)) : 0 }
     }
@@ -208,6 +225,12 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.aqs.forceTolerance = try t.double("force_tolerance", default: c.aqs.forceTolerance)
         c.aqs.maxIterations = try t.int("max_iterations", default: c.aqs.maxIterations)
         c.aqs.onsetPrecision = try t.double("onset_precision", default: c.aqs.onsetPrecision)
+        c.aqs.relaxation = try t.choice("relaxation", default: c.aqs.relaxation)
+        let overdamped = t.has("step_tolerance")
+        c.aqs.stepTolerance = try t.double("step_tolerance", default: c.aqs.stepTolerance)
+        if overdamped && c.aqs.relaxation != .overdamped {
+            throw StudyError.invalidOption(name: "[aqs] step_tolerance", value: "", expected: "applies to relaxation = \"overdamped\" only: set it or remove step_tolerance")
+        }
         try t.finish()
         t = try ConfigTable(root, section: "forcing")
         c.forcing.amplitude = try t.double("amplitude", default: c.forcing.amplitude)
@@ -312,6 +335,12 @@ public struct RunConfig: Sendable, Codable, Equatable {
             guard aqs.onsetPrecision >= 0, aqs.onsetPrecision < aqs.step else {
                 throw bad("[aqs] onset_precision", aqs.onsetPrecision, "must be 0 (no bisection) or positive and below [aqs] step = \(aqs.step)")
             }
+            guard aqs.stepTolerance > 0, aqs.stepTolerance < 1 else {
+                throw bad("[aqs] step_tolerance", aqs.stepTolerance, "the local error relative to the step must be in (0, 1), 0.01 is the default")
+            }
+        }
+        if aqs.relaxation == .overdamped && !aqs.enabled {
+            throw bad("[aqs] relaxation", "overdamped", "relaxes AQS steps: give [aqs] step too, or remove relaxation")
         }
         if forcing.enabled {
             _ = try BrownianDynamics(timeStep: 1, temperature: 0, seed: 0, shearRate: shear.rate,

@@ -107,19 +107,12 @@ public struct SimulationRun {
                                             forcing: try config.forcing.forcing(dimension: system.dimension))
         let log = ThermoLog(path: path("thermo.csv"), dimension: system.dimension, temperature: config.dynamics.temperature)
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: restart ? system.step : nil) } }
-        // AQS (physics.md §1.5c) replaces the dynamics: a step is an affine strain step relaxed by FIRE,
+        // AQS (physics.md §1.5c) replaces the dynamics: a step is an affine strain step relaxed by FIRE or the overdamped flow,
         // one line of aqs.csv each.
         let aqs = config.aqs.enabled
-            ? try AQSDriver(strainStep: config.aqs.step, minimizer: FIREMinimizer(forceTolerance: config.aqs.forceTolerance,
-                                                                                 maxIterations: config.aqs.maxIterations))
-            : nil
+            ? try AQSDriver(strainStep: config.aqs.step, relaxation: config.aqs.relaxer()) : nil
         let d = system.dimension
-        let stress = ReducedUnit.stress(dimension: d)
-        let aqsLog = StepLog(path: path("aqs.csv"), columns: [
-            "strain", CSVColumn("sigma_xy", unit: stress), CSVColumn("virial_pressure", unit: stress),
-            CSVColumn("energy_per_particle", unit: ReducedUnit.energy), "fire_iterations", "fire_converged",
-            CSVColumn("max_force", unit: ReducedUnit.force),
-        ])
+        let aqsLog = AQSLog(path: path("aqs.csv"), dimension: d)
         if aqs != nil {
             try communicator.agree { if communicator.isRoot { try aqsLog.begin(restartingAt: restart ? system.step : nil) } }
         }
@@ -177,13 +170,11 @@ public struct SimulationRun {
             var thermo: Thermo?
             if let aqs {
                 let r = aqs.step(system)
-                let values = [r.strain, r.shearStress, r.pressure, r.energyPerParticle].map { "\($0)" }
-                    + ["\(r.iterations)", r.converged ? "1" : "0", "\(r.maxForce)"]
                 try system.timers.time(.io) {
-                    try communicator.agree { if communicator.isRoot { try aqsLog.append(step: r.step, values: values) } }
+                    try communicator.agree { if communicator.isRoot { try aqsLog.append(r) } }
                 }
                 try events?.observe(system, stress: r.shearStress, energy: r.potentialEnergy, time: time(),
-                                    onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta).0 }
+                                    onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta) { _ in }.0 }
             } else {
                 dynamics.step(system)
                 if events != nil && system.step % eventEvery == 0 {
