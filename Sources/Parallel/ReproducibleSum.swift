@@ -36,3 +36,21 @@ public struct ReproducibleSum: Sendable {
     @inline(__always)
     public static func value(_ sums: (Double, Double)) -> Double { sums.0 + sums.1 }
 }
+
+extension ReproducibleSum {
+    /// Collective: for each list of terms (this rank's share), the sum over all ranks, independent of how the terms
+    /// are split and ordered; every rank passes the same number of lists.
+    public static func totals(_ terms: [[Double]], communicator: Communicator) -> [Double] {
+        let bounds = communicator.allreduce(terms.map { $0.reduce(0) { max($0, abs($1)) } }, .max)
+        let counts = communicator.allreduce(terms.map(\.count), .sum)
+        var folds: [Double] = []
+        for (k, list) in terms.enumerated() {
+            let sum = ReproducibleSum(count: counts[k], bound: bounds[k])
+            var s = (0.0, 0.0)
+            for x in list { sum.add(x, to: &s) }
+            folds += [s.0, s.1]
+        }
+        let total = communicator.allreduce(folds, .sum)
+        return terms.indices.map { value((total[2 * $0], total[2 * $0 + 1])) }
+    }
+}

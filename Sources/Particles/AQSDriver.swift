@@ -63,6 +63,8 @@ public struct AQSDriver: Sendable {
     /// state's thermo.
     public func relax(_ system: ParticleSystem, by delta: Double,
                       observe: (OverdampedRelaxation.Sample) throws -> Void = { _ in }) rethrows -> (Thermo, Relaxed) {
+        // From freshly built lists: the step is then the same, bit for bit, as its replay from a restored state.
+        system.rebuild()
         system.affineShear(by: delta)
         let relaxed: Relaxed
         switch relaxation {

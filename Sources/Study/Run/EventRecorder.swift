@@ -5,7 +5,7 @@ import Particles
 
 /// Plastic events of a sheared run (``RunConfig/Events``): compares each observed state's σ_xy with the
 /// remembered previous state's (``StressDropDetector``); at a drop it optionally brackets the onset by
-/// bisection (AQS), gathers the two states on rank 0, analyses them (``PlasticEvent``), writes
+/// bisection (AQS), analyses the two states on the slabs (``PlasticEvent``), writes
 /// `event-<k>-before.h5` / `event-<k>-after.h5` (the after file with per-particle `nonaffine_displacement`
 /// and `d2min`) and one line of `events.csv`.
 ///
@@ -26,10 +26,19 @@ final class EventRecorder {
 
     static let runStateKeys = ["event_detector", "event_count", "event_previous_energy"]
 
-    init(settings: RunConfig.Events, directory: String, dimension d: Int, communicator: Communicator) throws {
+    /// Collective: checks that the D²_min radius fits the system's box.
+    init(settings: RunConfig.Events, directory: String, system: ParticleSystem) throws {
+        let d = system.dimension
         self.settings = settings
         self.directory = directory
-        self.communicator = communicator
+        communicator = system.communicator
+        do {
+            let smallest = communicator.allreduce(system.diameters.prefix(system.localCount).min() ?? .infinity, .min)
+            try PlasticEvent.checkRadius(settings.d2minRadius, box: system.box, potential: system.potential, smallest: smallest,
+                                         largest: system.maxDiameter)
+        } catch ParticlesError.invalidParameter(_, let value, let expected) {
+            throw StudyError.invalidOption(name: "[events] d2min_radius", value: "= \(value)", expected: expected)
+        }
         detector = try StressDropDetector(threshold: settings.threshold, relativeThreshold: settings.relativeThreshold,
                                           window: settings.window)
         typealias U = ReducedUnit
@@ -100,44 +109,32 @@ final class EventRecorder {
             }
         }
         count += 1
-        try record(lo, hi, step: system.step, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
+        try record(lo, hi, step: system.step, potential: system.potential, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
                    resolved: resolved, time: time)
         return true
     }
 
     private func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-    private func record(_ lo: ParticleSnapshot, _ hi: ParticleSnapshot, step: Int, deltaStress: Double, deltaEnergy: Double,
-                        threshold: Double, resolved: Bool, time: Double) throws {
-        let before = lo.gathered(on: communicator), after = hi.gathered(on: communicator)
-        var event: PlasticEvent?
-        try communicator.agree {
-            guard let before, let after else { return }
-            event = try PlasticEvent(before: before, after: after, d2minRadius: settings.d2minRadius, top: settings.top)
-        }
+    private func record(_ lo: ParticleSnapshot, _ hi: ParticleSnapshot, step: Int, potential: AnyPairPotential, deltaStress: Double,
+                        deltaEnergy: Double, threshold: Double, resolved: Bool, time: Double) throws {
+        let event = try PlasticEvent(before: lo, after: hi, potential: potential, d2minRadius: settings.d2minRadius, top: settings.top,
+                                     communicator: communicator)
         let names = ["event-\(count)-before.h5", "event-\(count)-after.h5"]
         if settings.snapshots {
-            let empty = { (s: ParticleSnapshot) in
-                var e = ParticleSnapshot(dimension: s.dimension, box: s.box, step: s.step, ids: [], positions: [], images: [],
-                                         species: [], speciesNames: s.speciesNames, diameters: [])
-                e.strain = s.strain
-                return e
-            }
-            let d = lo.dimension
-            try H5MDSnapshot.write(local: before ?? empty(lo), communicator: communicator, to: path(names[0]), time: time)
-            try H5MDSnapshot.write(local: after ?? empty(hi), communicator: communicator, to: path(names[1]), time: time, fields: [
-                .init(name: "nonaffine_displacement", width: d, values: event?.nonAffineDisplacement ?? [], unit: ReducedUnit.H5MD.length),
-                .init(name: "d2min", width: 1, values: event?.d2min ?? [], unit: ReducedUnit.H5MD.area),
+            try H5MDSnapshot.write(local: event.before, communicator: communicator, to: path(names[0]), time: time)
+            try H5MDSnapshot.write(local: event.after, communicator: communicator, to: path(names[1]), time: time, fields: [
+                .init(name: "nonaffine_displacement", width: lo.dimension, values: event.nonAffineDisplacement, unit: ReducedUnit.H5MD.length),
+                .init(name: "d2min", width: 1, values: event.d2min, unit: ReducedUnit.H5MD.area),
             ])
         }
         try communicator.agree {
-            guard let event, let before else { return }
+            guard communicator.isRoot else { return }
             let centroid: [Double?] = event.centroid + (event.centroid.count == 2 ? [nil] : [])
             let values = ["\(count)", "\(lo.strain)", "\(hi.strain)", "\(deltaStress)", "\(deltaEnergy)", "\(threshold)",
                           "\(event.participationRatio)"] + centroid.map { $0.map { "\($0)" } ?? "" }
-                + ["\(event.radiusOfGyration)", "\(event.maxNonAffine)", "\(event.d2min.max() ?? 0)",
-                   event.topIds.map(String.init).joined(separator: " ")]
-                + (settings.snapshots ? names : ["", ""]) + [resolved ? "1" : "0", "\(deltaEnergy / Double(before.count))"]
+                + ["\(event.radiusOfGyration)", "\(event.maxNonAffine)", "\(event.maxD2min)", event.topIds.map(String.init).joined(separator: " ")]
+                + (settings.snapshots ? names : ["", ""]) + [resolved ? "1" : "0", "\(deltaEnergy / Double(event.particles))"]
             try log.append(step: step, values: values)
         }
     }

@@ -131,7 +131,7 @@ public struct SimulationRun {
         let sheared = aqs != nil || config.shear.rate != 0
         // Plastic events: AQS observes every step, Brownian shear every `[events] every` steps.
         let events = sheared && config.events.enabled
-            ? try EventRecorder(settings: config.events, directory: outputDirectory, dimension: d, communicator: communicator) : nil
+            ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system) : nil
         let eventEvery = aqs != nil ? 1 : config.events.every > 0 ? config.events.every : max(output.thermoEvery, 1)
         let inline = config.analysis.enabled
             ? try communicator.agree { try InlineAnalysis(settings: config.analysis, system: system, directory: outputDirectory) } : nil
