@@ -127,4 +127,51 @@ import Testing
         let largest = zip(curve, fire).prefix(elastic).map { abs(Double($0[2])! - Double($1[2])!) }.max()!
         #expect(largest <= 1e-9, "σ_xy of the flow and of FIRE before the first event: largest difference \(largest)")
     }
+
+    /// The budget through each event (overdamped AQS with `[analysis] scales = [8.0]`, physics.md §5.7), to γ = 0.0036:
+    /// - the measured relaxation is the step's own, bit for bit: `dissipated_energy` and `duration` are aqs.csv's
+    ///   `dissipated_energy` and `relaxation_time` of the event's step, and Δσ_xy of the virial stress is aqs.csv's drop
+    ///   (1e-15: one subtraction apart);
+    /// - the energy identity −ΔU = ∫Σ|F_i|²dt within the step tolerance 1e-2 (measured 0.2 %);
+    /// - one row of events_budget.csv per event and scale, and `samples` states per scale in event-<k>-budget.csv;
+    /// - the same rows on 1, 2 and 4 ranks: 1e-10 relative to the terms, |∫⟨W⟩dt| and |∫⟨W⟩_w dt| (the changes of σ̲ are
+    ///   small differences of numbers of that size, rounded differently by FFTs over other slabs);
+    /// - `closure_box` falls at least 4× from 20 to 80 samples (the trapezoid's second order gives 16×; measured 14×).
+    @Test func eventBudgetThroughTheRelaxation() throws {
+        let dir = try P.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prepared = try P.run(P.config(particles: 1024, steps: 0, minimize: true), in: dir, name: "prep", ranks: 1)
+        let input = prepared.appendingPathComponent("minimized.h5").path
+        func budget(samples: Int) -> String {
+            Self.aqs(input, step: 1e-4, maxStrain: 0.0036, extra: "relaxation = \"overdamped\"\n[events]\nsnapshots = false\nsamples = \(samples)\n"
+                     + "[analysis]\nscales = [8.0]")
+        }
+        var rows: [[[String]]] = []
+        for ranks in [1, 2, 4] {
+            rows.append(try Self.table(P.run(budget(samples: 20), in: dir, name: "b\(ranks)", ranks: ranks).appendingPathComponent("events_budget.csv")))
+        }
+        let out = dir.appendingPathComponent("b1")
+        let curve = try Self.table(out.appendingPathComponent("aqs.csv")), events = try Self.table(out.appendingPathComponent("events.csv"))
+        let first = try #require(rows[0].first, "an event up to γ = 0.0036")
+        #expect(rows[0].count == events.count && events.count >= 1, "one row per event at one scale")
+        let step = Int(first[0])!, row = curve[step - 1], previous = curve[step - 2]
+        #expect(first[13] == row[10] && first[4] == row[8], "the measured relaxation is the step's own: \(first[13]) vs \(row[10])")
+        let drop = Double(row[2])! - Double(previous[2])!
+        #expect(abs(Double(first[17])! - drop) <= 1e-15, "Δσ_xy of the virial stress \(first[17]) against aqs.csv's \(drop)")
+        let dissipated = Double(first[13])!, change = Double(first[14])!
+        #expect(abs(dissipated + change) <= 1e-2 * abs(change), "−ΔU = \(-change), ∫Σ|F|²dt = \(dissipated)")
+        let series = try Self.table(out.appendingPathComponent("event-1-budget.csv"))
+        #expect(series.count == 20 && Double(first[18]) == 20, "20 states at one scale")
+        for other in rows.dropFirst() {
+            for (a, b) in zip(rows[0], other) {
+                let scale = [6, 10].map { abs(Double(a[$0])!) }.max()!
+                for k in [4, 5, 6, 7, 9, 10, 11, 13, 14, 15, 17] {
+                    #expect(abs(Double(a[k])! - Double(b[k])!) <= 1e-10 * max(scale, abs(Double(a[k])!)), "column \(k): \(a[k]) vs \(b[k])")
+                }
+            }
+        }
+        let fine = try Self.table(P.run(budget(samples: 80), in: dir, name: "fine", ranks: 2).appendingPathComponent("events_budget.csv"))
+        let coarse = Double(first[8])!, refined = Double(fine[0][8])!
+        #expect(refined * 4 <= coarse, "closure_box \(coarse) with 20 samples, \(refined) with 80")
+    }
 }

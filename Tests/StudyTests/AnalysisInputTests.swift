@@ -50,4 +50,28 @@ struct AnalysisInputTests {
         }
         #expect(shearedInside.contains { $0.y == 0 }, "the region reaches across the Lees–Edwards image: \(shearedInside)")
     }
+
+    /// An event's window (physics.md §5.7) on a 40 × 40 grid of spacing 0.5 sheared by γ = 0.3, centred at (1, 19.6)
+    /// near the top face: the weights sum to 1 (round-off), and every sample's weight relative to the largest is
+    /// exp(−|s|²/2R²) with s its nearest-image separation across the Lees–Edwards image (1e-12), so samples above the
+    /// centre at y ≈ 0 weigh as much as their images next to it.
+    @Test func eventWindow() throws {
+        let decomposition = try SlabDecomposition(grid: GridShape([40, 40]), box: [20, 20], communicator: .world)
+        let window = EventWindow(center: [1, 19.6], width: 1.5)
+        let w = window.weights(decomposition: decomposition, spacing: 0.5, strain: 0.3, box: [20, 20], communicator: .world)
+        #expect(abs(w.reduce(0, +) - 1) < 1e-12)
+        let expected = w.indices.map { k -> Double in
+            let y = 0.5 * Double(k / 40), x = 0.5 * Double(k % 40) + 0.3 * y
+            var dy = y - 19.6, dx = x - 1
+            let images = (dy / 20).rounded()
+            dy -= images * 20
+            dx -= images * 0.3 * 20
+            dx -= (dx / 20).rounded() * 20
+            return exp(-(dx * dx + dy * dy) / (2 * 1.5 * 1.5))
+        }
+        let peak = w.indices.max { w[$0] < w[$1] }!
+        let worst = w.indices.map { abs(w[$0] / w[peak] - expected[$0] / expected[peak]) }.max()!
+        #expect(expected[peak] == expected.max()!, "the largest weight sits at the nearest sample")
+        #expect(worst < 1e-12, "largest departure from the Gaussian: \(worst)")
+    }
 }

@@ -53,17 +53,6 @@ public struct AnalysisRegion: Codable, Sendable {
     /// This rank's grid samples inside the region (owned-sample order: planes along y, then x'[, z]) on a grid of
     /// spacing h in sheared coordinates x' = x − γ' y (`strain` γ' as the grid's).
     func mask(decomposition: SlabDecomposition, spacing h: Double, strain: Double, box: [Double]) -> [Bool] {
-        let extents = decomposition.grid.extents, d = extents.count, planeLength = extents.dropFirst().reduce(1, *)
-        return (0..<(decomposition.count * planeLength)).map { k in
-            let plane = decomposition.start + k / planeLength, e = k % planeLength
-            let y = Double(plane) * h, xs = Double(d == 2 ? e : e / extents[2]) * h
-            var delta = [xs + strain * y - center[0], y - center[1]] + (d == 3 ? [Double(e % extents[2]) * h - center[2]] : [])
-            let images = (delta[1] / box[1]).rounded()
-            delta[1] -= images * box[1]
-            delta[0] -= images * strain * box[1]
-            delta[0] -= (delta[0] / box[0]).rounded() * box[0]
-            if d == 3 { delta[2] -= (delta[2] / box[2]).rounded() * box[2] }
-            return delta.reduce(0) { $0 + $1 * $1 } <= radius * radius
-        }
+        GridSeparations(from: center, decomposition: decomposition, spacing: h, strain: strain, box: box).squaredDistances.map { $0 <= radius * radius }
     }
 }

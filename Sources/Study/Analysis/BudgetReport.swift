@@ -50,6 +50,8 @@ extension BudgetAnalysis {
         public var S3_over_ell: Double?
         /// Means conditioned on `--region`.
         public var region: RegionReport?
+        /// Means over an event's window (the event budget of an overdamped AQS run).
+        public var window: WindowReport?
         /// `--check pairs`: the largest differences of the pair sums (physics.md §3.7b) from this route's terms.
         public var pairs_check: PairCheckReport?
         /// ℓ/h, bond-quadrature nodes (y; 0 on the averages route) and the wall time of this scale (slowest rank).
@@ -84,6 +86,7 @@ extension BudgetAnalysis {
             try c.encode(Qflux_xy_quantiles, forKey: .Qflux_xy_quantiles)
             try c.encode(S3_over_ell, forKey: .S3_over_ell)
             try c.encodeIfPresent(region, forKey: .region)
+            try c.encodeIfPresent(window, forKey: .window)
             try c.encodeIfPresent(pairs_check, forKey: .pairs_check)
             try c.encode(resolution, forKey: .resolution)
             try c.encode(bond_nodes, forKey: .bond_nodes)
@@ -108,6 +111,17 @@ extension BudgetAnalysis {
     }
 
     /// Means over the grid samples inside `--region` (quadrature route).
+    /// Means over a plastic event's window (``EventWindow``, physics.md §5.7): σ̲_ℓ, ∂_tσ̲_ℓ (instantaneous), W_ℓ,
+    /// Q^flux_ℓ and the stress carried in across the window's edge, −⟨∇·J̄_ℓ⟩_w = ∫∂_k w J̄_k; the rate is their sum
+    /// up to the budget's residual.
+    public struct WindowReport: Codable, Sendable {
+        public var sigma_mean: [String: Double]
+        public var dsigma_dt_mean: [String: Double]
+        public var W_mean: [String: Double]
+        public var Qflux_mean: [String: Double]
+        public var edge_mean: [String: Double]
+    }
+
     public struct RegionReport: Codable, Sendable {
         /// The fraction of the grid's samples inside.
         public var fraction: Double

@@ -30,6 +30,8 @@ struct ScaleAnalysis {
     var reportsProgress = true
     /// `--check pairs`: the pairs whose sums this scale's terms are compared with.
     var pairCheck: PairSumCheck?
+    /// A plastic event's window (quadrature route): its means go to the row's `window`.
+    var window: EventWindow?
 
     var components: [String] { Thermo.componentNames(dimension: particles.dimension) }
 
@@ -127,6 +129,13 @@ struct ScaleAnalysis {
             row.Qflux_xy_pdf = BudgetAnalysis.PDFReport(unit: unit, edges: histogram.edges, pdf: histogram.pdf, below: histogram.below, above: histogram.above)
             row.Qflux_xy_quantiles = Dictionary(uniqueKeysWithValues: zip(levels.map { "\($0)" }, quantiles))
             row.bond_nodes = integral.quadrature.nodes.count
+            if let window {
+                let w = window.weights(decomposition: space.decomposition, spacing: space.spacing, strain: strain, box: particles.box,
+                                       communicator: communicator)
+                row.window = BudgetAnalysis.WindowReport(sigma_mean: reduce.weighted(budget.sigma, w), dsigma_dt_mean: reduce.weighted(budget.rate, w),
+                                                         W_mean: reduce.weighted(budget.work, w), Qflux_mean: reduce.weighted(budget.interScaleFlux, w),
+                                                         edge_mean: reduce.weighted(budget.fluxDivergence.map { $0.map { -$0 } }, w))
+            }
             if let region = plan.region {
                 let mask = region.mask(decomposition: space.decomposition, spacing: space.spacing, strain: strain, box: particles.box)
                 let inside = communicator.allreduce(Double(mask.filter { $0 }.count), .sum) / Double(space.decomposition.grid.pointCount)
@@ -165,6 +174,11 @@ struct GridReductions {
         let count = Double(mask.map { $0.filter { $0 }.count } ?? tensor[0].count)
         let totals = communicator.allreduce(selected + [count], .sum)
         return keyed(totals.dropLast().map { $0 / max(totals.last!, 1) })
+    }
+
+    /// Σ_samples w T per component over all ranks (weights summing to 1: a weighted mean).
+    func weighted(_ tensor: [[Double]], _ weights: [Double]) -> [String: Double] {
+        keyed(communicator.allreduce(tensor.map { component in zip(component, weights).reduce(0) { $0 + $1.0 * $1.1 } }, .sum))
     }
 
     /// sqrt(⟨Σ_ij T_ij²⟩) and ⟨(Σ_ij T_ij²)^{1/2}⟩, off-diagonal components counted twice.

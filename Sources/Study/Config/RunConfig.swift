@@ -116,6 +116,8 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var top = 10
         /// Write `event-<k>-before.h5` and `event-<k>-after.h5`.
         public var snapshots = true
+        /// Overdamped AQS with `[analysis] scales`: states analysed along each event's relaxation (physics.md §5.7).
+        public var samples = 40
     }
 
     /// The stress budget measured in line, on the running system's own slabs (``InlineAnalysis``, physics.md §4–6):
@@ -143,6 +145,13 @@ public struct RunConfig: Sendable, Codable, Equatable {
         /// How the plan's messages name these keys.
         static let names = MeasurementPlan.Names(scales: "[analysis] scales", grid: "[analysis] grid", pointsPerEll: "[analysis] points_per_ell",
                                                  allowCoarseGrid: "[analysis] allow_coarse_grid")
+
+        /// The measurement plan of these settings in `box` over `ranks` slabs, by `route` (errors name the keys).
+        func plan(box: [Double], ranks: Int, route: BudgetAnalysis.Route, region: AnalysisRegion?) throws -> MeasurementPlan {
+            try MeasurementPlan(scales: scales, grid: grid, pointsPerEll: pointsPerEll,
+                                kernel: try KernelChoice.kernel(named: kernel, dimension: box.count, field: "[analysis] kernel"), route: route,
+                                region: region, allowCoarseGrid: allowCoarseGrid, box: box, ranks: ranks, names: Self.names)
+        }
     }
 
     public struct Minimize: Sendable, Codable, Equatable {
@@ -259,6 +268,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.events.d2minRadius = try t.double("d2min_radius", default: c.events.d2minRadius)
         c.events.top = try t.int("top", default: c.events.top)
         c.events.snapshots = try t.bool("snapshots", default: c.events.snapshots)
+        c.events.samples = try t.int("samples", default: c.events.samples)
         try t.finish()
         t = try ConfigTable(root, section: "minimize")
         c.minimize.enabled = try t.bool("enabled", default: c.minimize.enabled)
@@ -285,8 +295,13 @@ public struct RunConfig: Sendable, Codable, Equatable {
         let perEll = try t.double("points_per_ell", default: .nan)
         c.analysis.pointsPerEll = perEll.isNaN ? (c.analysis.grid == nil ? 5 : nil) : perEll
         c.analysis.route = try t.choice("route", default: c.analysis.route)
-        // A section that names scales measures every 1000 steps unless told otherwise; without the section, nothing.
-        c.analysis.every = try t.int("every", default: root.contains(key: "analysis") ? 1000 : 0)
+        // A section that names scales measures every 1000 steps unless told otherwise; without the section, nothing. AQS
+        // measures the overdamped relaxation of each event instead (``EventBudget``), and has no step to repeat it at.
+        if c.aqs.enabled, let key = ["every", "fields_every", "region"].first(where: t.has) {
+            throw StudyError.invalidOption(name: "[analysis] \(key)", value: "",
+                                           expected: "applies to Brownian runs: AQS measures the budget through each plastic event, remove \(key)")
+        }
+        c.analysis.every = try t.int("every", default: root.contains(key: "analysis") && !c.aqs.enabled ? 1000 : 0)
         c.analysis.fieldsEvery = try t.int("fields_every", default: c.analysis.fieldsEvery)
         c.analysis.region = try t.string("region", default: nil)
         c.analysis.allowCoarseGrid = try t.bool("allow_coarse_grid", default: c.analysis.allowCoarseGrid)
@@ -302,6 +317,9 @@ public struct RunConfig: Sendable, Codable, Equatable {
         }
         try self.init(toml: text, source: path)
     }
+
+    /// Whether the budget is measured through each plastic event of an overdamped AQS run (``EventBudget``).
+    public var analysesEvents: Bool { aqs.enabled && !analysis.scales.isEmpty }
 
     /// Checks every value before any collective work starts.
     public func validate() throws {
@@ -354,7 +372,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         guard minimize.forceTolerance > 0 else { throw bad("[minimize] force_tolerance", minimize.forceTolerance, "must be positive") }
         guard minimize.maxIterations >= 0 else { throw bad("[minimize] max_iterations", minimize.maxIterations, "must be zero or positive") }
         guard output.profileBins >= 0 else { throw bad("[output] profile_bins", output.profileBins, "must be zero (no profile) or a positive number of slabs") }
-        if analysis.enabled {
+        if analysis.enabled || analysesEvents {
             guard !analysis.scales.isEmpty else { throw bad("[analysis] scales", analysis.scales, "give the scales ℓ in l0 to measure, like [2.0, 4.0]") }
             _ = try KernelChoice.kernel(named: analysis.kernel, dimension: system.dimension, field: "[analysis] kernel")
             guard analysis.grid == nil || analysis.pointsPerEll == nil else {
@@ -363,8 +381,18 @@ public struct RunConfig: Sendable, Codable, Equatable {
             if let grid = analysis.grid, grid.count != system.dimension || grid.contains(where: { $0 < 2 }) {
                 throw bad("[analysis] grid", grid, "give \(system.dimension) numbers of points (x, y\(system.dimension == 3 ? ", z" : "")), each at least 2, or one for every axis")
             }
-            guard !aqs.enabled else { throw bad("[analysis] every", analysis.every, "AQS states are force-balanced (W = −Q^flux): analyse its snapshots with stressflux analyze, or remove [aqs] step") }
         }
+        if aqs.enabled && !analysis.scales.isEmpty {
+            guard aqs.relaxation == .overdamped else {
+                throw bad("[analysis] scales", analysis.scales, "AQS states are force-balanced (W = −Q^flux): set [aqs] relaxation = \"overdamped\" "
+                          + "to measure the budget through each plastic event, or analyse snapshots with stressflux analyze")
+            }
+            guard events.enabled else { throw bad("[events] enabled", events.enabled, "the budget of AQS runs is measured through plastic events: enable them") }
+            guard analysis.route == .quadrature else {
+                throw bad("[analysis] route", analysis.route.rawValue, "event windows need the fields: use route = \"quadrature\"")
+            }
+        }
+        guard events.samples >= 2 else { throw bad("[events] samples", events.samples, "must be at least 2 states per event, 40 is the default") }
         for (name, value) in [("every", analysis.every), ("fields_every", analysis.fieldsEvery)] where value < 0 {
             throw bad("[analysis] \(name)", value, "must be zero (off) or a positive number of steps")
         }

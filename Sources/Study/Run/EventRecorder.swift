@@ -23,13 +23,16 @@ final class EventRecorder {
     private var previousEnergy = Double.nan
     private var before: ParticleSnapshot?
     private let log: StepLog
+    /// The budget through each event (overdamped AQS with `[analysis] scales`).
+    let budget: EventBudget?
 
     static let runStateKeys = ["event_detector", "event_count", "event_previous_energy"]
 
     /// Collective: checks that the D²_min radius fits the system's box.
-    init(settings: RunConfig.Events, directory: String, system: ParticleSystem) throws {
+    init(settings: RunConfig.Events, directory: String, system: ParticleSystem, budget: EventBudget? = nil) throws {
         let d = system.dimension
         self.settings = settings
+        self.budget = budget
         self.directory = directory
         communicator = system.communicator
         do {
@@ -56,6 +59,7 @@ final class EventRecorder {
     /// detector's history from the checkpoint's `runState`).
     func begin(restartingAt step: Int?, runState: [String: [Double]]) throws {
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: step) } }
+        try budget?.begin(restartingAt: step)
         if step != nil {
             detector.restore(runState["event_detector"] ?? [])
             count = Int(runState["event_count"]?.first ?? 0)
@@ -74,9 +78,10 @@ final class EventRecorder {
     }
 
     /// Collective: observes the current state with its σ_xy and total energy U; on an event (bracketed by
-    /// `relax` when given and `[aqs] onset_precision` > 0) analyses and writes it. Returns whether it was one.
+    /// `relax` when given and `[aqs] onset_precision` > 0) analyses and writes it, and measures its budget when asked
+    /// (AQS: `strainStep` is δγ, the step replayed). Returns whether it was one.
     @discardableResult
-    func observe(_ system: ParticleSystem, stress: Double, energy: Double, time: Double, onsetPrecision: Double = 0,
+    func observe(_ system: ParticleSystem, stress: Double, energy: Double, time: Double, strainStep: Double = 0, onsetPrecision: Double = 0,
                  relax: Relaxation? = nil) throws -> Bool {
         let limit = detector.currentThreshold, beforeEnergy = previousEnergy, typical = detector.medianIncrement
         let drop = detector.observe(stress)
@@ -109,15 +114,23 @@ final class EventRecorder {
             }
         }
         count += 1
-        try record(lo, hi, step: system.step, potential: system.potential, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
+        let event = try record(lo, hi, step: system.step, potential: system.potential, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
                    resolved: resolved, time: time)
+        if let budget {
+            // The relaxation of the event's step (its bracket, when bisected) replayed and measured; then the live state back.
+            // The step's own strain change when the whole step stands (a difference of strains is not δγ to the bit).
+            let live = system.localSnapshot(), change = resolved && onsetPrecision > 0 ? hi.strain - lo.strain : strainStep
+            try budget.measure(event: count, step: system.step, before: lo, strainChange: change,
+                               window: EventWindow(center: event.centroid, width: event.radiusOfGyration), virialBefore: loStress, system: system)
+            system.restore(live)
+        }
         return true
     }
 
     private func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
     private func record(_ lo: ParticleSnapshot, _ hi: ParticleSnapshot, step: Int, potential: AnyPairPotential, deltaStress: Double,
-                        deltaEnergy: Double, threshold: Double, resolved: Bool, time: Double) throws {
+                        deltaEnergy: Double, threshold: Double, resolved: Bool, time: Double) throws -> PlasticEvent {
         let event = try PlasticEvent(before: lo, after: hi, potential: potential, d2minRadius: settings.d2minRadius, top: settings.top,
                                      communicator: communicator)
         let names = ["event-\(count)-before.h5", "event-\(count)-after.h5"]
@@ -137,5 +150,6 @@ final class EventRecorder {
                 + (settings.snapshots ? names : ["", ""]) + [resolved ? "1" : "0", "\(deltaEnergy / Double(event.particles))"]
             try log.append(step: step, values: values)
         }
+        return event
     }
 }

@@ -27,11 +27,8 @@ final class InlineAnalysis {
         communicator = system.communicator
         potential = system.potential
         self.directory = directory
-        let names = RunConfig.Analysis.names
-        plan = try MeasurementPlan(scales: settings.scales, grid: settings.grid, pointsPerEll: settings.pointsPerEll,
-                                   kernel: try KernelChoice.kernel(named: settings.kernel, dimension: d, field: "[analysis] kernel"),
-                                   route: settings.route, region: try settings.region.map { try AnalysisRegion.parse($0, dimension: d, name: "[analysis] region") },
-                                   allowCoarseGrid: settings.allowCoarseGrid, box: system.box, ranks: communicator.size, names: names)
+        plan = try settings.plan(box: system.box, ranks: communicator.size, route: settings.route,
+                                 region: try settings.region.map { try AnalysisRegion.parse($0, dimension: d, name: "[analysis] region") })
         // FFTW_ESTIMATE plans: the same transforms in every process, so that a restarted run's rows equal the
         // uninterrupted run's (FFTW_MEASURE may pick other algorithms, other rounding, in another process).
         workspaces = ScaleWorkspaces(box: system.box, effort: .estimate, communicator: communicator)

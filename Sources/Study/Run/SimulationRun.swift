@@ -130,8 +130,12 @@ public struct SimulationRun {
         }
         let sheared = aqs != nil || config.shear.rate != 0
         // Plastic events: AQS observes every step, Brownian shear every `[events] every` steps.
+        // Overdamped AQS with [analysis] scales: the budget through each event (physics.md §5.7).
+        let budget = config.analysesEvents && aqs != nil
+            ? try communicator.agree { try EventBudget(settings: config.analysis, samples: config.events.samples, driver: aqs!, system: system,
+                                                       directory: outputDirectory) } : nil
         let events = sheared && config.events.enabled
-            ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system) : nil
+            ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system, budget: budget) : nil
         let eventEvery = aqs != nil ? 1 : config.events.every > 0 ? config.events.every : max(output.thermoEvery, 1)
         let inline = config.analysis.enabled
             ? try communicator.agree { try InlineAnalysis(settings: config.analysis, system: system, directory: outputDirectory) } : nil
@@ -174,7 +178,7 @@ public struct SimulationRun {
                     try communicator.agree { if communicator.isRoot { try aqsLog.append(r) } }
                 }
                 try events?.observe(system, stress: r.shearStress, energy: r.potentialEnergy, time: time(),
-                                    onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta) { _ in }.0 }
+                                    strainStep: config.aqs.step, onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta) { _ in }.0 }
             } else {
                 dynamics.step(system)
                 if events != nil && system.step % eventEvery == 0 {
