@@ -19,7 +19,8 @@ import Particles
 /// Φ_ℓ = ∫⟨Q^flux_ℓ⟩_w dt / Δ⟨σ̲_ℓ⟩_w is the flux fraction, the anomaly diagnostic; its closure falls more slowly
 /// (0.13 at 160 samples), down to the spacing of the integrator's own steps.
 ///
-/// Writes `event-<k>-budget.csv` (the series) and one row per (event, ℓ) of `events_budget.csv`.
+/// Writes `event-<k>-budget.csv` (the series), `event-<k>-fields.h5` + `.xmf` (ρ̄_ℓ, σ̲_ℓ, W_ℓ, Q^flux_ℓ, ∇·J̄_ℓ at every ℓ at
+/// the state of largest Σ|F_i|², a state always measured) and one row per (event, ℓ) of `events_budget.csv`.
 final class EventBudget {
     let plan: MeasurementPlan
     let samples: Int
@@ -76,13 +77,21 @@ final class EventBudget {
         system.restore(before)
         _ = driver.relax(system, by: strainChange) { path.append($0) }
         let relaxation = communicator.allreduce(PhaseTimers.now() - clock, .max)
-        let chosen = Self.spacing(path, count: samples)
+        // The maps of item 4 (physics.md §5.7): the fields at the state of largest dissipation rate Σ|F_i|².
+        let peak = path.max { $0.forceSquared < $1.forceSquared }!.step
+        let chosen = Self.spacing(path, count: samples).union([peak])
         var states: [State] = []
         system.restore(before)
         let (end, relaxed) = try driver.relax(system, by: strainChange) { sample in
             guard chosen.contains(sample.step) else { return }
             let particles = SlabParticles(system: system)
-            states.append(State(sample: sample, rows: try measure(particles, window: window), energy: particles.potentialEnergy))
+            let stem = (directory as NSString).appendingPathComponent("event-\(event)-fields")
+            let maps = sample.step == peak ? try AnalysisFieldFile(
+                path: stem + ".h5", plan: plan, particles: particles, numbers: ["event": Double(event), "step": Double(step), "time": sample.time],
+                words: ["state": "largest dissipation rate sum_i |F_i|^2 along the event's overdamped relaxation", "velocities": "v_i = F_i"],
+                communicator: communicator) : nil
+            states.append(State(sample: sample, rows: try measure(particles, window: window, maps: maps), energy: particles.potentialEnergy))
+            try maps?.close(sidecar: stem + ".xmf")
         }
         if states.last?.sample != path.last, communicator.isRoot {
             Console.error("warning: event \(event): the replayed relaxation left the recorded path; its budget is of the replay")
@@ -98,14 +107,15 @@ final class EventBudget {
         }
     }
 
-    /// Collective: every scale of the plan for `particles` (v_i = F_i) with `window`.
-    private func measure(_ particles: SlabParticles, window: EventWindow) throws -> [BudgetAnalysis.ScaleReport] {
+    /// Collective: every scale of the plan for `particles` (v_i = F_i) with `window`, its fields into `maps` when given.
+    private func measure(_ particles: SlabParticles, window: EventWindow, maps: AnalysisFieldFile?) throws -> [BudgetAnalysis.ScaleReport] {
         let bonds = BudgetAnalysis.bondPotential(particles, potential)
         return try plan.scales.map { scale in
-            var analysis = ScaleAnalysis(scale: scale, plan: plan, space: try workspaces.workspace(scale.points), particles: particles,
-                                         potential: bonds, communicator: communicator, reportsProgress: false)
+            let space = try workspaces.workspace(scale.points)
+            var analysis = ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: bonds, communicator: communicator,
+                                         reportsProgress: false)
             analysis.window = window
-            return try analysis.run(displaced: nil, fields: nil).row
+            return try analysis.run(displaced: nil, fields: maps?.sink(space)).row
         }
     }
 
