@@ -23,6 +23,7 @@ import Particles
 /// the state of largest Σ|F_i|², a state always measured) and one row per (event, ℓ) of `events_budget.csv`.
 final class EventBudget {
     let plan: MeasurementPlan
+    let dimension: Int
     let samples: Int
     let driver: AQSDriver
     let potential: AnyPairPotential
@@ -34,6 +35,7 @@ final class EventBudget {
     /// Collective: the plan for the system's box (errors name the `[analysis]` keys).
     init(settings: RunConfig.Analysis, samples: Int, driver: AQSDriver, system: ParticleSystem, directory: String) throws {
         let d = system.dimension
+        dimension = d
         self.samples = samples
         self.driver = driver
         potential = system.potential
@@ -43,13 +45,13 @@ final class EventBudget {
         // FFTW_ESTIMATE: the same transforms in every process, so that a restarted run's rows equal the uninterrupted run's.
         workspaces = ScaleWorkspaces(box: system.box, effort: .estimate, communicator: communicator)
         typealias U = ReducedUnit
-        let stress = U.stress(dimension: d), integral = U.stress(dimension: d)
+        let stress = U.stress(dimension: d)  // also the unit of a time integral of a stress rate
         log = StepLog(path: (directory as NSString).appendingPathComponent("events_budget.csv"), columns: [
             "event", "strain", CSVColumn("ell", unit: U.length), CSVColumn("duration", unit: U.time),
-            CSVColumn("delta_sigma_xy_box", unit: stress), CSVColumn("int_W_xy_box", unit: integral), CSVColumn("int_Qflux_xy_box", unit: integral),
-            "closure_box", CSVColumn("delta_sigma_xy_region", unit: stress), CSVColumn("int_W_xy_region", unit: integral),
-            CSVColumn("int_Qflux_xy_region", unit: integral), "flux_fraction_region", CSVColumn("dissipated_energy", unit: U.energy),
-            CSVColumn("delta_energy", unit: U.energy), CSVColumn("int_edge_xy_region", unit: integral), "closure_region",
+            CSVColumn("delta_sigma_xy_box", unit: stress), CSVColumn("int_W_xy_box", unit: stress), CSVColumn("int_Qflux_xy_box", unit: stress),
+            "closure_box", CSVColumn("delta_sigma_xy_region", unit: stress), CSVColumn("int_W_xy_region", unit: stress),
+            CSVColumn("int_Qflux_xy_region", unit: stress), "flux_fraction_region", CSVColumn("dissipated_energy", unit: U.energy),
+            CSVColumn("delta_energy", unit: U.energy), CSVColumn("int_edge_xy_region", unit: stress), "closure_region",
             CSVColumn("delta_sigma_xy_virial", unit: stress), "samples", CSVColumn("window_width", unit: U.length),
             CSVColumn("analysis_seconds", unit: "s"), CSVColumn("relaxation_seconds", unit: "s"),
         ])
@@ -161,7 +163,7 @@ final class EventBudget {
     /// Collective: `event-<k>-budget.csv`, the series through event k (rank 0 writes).
     private func write(event: Int, states: [State]) throws {
         typealias U = ReducedUnit
-        let d = plan.scales.isEmpty ? 2 : plan.scales[0].points.count
+        let d = dimension
         let stress = U.stress(dimension: d), rate = U.stressRate(dimension: d)
         let columns: [CSVColumn] = [
             CSVColumn("time", unit: U.time), CSVColumn("max_force", unit: U.force), CSVColumn("force_squared", unit: "V0^2/l0^2"),
