@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "CMPI", "CFFTW", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Study", "Formats", "Particles", "Parallel", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Budget", "Study", "Formats", "Particles", "Parallel", "TestSupport"]),
     ]
 )

@@ -76,7 +76,7 @@ struct ScaleAnalysis {
             }
         case .quadrature:
             let budget: StressBudget
-            var progress = NodeProgress(ell: ell, enabled: communicator.isRoot && reportsProgress)
+            var progress = CountProgress(label: String(format: "ℓ = %g: bond node", ell), enabled: communicator.isRoot && reportsProgress)
             (budget, timings["terms"]) = reduce.timed {
                 StressBudget(state: state, bonds: integral, calculus: calculus) { done, total in progress.update(done: done, total: total) }
             }
@@ -200,29 +200,5 @@ struct GridReductions {
     func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
         let begin = Date(), value = try body()
         return (value, communicator.allreduce(Date().timeIntervalSince(begin), .max))
-    }
-}
-
-/// Rank 0's progress through one scale's bond-quadrature nodes (physics.md §3.5): a line every 10 s once the scale has
-/// run 5 s, with the node count and the time left.
-struct NodeProgress {
-    let ell: Double
-    let enabled: Bool
-    private let start = Date()
-    private var last: Date?
-
-    init(ell: Double, enabled: Bool) {
-        self.ell = ell
-        self.enabled = enabled
-    }
-
-    mutating func update(done: Int, total: Int) {
-        guard enabled, done > 0 else { return }
-        let now = Date(), elapsed = now.timeIntervalSince(start)
-        guard elapsed >= 5, last.map({ now.timeIntervalSince($0) >= 10 }) ?? true else { return }
-        last = now
-        let remaining = elapsed * Double(total - done) / Double(done)
-        Console.line(String(format: "ℓ = %g: bond node %d/%d (%.0f%%), %@ elapsed, ETA %@", ell, done, total, 100 * Double(done) / Double(total),
-                            ProgressLine.clock(elapsed), ProgressLine.clock(remaining)))
     }
 }

@@ -12,15 +12,20 @@ import Particles
 /// never absent for long — each at every ℓ of the plan, with v_i = F_i.
 ///
 /// A first replay only records (t, Σ|F_i|²) of every accepted step to place the samples; the second measures. Box means
-/// obey d⟨σ̲_ℓ⟩/dt = ⟨W_ℓ⟩ + ⟨Q^flux_ℓ⟩, so the trapezoid of the right side over the samples closes Δ⟨σ̲_ℓ⟩ up to the
-/// quadrature (`closure_box`). W and Q^flux nearly cancel (their sum is the small rate), so Δ⟨σ̲_ℓ⟩ is a small
-/// difference and the closure a demanding test: measured at ℓ = 8 (N = 1024) 0.48, 0.12, 0.034, 6e-4, 3e-5 with 20, 40,
-/// 80, 160, 320 samples. The window of the event (``EventWindow``) adds the stress carried across its edge, and
-/// Φ_ℓ = ∫⟨Q^flux_ℓ⟩_w dt / Δ⟨σ̲_ℓ⟩_w is the flux fraction, the anomaly diagnostic; its closure falls more slowly
-/// (0.13 at 160 samples), down to the spacing of the integrator's own steps.
+/// obey d⟨σ̲_ℓ⟩/dt = ⟨W_ℓ⟩ + ⟨Q^flux_ℓ⟩, so the trapezoid of the right side closes Δ⟨σ̲_ℓ⟩ up to the quadrature
+/// (`closure_box`). W and Q^flux nearly cancel (their sum is the small rate), so Δ⟨σ̲_ℓ⟩ is a small difference and the
+/// closure a demanding test: over the measured states it was 0.48, 0.12, 0.034, 6e-4, 3e-5 with 20, 40, 80, 160, 320
+/// samples (ℓ = 8, N = 1024; the rate has a kink at every contact made or broken), so the box integrals are taken over
+/// every accepted step by the cheap route (``EventBoxBudget``). The window of the event (``EventWindow``) adds the stress
+/// carried across its edge, and Φ_ℓ = ∫⟨Q^flux_ℓ⟩_w dt / Δ⟨σ̲_ℓ⟩_w is the flux fraction, the anomaly diagnostic; its
+/// window means need the fields, so they are integrated over the measured states, and its closure falls slowly (0.13 at
+/// 160 samples), down to the spacing of the integrator's own steps.
 ///
 /// Writes `event-<k>-budget.csv` (the series), `event-<k>-fields.h5` + `.xmf` (ρ̄_ℓ, σ̲_ℓ, W_ℓ, Q^flux_ℓ, ∇·J̄_ℓ at every ℓ at
-/// the state of largest Σ|F_i|², a state always measured) and one row per (event, ℓ) of `events_budget.csv`.
+/// the state of largest Σ|F_i|², a state always measured), one row per (event, ℓ) of `events_budget.csv`, and per event
+/// the anomaly diagnostics (item 3–4): Φ_ℓ's limit ℓ → 0 (``FluxFractionLimit``) and the local exponents of the density
+/// in and outside the event before its step and after (``EventStructure``) in `events_anomaly.csv` and
+/// `event-<k>-structure.csv`. Rank 0 prints the progress through the measured states (a state costs seconds).
 final class EventBudget {
     let plan: MeasurementPlan
     let dimension: Int
@@ -31,6 +36,9 @@ final class EventBudget {
     let communicator: Communicator
     private let workspaces: ScaleWorkspaces
     private let log: StepLog
+    private let anomalyLog: StepLog
+    /// d_s, below whose quarter ρ̄_ℓ resolves single particles (physics.md §5.7).
+    private let smallestDiameter: Double
 
     /// Collective: the plan for the system's box (errors name the `[analysis]` keys).
     init(settings: RunConfig.Analysis, samples: Int, driver: AQSDriver, system: ParticleSystem, directory: String) throws {
@@ -42,6 +50,7 @@ final class EventBudget {
         self.directory = directory
         communicator = system.communicator
         plan = try settings.plan(box: system.box, ranks: communicator.size, route: .quadrature, region: nil)
+        smallestDiameter = SlabParticles(system: system).speciesDiameters.filter { $0 > 0 }.min() ?? 1
         // FFTW_ESTIMATE: the same transforms in every process, so that a restarted run's rows equal the uninterrupted run's.
         workspaces = ScaleWorkspaces(box: system.box, effort: .estimate, communicator: communicator)
         typealias U = ReducedUnit
@@ -53,14 +62,22 @@ final class EventBudget {
             CSVColumn("int_Qflux_xy_region", unit: stress), "flux_fraction_region", CSVColumn("dissipated_energy", unit: U.energy),
             CSVColumn("delta_energy", unit: U.energy), CSVColumn("int_edge_xy_region", unit: stress), "closure_region",
             CSVColumn("delta_sigma_xy_virial", unit: stress), "samples", CSVColumn("window_width", unit: U.length),
-            CSVColumn("analysis_seconds", unit: "s"), CSVColumn("relaxation_seconds", unit: "s"),
+            CSVColumn("analysis_seconds", unit: "s"), CSVColumn("relaxation_seconds", unit: "s"), "box_states",
+        ])
+        anomalyLog = StepLog(path: (directory as NSString).appendingPathComponent("events_anomaly.csv"), columns: [
+            "event", "flux_fraction_limit", "flux_fraction_limit_error", CSVColumn("fit_ell_min", unit: U.length),
+            CSVColumn("fit_ell_max", unit: U.length), "xi3_region_before", "xi3_outside_before", "xi3_region_after", "xi3_outside_after",
+            "fit_scales", CSVColumn("structure_ell", unit: U.length), CSVColumn("region_radius", unit: U.length),
         ])
     }
 
     /// Collective: rank 0 starts `events_budget.csv`, or on restart keeps its rows up to `step`.
     func begin(restartingAt step: Int?) throws {
-        try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: step) } }
-        if communicator.isRoot { plan.warnings.forEach(Console.error) }
+        try communicator.agree { if communicator.isRoot { try [log, anomalyLog].forEach { try $0.begin(restartingAt: step) } } }
+        if communicator.isRoot {
+            (plan.warnings + [FluxFractionLimit.advice(scales: plan.scales.map(\.ell), smallestDiameter: smallestDiameter)].compactMap { $0 })
+                .forEach(Console.error)
+        }
     }
 
     /// One measured state of the path: its time, max|F|, Σ|F_i|² and one row per scale.
@@ -77,36 +94,87 @@ final class EventBudget {
         var path: [OverdampedRelaxation.Sample] = []
         let clock = PhaseTimers.now()
         system.restore(before)
+        let structureBefore = try structure(system, window: window)
+        let scouted = PhaseTimers.now()
+        system.restore(before)
         _ = driver.relax(system, by: strainChange) { path.append($0) }
-        let relaxation = communicator.allreduce(PhaseTimers.now() - clock, .max)
+        let relaxation = communicator.allreduce(PhaseTimers.now() - scouted, .max)
+        system.restore(before)
+        let replay = try self.replay(event: event, step: step, strainChange: strainChange, path: path, window: window, system: system)
+        let structureAfter = try structure(system, window: window)
+        let analysis = communicator.allreduce(PhaseTimers.now() - clock, .max) - 2 * relaxation
+        try write(event: event, states: replay.states)
+        try write(event: event, structure: [("before", structureBefore), ("after", structureAfter)])
+        let states = replay.states
+        let integrals = plan.scales.indices.map { k in Integrals(states.map { ($0.sample.time, $0.rows[k]) }, box: replay.box.integrals[k]) }
+        for (k, ell) in plan.scales.map(\.ell).enumerated() {
+            let integrals = integrals[k]
+            let values = [Double(event), system.strain, ell, states.last!.sample.time] + integrals.values
+                + [replay.dissipatedEnergy, states.last!.energy - states[0].energy]
+                + integrals.regionTail + [replay.shearStress - virialBefore, Double(states.count), window.width, analysis, relaxation,
+                                          Double(replay.box.states)]
+            try communicator.agree { if communicator.isRoot { try log.append(step: step, values: values.map { $0.isNaN ? "" : "\($0)" }) } }
+        }
+        let limit = FluxFractionLimit(scales: plan.scales.map(\.ell), fractions: integrals.map(\.fluxFraction),
+                                      smallestDiameter: smallestDiameter)
+        let values = [Double(event), limit.value, limit.error, limit.range.lowerBound, limit.range.upperBound, structureBefore.xi3.region,
+                      structureBefore.xi3.outside, structureAfter.xi3.region, structureAfter.xi3.outside, Double(limit.scales),
+                      structureScale.ell, window.width]
+        try communicator.agree { if communicator.isRoot { try anomalyLog.append(step: step, values: values.map { $0.isFinite ? "\($0)" : "" }) } }
+    }
+
+    /// The measured replay: the states at the chosen steps, the box budget at every step, and how it ended.
+    private struct Replay {
+        var states: [State] = []
+        var box: EventBoxBudget!
+        var dissipatedEnergy = Double.nan
+        var shearStress = Double.nan
+    }
+
+    /// Collective: the relaxation from the system's state replayed along `path` (the scout pass's record), each accepted
+    /// step's box means added to the box budget and the chosen steps measured at every scale (the maps at the largest
+    /// Σ|F_i|²).
+    private func replay(event: Int, step: Int, strainChange: Double, path: [OverdampedRelaxation.Sample], window: EventWindow,
+                        system: ParticleSystem) throws -> Replay {
         // The maps of item 4 (physics.md §5.7): the fields at the state of largest dissipation rate Σ|F_i|².
         let peak = path.max { $0.forceSquared < $1.forceSquared }!.step
         let chosen = Self.spacing(path, count: samples).union([peak])
-        var states: [State] = []
-        system.restore(before)
+        var replay = Replay()
+        var progress = CountProgress(label: "event \(event): budget state", enabled: communicator.isRoot)
         let (end, relaxed) = try driver.relax(system, by: strainChange) { sample in
-            guard chosen.contains(sample.step) else { return }
             let particles = SlabParticles(system: system)
+            if replay.box == nil {
+                replay.box = try EventBoxBudget(plan: plan, workspaces: workspaces, particles: particles,
+                                                potential: BudgetAnalysis.bondPotential(particles, potential))
+            }
+            try replay.box.add(time: sample.time, particles: particles)
+            guard chosen.contains(sample.step) else { return }
             let stem = (directory as NSString).appendingPathComponent("event-\(event)-fields")
             let maps = sample.step == peak ? try AnalysisFieldFile(
                 path: stem + ".h5", plan: plan, particles: particles, numbers: ["event": Double(event), "step": Double(step), "time": sample.time],
                 words: ["state": "largest dissipation rate sum_i |F_i|^2 along the event's overdamped relaxation", "velocities": "v_i = F_i"],
                 communicator: communicator) : nil
-            states.append(State(sample: sample, rows: try measure(particles, window: window, maps: maps), energy: particles.potentialEnergy))
+            replay.states.append(State(sample: sample, rows: try measure(particles, window: window, maps: maps), energy: particles.potentialEnergy))
             try maps?.close(sidecar: stem + ".xmf")
+            progress.update(done: replay.states.count, total: chosen.count)
         }
-        if states.last?.sample != path.last, communicator.isRoot {
+        if replay.states.last?.sample != path.last, communicator.isRoot {
             Console.error("warning: event \(event): the replayed relaxation left the recorded path; its budget is of the replay")
         }
-        let analysis = communicator.allreduce(PhaseTimers.now() - clock, .max) - 2 * relaxation
-        try write(event: event, states: states)
-        for (k, ell) in plan.scales.map(\.ell).enumerated() {
-            let integrals = Integrals(states.map { ($0.sample.time, $0.rows[k]) })
-            let values = [Double(event), system.strain, ell, states.last!.sample.time] + integrals.values
-                + [relaxed.overdamped?.dissipatedEnergy ?? .nan, states.last!.energy - states[0].energy]
-                + integrals.regionTail + [end.shearStress - virialBefore, Double(states.count), window.width, analysis, relaxation]
-            try communicator.agree { if communicator.isRoot { try log.append(step: step, values: values.map { $0.isNaN ? "" : "\($0)" }) } }
-        }
+        replay.dissipatedEnergy = relaxed.overdamped?.dissipatedEnergy ?? .nan
+        replay.shearStress = end.shearStress
+        return replay
+    }
+
+    /// The scale of the structure functions: the plan's smallest (physics.md §6.1, "the density filtered at the smallest
+    /// analysed scale").
+    private var structureScale: MeasurementPlan.Scale { plan.scales.min { $0.ell < $1.ell }! }
+
+    /// Collective: ξ_p of `system`'s current state in and outside `window`.
+    private func structure(_ system: ParticleSystem, window: EventWindow) throws -> EventStructure {
+        let scale = structureScale
+        return try EventStructure(particles: SlabParticles(system: system), window: window, kernel: plan.kernel, ell: scale.ell,
+                                  space: try workspaces.workspace(scale.points))
     }
 
     /// Collective: every scale of the plan for `particles` (v_i = F_i) with `window`, its fields into `maps` when given.
@@ -144,20 +212,41 @@ final class EventBudget {
         var values: [Double]
         /// int_edge_xy_region, closure_region.
         var regionTail: [Double]
+        /// Φ_ℓ = ∫⟨Q^flux_ℓ,xy⟩_w dt / Δ⟨σ̲_ℓ,xy⟩_w.
+        var fluxFraction: Double
 
-        init(_ series: [(time: Double, row: BudgetAnalysis.ScaleReport)]) {
+        /// `box`: the box integrals over every accepted step (``EventBoxBudget``); the window's over the measured states.
+        init(_ series: [(time: Double, row: BudgetAnalysis.ScaleReport)], box: EventBoxBudget.Integrals) {
             func integral(_ value: (BudgetAnalysis.ScaleReport) -> Double) -> Double {
                 zip(series, series.dropFirst()).reduce(0) { $0 + 0.5 * ($1.1.time - $1.0.time) * (value($1.0.row) + value($1.1.row)) }
             }
             func change(_ value: (BudgetAnalysis.ScaleReport) -> Double) -> Double { value(series.last!.row) - value(series[0].row) }
-            let box = (sigma: change { $0.sigma_mean["xy"]! }, work: integral { $0.W_mean["xy"]! }, flux: integral { $0.Qflux_mean["xy"]! })
             let window = { (row: BudgetAnalysis.ScaleReport) in row.window! }
             let region = (sigma: change { window($0).sigma_mean["xy"]! }, work: integral { window($0).W_mean["xy"]! },
                           flux: integral { window($0).Qflux_mean["xy"]! }, edge: integral { window($0).edge_mean["xy"]! })
             values = [box.sigma, box.work, box.flux, abs(box.sigma - box.work - box.flux) / abs(box.sigma),
                       region.sigma, region.work, region.flux, region.flux / region.sigma]
+            fluxFraction = region.flux / region.sigma
             regionTail = [region.edge, abs(region.sigma - region.work - region.flux - region.edge) / abs(region.sigma)]
         }
+    }
+
+    /// Collective: `event-<k>-structure.csv`, ξ_p in and outside the event's region before its step and after (rank 0 writes).
+    private func write(event: Int, structure: [(state: String, value: EventStructure)]) throws {
+        let columns: [CSVColumn] = ["state", "where", "p", "zeta", "zeta_error", "xi", CSVColumn("fit_r_min", unit: ReducedUnit.length),
+                                    CSVColumn("fit_r_max", unit: ReducedUnit.length)]
+        var lines = [columns.csvHeader]
+        for (state, value) in structure {
+            for (place, fit) in [("region", value.region), ("outside", value.outside)] {
+                let lags = fit.fitLags.map { Double($0) * value.spacing }
+                for (k, p) in fit.orders.enumerated() {
+                    lines.append(([state, place, "\(p)"] + [fit.zeta[k], fit.standardErrors[k], fit.xi[k], lags.first ?? .nan, lags.last ?? .nan]
+                        .map { $0.isFinite ? "\($0)" : "" }).joined(separator: ","))
+                }
+            }
+        }
+        let path = (directory as NSString).appendingPathComponent("event-\(event)-structure.csv")
+        try communicator.agree { if communicator.isRoot { try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path) } }
     }
 
     /// Collective: `event-<k>-budget.csv`, the series through event k (rank 0 writes).

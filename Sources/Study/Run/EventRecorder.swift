@@ -89,6 +89,10 @@ final class EventRecorder {
         guard let drop, var lo = before else { return false }
         var hi = system.localSnapshot(), loStress = stress - drop, hiStress = stress
         var loEnergy = beforeEnergy, hiEnergy = energy, resolved = true
+        // The relaxation that made `hi`: from which state, by which strain change (the budget replays it, bit for bit).
+        // Not the final bracket's: from `lo` by hi − lo the flow may crawl past the saddle-node's ghost below the force
+        // tolerance and stop there without the event (seen: ΔU 2e-10 against the event's 7e-3).
+        var source = (state: lo, stress: loStress, change: strainStep)
         if let relax, onsetPrecision > 0 {
             // A trial state holds the event when it falls below the elastic continuation of `lo` (the
             // median increment per step as slope) by more than half the step's drop: the bracket closes
@@ -101,6 +105,7 @@ final class EventRecorder {
                 let trial = relax(system, delta)
                 if trial.shearStress - (loStress + slope * delta) < -cut {
                     (hi, hiStress, hiEnergy) = (system.localSnapshot(), trial.shearStress, trial.potentialEnergy)
+                    source = (lo, loStress, delta)
                 } else {
                     (lo, loStress, loEnergy) = (system.localSnapshot(), trial.shearStress, trial.potentialEnergy)
                 }
@@ -110,6 +115,7 @@ final class EventRecorder {
             // whole step stands, and `onset_resolved` says so.
             if hiStress - loStress >= -limit {
                 (lo, loStress, loEnergy, hi, hiStress, hiEnergy) = (whole.lo, whole.loStress, whole.loEnergy, after, stress, energy)
+                source = (whole.lo, whole.loStress, strainStep)
                 resolved = false
             }
         }
@@ -117,11 +123,10 @@ final class EventRecorder {
         let event = try record(lo, hi, step: system.step, potential: system.potential, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
                    resolved: resolved, time: time)
         if let budget {
-            // The relaxation of the event's step (its bracket, when bisected) replayed and measured; then the live state back.
-            // The step's own strain change when the whole step stands (a difference of strains is not δγ to the bit).
-            let live = system.localSnapshot(), change = resolved && onsetPrecision > 0 ? hi.strain - lo.strain : strainStep
-            try budget.measure(event: count, step: system.step, before: lo, strainChange: change,
-                               window: EventWindow(center: event.centroid, width: event.radiusOfGyration), virialBefore: loStress, system: system)
+            // The relaxation that made the event's after state replayed and measured; then the live state back.
+            let live = system.localSnapshot()
+            try budget.measure(event: count, step: system.step, before: source.state, strainChange: source.change,
+                               window: EventWindow(center: event.centroid, width: event.radiusOfGyration), virialBefore: source.stress, system: system)
             system.restore(live)
         }
         return true

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+@testable import Study
+
+/// The pieces of the event budget (physics.md §5.7) that need no particles: the ℓ → 0 fit of the flux fraction and the
+/// step tolerance the event budget defaults to.
+struct EventAnalysisTests {
+    /// Φ_ℓ = a + bℓ exactly on the resolved scales: the fit returns a (1e-12), with an error bar from the change under
+    /// a + bℓ² that is not zero (the two models differ on a line); a scale below d_s/4 = 0.25 and a non-finite Φ (a window
+    /// whose σ̲ did not change) are left out, so a wild value there must not move the limit.
+    @Test func fluxFractionLimit() {
+        let scales = [0.125, 0.5, 1, 2, 4, 8], a = 0.3, b = -0.05
+        var fractions = scales.map { a + b * $0 }
+        fractions[0] = 1e6
+        fractions[4] = .nan
+        let limit = FluxFractionLimit(scales: scales, fractions: fractions, smallestDiameter: 1)
+        #expect(abs(limit.value - a) < 1e-12, "a = \(limit.value)")
+        #expect(limit.error > 0 && limit.scales == 4 && limit.range == 0.5...8, "\(limit.error), \(limit.scales) scales, \(limit.range)")
+        #expect(FluxFractionLimit.advice(scales: [0.5, 1, 2, 4], smallestDiameter: 1) == nil, "4 scales over a ratio 8")
+        #expect(FluxFractionLimit.advice(scales: [0.125, 1, 2, 4], smallestDiameter: 1) != nil, "3 resolved scales")
+        #expect(FluxFractionLimit(scales: [1, 2], fractions: [1, 2], smallestDiameter: 1).value.isNaN, "two scales fit no limit with an error")
+    }
+
+    /// Overdamped AQS with `[analysis] scales` relaxes at step_tolerance 3e-3 unless told otherwise; without the analysis
+    /// the default stays 1e-2, and a given value is kept.
+    @Test func eventBudgetStepTolerance() throws {
+        let base = "[system]\ndimension = 2\nparticles = 64\n[aqs]\nstep = 1e-4\nrelaxation = \"overdamped\"\n"
+        #expect(try RunConfig(toml: base + "[analysis]\nscales = [2.0]\n", source: "t").aqs.stepTolerance == RunConfig.AQS.eventBudgetStepTolerance)
+        #expect(try RunConfig(toml: base, source: "t").aqs.stepTolerance == 1e-2)
+        #expect(try RunConfig(toml: base + "step_tolerance = 0.02\n[analysis]\nscales = [2.0]\n", source: "t").aqs.stepTolerance == 0.02)
+    }
+}
