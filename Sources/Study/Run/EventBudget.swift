@@ -108,10 +108,9 @@ final class EventBudget {
         let states = replay.states
         let integrals = plan.scales.indices.map { k in Integrals(states.map { ($0.sample.time, $0.rows[k]) }, box: replay.box.integrals[k]) }
         for (k, ell) in plan.scales.map(\.ell).enumerated() {
-            let integrals = integrals[k]
-            let values = [Double(event), system.strain, ell, states.last!.sample.time] + integrals.values
+            let values = [Double(event), system.strain, ell, states.last!.sample.time] + integrals[k].values
                 + [replay.dissipatedEnergy, states.last!.energy - states[0].energy]
-                + integrals.regionTail + [replay.shearStress - virialBefore, Double(states.count), window.width, analysis, relaxation,
+                + integrals[k].regionTail + [replay.shearStress - virialBefore, Double(states.count), window.width, analysis, relaxation,
                                           Double(replay.box.states)]
             try communicator.agree { if communicator.isRoot { try log.append(step: step, values: values.map { $0.isNaN ? "" : "\($0)" }) } }
         }
@@ -212,8 +211,8 @@ final class EventBudget {
         var values: [Double]
         /// int_edge_xy_region, closure_region.
         var regionTail: [Double]
-        /// Φ_ℓ = ∫⟨Q^flux_ℓ,xy⟩_w dt / Δ⟨σ̲_ℓ,xy⟩_w.
-        var fluxFraction: Double
+        /// Φ_ℓ = ∫⟨Q^flux_ℓ,xy⟩_w dt / Δ⟨σ̲_ℓ,xy⟩_w (flux_fraction_region).
+        var fluxFraction: Double { values[7] }
 
         /// `box`: the box integrals over every accepted step (``EventBoxBudget``); the window's over the measured states.
         init(_ series: [(time: Double, row: BudgetAnalysis.ScaleReport)], box: EventBoxBudget.Integrals) {
@@ -226,7 +225,6 @@ final class EventBudget {
                           flux: integral { window($0).Qflux_mean["xy"]! }, edge: integral { window($0).edge_mean["xy"]! })
             values = [box.sigma, box.work, box.flux, abs(box.sigma - box.work - box.flux) / abs(box.sigma),
                       region.sigma, region.work, region.flux, region.flux / region.sigma]
-            fluxFraction = region.flux / region.sigma
             regionTail = [region.edge, abs(region.sigma - region.work - region.flux - region.edge) / abs(region.sigma)]
         }
     }
