@@ -34,6 +34,13 @@ public struct OverdampedRelaxation: Sendable {
         public var time: Double
         public var maxForce: Double
         public var forceSquared: Double
+
+        public init(step: Int, time: Double, maxForce: Double, forceSquared: Double) {
+            self.step = step
+            self.time = time
+            self.maxForce = maxForce
+            self.forceSquared = forceSquared
+        }
     }
 
     public struct Result: Sendable, Codable, Equatable {

@@ -29,4 +29,22 @@ struct EventAnalysisTests {
         #expect(try RunConfig(toml: base, source: "t").aqs.stepTolerance == 1e-2)
         #expect(try RunConfig(toml: base + "step_tolerance = 0.02\n[analysis]\nscales = [2.0]\n", source: "t").aqs.stepTolerance == 0.02)
     }
+
+    /// `[events] budget`: implied by `[analysis] scales` in AQS, asked for in Brownian shear; each impossible combination is
+    /// refused by one error naming its key (without shear there are no events; event windows need the quadrature's fields;
+    /// AQS has no other use for the scales than the budget).
+    @Test func brownianEventBudgetConfig() throws {
+        let base = "[system]\ndimension = 2\nparticles = 64\n"
+        func key(_ toml: String) -> String? {
+            do { _ = try RunConfig(toml: base + toml, source: "t"); return nil } catch let StudyError.invalidOption(name, _, _) { return name } catch { return "\(error)" }
+        }
+        let sheared = "[shear]\nrate = 1e-4\n[analysis]\nscales = [2.0]\nevery = 0\n"
+        #expect(try !RunConfig(toml: base + sheared, source: "t").analysesEvents, "Brownian shear measures events' budget only when asked")
+        #expect(try RunConfig(toml: base + sheared + "[events]\nbudget = true\n", source: "t").analysesEvents)
+        #expect(key("[events]\nbudget = true\n[analysis]\nscales = [2.0]\n") == "[events] budget", "no shear, no events")
+        #expect(key(sheared.replacingOccurrences(of: "every = 0", with: "route = \"averages\"") + "[events]\nbudget = true\n") == "[analysis] route")
+        #expect(key(sheared + "[events]\nbudget = true\nenabled = false\n") == "[events] enabled")
+        #expect(key("[shear]\nrate = 1e-4\n[events]\nbudget = true\n") == "[analysis] scales", "a budget needs scales")
+        #expect(key("[aqs]\nstep = 1e-4\nrelaxation = \"overdamped\"\n[events]\nbudget = false\n[analysis]\nscales = [2.0]\n") == "[events] budget")
+    }
 }

@@ -12,6 +12,12 @@ import Particles
 /// The box means by one pass over the Fourier modes (``StressBudgetAverages``) cost a deposit and a few FFTs once
 /// Φ_ab(K) is tabulated, and the strain is fixed through a relaxation, so the table is made once per event and the
 /// means are taken at every step: Δ⟨σ̲_ℓ,xy⟩ and the trapezoids of ⟨W_ℓ,xy⟩ and ⟨Q^flux_ℓ,xy⟩, all by the same route.
+/// Under Brownian shear (T_v > 0, γ̇ > 0; physics.md §5.3) the states follow the dynamics' steps, the velocities are the
+/// non-affine drift u_i = F_i + f^e(x_i) and the strain grows by γ̇Δt per step, so the tables are made per strain (two
+/// kept: a step's and the next's); the affine flow's share of each step, S(x + γ̇Δt (y − L_y/2) e_x, γ + γ̇Δt) − S(x, γ)
+/// with S the box mean of σ̲_ℓ,xy (``addAffine(particles:strainIncrement:)``), is summed apart, and what the drift and
+/// the affine flow leave of the change is the noise's (with the Euler steps' own O(Δt) splitting error, the floor at
+/// T_v = 0).
 struct EventBoxBudget {
     private struct Scale {
         let deposition: GriddedDeposition
@@ -19,52 +25,65 @@ struct EventBoxBudget {
         let calculus: SpectralCalculus
     }
 
-    /// The xy integrals of one scale: Δ⟨σ̲⟩, ∫⟨W⟩dt, ∫⟨Q^flux⟩dt.
+    /// The xy integrals of one scale: Δ⟨σ̲⟩, ∫⟨W⟩dt, ∫⟨Q^flux⟩dt, and the affine flow's share of Δ⟨σ̲⟩.
     struct Integrals {
         var sigma = 0.0
         var work = 0.0
         var flux = 0.0
+        var affine = 0.0
     }
 
-    private let scales: [Scale]
+    private let plan: MeasurementPlan
+    private let workspaces: ScaleWorkspaces
     private let potential: BondPotential
-    private let strain: Double
     private let xy: Int
+    /// The scales' tables at the strains of the last two states (a Brownian step's and the next one's).
+    private var tables: [(strain: Double, scales: [Scale])] = []
     private var last: (time: Double, sigma: [Double], work: [Double], flux: [Double])?
     private(set) var integrals: [Integrals]
     /// The states added.
     private(set) var states = 0
 
-    /// Collective: the plan's scales on `workspaces`' grids for the strain of `particles` (the relaxation's).
-    init(plan: MeasurementPlan, workspaces: ScaleWorkspaces, particles: SlabParticles, potential: BondPotential) throws {
+    /// The plan's scales on `workspaces`' grids in `dimension` dimensions.
+    init(plan: MeasurementPlan, workspaces: ScaleWorkspaces, dimension: Int, potential: BondPotential) {
+        self.plan = plan
+        self.workspaces = workspaces
         self.potential = potential
-        strain = particles.strain
-        xy = Thermo.componentNames(dimension: particles.dimension).firstIndex(of: "xy")!
-        scales = try plan.scales.map { scale in
+        xy = Thermo.componentNames(dimension: dimension).firstIndex(of: "xy")!
+        integrals = Array(repeating: Integrals(), count: plan.scales.count)
+    }
+
+    /// Collective: the scales' tables at `strain`, made on first use (Φ_ab(K) depends on the strain through the lab
+    /// wavevectors).
+    private mutating func scales(at strain: Double) throws -> [Scale] {
+        if let known = tables.first(where: { $0.strain == strain }) { return known.scales }
+        let made = try plan.scales.map { scale in
             let space = try workspaces.workspace(scale.points)
-            let deposition = try GriddedDeposition(fft: space.fft, kernel: plan.kernel, scale: scale.ell, strain: particles.strain)
+            let deposition = try GriddedDeposition(fft: space.fft, kernel: plan.kernel, scale: scale.ell, strain: strain)
             return Scale(deposition: deposition, average: BondAverage(fft: space.work, potential: potential, strain: deposition.strain),
                          calculus: SpectralCalculus(fft: space.work, strain: deposition.strain))
         }
-        integrals = Array(repeating: Integrals(), count: scales.count)
+        tables = Array(tables.suffix(1)) + [(strain, made)]
+        return made
     }
 
-    /// Collective: the box means (global: every rank gets them) of `particles` (v_i = F_i) at `time`, added to the integrals.
-    mutating func add(time: Double, particles: SlabParticles) throws {
-        precondition(particles.strain == strain, "one relaxation, at one strain")
-        var sigma: [Double] = [], work: [Double] = [], flux: [Double] = []
-        for scale in scales {
+    /// Collective: the box means of every scale (global: every rank gets them) of `particles` with their velocities.
+    private mutating func means(_ particles: SlabParticles) throws -> [StressBudgetAverages] {
+        try scales(at: particles.strain).map { scale in
             let state = try CoarseGrainedState.deposit(positions: particles.positions, species: particles.species,
                                                        speciesCount: particles.speciesCounts.count, forces: particles.forces,
                                                        velocities: particles.velocities, with: scale.deposition)
-            let means = StressBudgetAverages(state: state, average: scale.average, potential: potential, calculus: scale.calculus)
-            sigma.append(means.sigma[xy])
-            work.append(means.work[xy])
-            flux.append(means.interScaleFlux[xy])
+            return StressBudgetAverages(state: state, average: scale.average, potential: potential, calculus: scale.calculus)
         }
+    }
+
+    /// Collective: the box means of `particles` at `time`, added to the integrals (trapezoids in time).
+    mutating func add(time: Double, particles: SlabParticles) throws {
+        let means = try means(particles)
+        let sigma = means.map { $0.sigma[xy] }, work = means.map { $0.work[xy] }, flux = means.map { $0.interScaleFlux[xy] }
         if let last {
             let half = 0.5 * (time - last.time)
-            for k in scales.indices {
+            for k in integrals.indices {
                 integrals[k].sigma += sigma[k] - last.sigma[k]
                 integrals[k].work += half * (work[k] + last.work[k])
                 integrals[k].flux += half * (flux[k] + last.flux[k])
@@ -72,5 +91,12 @@ struct EventBoxBudget {
         }
         last = (time, sigma, work, flux)
         states += 1
+    }
+
+    /// Collective: the affine flow's share of the step from the state last added: ⟨σ̲_ℓ,xy⟩ of its particles moved by
+    /// δγ (y − L_y/2) along x at strain γ + δγ (as ``Particles/BrownianDynamics`` moves them), minus its own.
+    mutating func addAffine(particles: SlabParticles, strainIncrement: Double) throws {
+        let sheared = try means(particles.affinelySheared(by: strainIncrement))
+        for k in integrals.indices { integrals[k].affine += sheared[k].sigma[xy] - last!.sigma[k] }
     }
 }

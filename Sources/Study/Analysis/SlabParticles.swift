@@ -9,7 +9,7 @@ public struct SlabParticles {
     public let dimension: Int
     /// Box (x, y[, z]) and Lees–Edwards strain γ (physics.md §1.5b).
     public let box: [Double]
-    public let strain: Double
+    public private(set) var strain: Double
     /// All ranks' particles, and per species (by ``ParticleSystem/speciesNames``).
     public let totalCount: Int
     public let speciesCounts: [Double]
@@ -20,7 +20,7 @@ public struct SlabParticles {
     /// Owned particles: global ids, positions (d each, as the engine holds them: up to skin/2 outside the box
     /// between rebuilds, which every deposition accepts), species, and forces F_i = Σ_j ∇V(r_ij) (physics.md §2.1).
     public let ids: [Int]
-    public let positions: [Double]
+    public private(set) var positions: [Double]
     public let species: [Int]
     public let forces: [Double]
     /// The velocities of the currents j_a = Σ_i v_i G_ℓ(x − x_i) (physics.md §4.1, §5.3–5.4): the overdamped drift.
@@ -59,4 +59,14 @@ public struct SlabParticles {
     }
 
     public var volume: Double { box.reduce(1, *) }
+
+    /// These particles carried by the affine simple shear of δγ: x ← x + δγ (y − L_y/2), the strain advanced by δγ
+    /// (physics.md §1.5b), as a Brownian step's affine drift moves them; forces and velocities kept.
+    public func affinelySheared(by delta: Double) -> SlabParticles {
+        var moved = self
+        let d = dimension, half = 0.5 * box[ParticleSystem.slabAxis]
+        for i in 0..<ids.count { moved.positions[i * d] += delta * (positions[i * d + 1] - half) }
+        moved.strain += delta
+        return moved
+    }
 }

@@ -123,6 +123,9 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var snapshots = true
         /// Overdamped AQS with `[analysis] scales`: states analysed along each event's relaxation (physics.md §5.7).
         public var samples = 40
+        /// Measure the budget through each event (physics.md §5.7): nil = yes for AQS with `[analysis] scales`, no for
+        /// Brownian shear; true in Brownian shear replays the steps between the observations around each drop.
+        public var budget: Bool?
     }
 
     /// The stress budget measured in line, on the running system's own slabs (``InlineAnalysis``, physics.md §4–6):
@@ -274,6 +277,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.events.top = try t.int("top", default: c.events.top)
         c.events.snapshots = try t.bool("snapshots", default: c.events.snapshots)
         c.events.samples = try t.int("samples", default: c.events.samples)
+        c.events.budget = t.has("budget") ? try t.bool("budget", default: false) : nil
         try t.finish()
         t = try ConfigTable(root, section: "minimize")
         c.minimize.enabled = try t.bool("enabled", default: c.minimize.enabled)
@@ -311,7 +315,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.analysis.region = try t.string("region", default: nil)
         c.analysis.allowCoarseGrid = try t.bool("allow_coarse_grid", default: c.analysis.allowCoarseGrid)
         try t.finish()
-        if c.analysesEvents && !toleranceGiven { c.aqs.stepTolerance = AQS.eventBudgetStepTolerance }
+        if c.analysesEvents && c.aqs.enabled && !toleranceGiven { c.aqs.stepTolerance = AQS.eventBudgetStepTolerance }
         try c.validate()
         self = c
     }
@@ -324,8 +328,9 @@ public struct RunConfig: Sendable, Codable, Equatable {
         try self.init(toml: text, source: path)
     }
 
-    /// Whether the budget is measured through each plastic event of an overdamped AQS run (``EventBudget``).
-    public var analysesEvents: Bool { aqs.enabled && !analysis.scales.isEmpty }
+    /// Whether the budget is measured through each plastic event (``EventBudget``): of an overdamped AQS run with
+    /// `[analysis] scales`, or of Brownian shear with `[events] budget = true`.
+    public var analysesEvents: Bool { events.budget ?? (aqs.enabled && !analysis.scales.isEmpty) }
 
     /// Checks every value before any collective work starts.
     public func validate() throws {
@@ -388,12 +393,19 @@ public struct RunConfig: Sendable, Codable, Equatable {
                 throw bad("[analysis] grid", grid, "give \(system.dimension) numbers of points (x, y\(system.dimension == 3 ? ", z" : "")), each at least 2, or one for every axis")
             }
         }
-        if aqs.enabled && !analysis.scales.isEmpty {
-            guard aqs.relaxation == .overdamped else {
-                throw bad("[analysis] scales", analysis.scales, "AQS states are force-balanced (W = −Q^flux): set [aqs] relaxation = \"overdamped\" "
-                          + "to measure the budget through each plastic event, or analyse snapshots with stressflux analyze")
+        if events.budget == false && aqs.enabled && !analysis.scales.isEmpty {
+            throw bad("[events] budget", false, "AQS uses [analysis] scales only for the budget through each event: remove the scales, or budget")
+        }
+        if analysesEvents {
+            if aqs.enabled {
+                guard aqs.relaxation == .overdamped else {
+                    throw bad("[analysis] scales", analysis.scales, "AQS states are force-balanced (W = −Q^flux): set [aqs] relaxation = \"overdamped\" "
+                              + "to measure the budget through each plastic event, or analyse snapshots with stressflux analyze")
+                }
+            } else if shear.rate == 0 {
+                throw bad("[events] budget", true, "measures the plastic events of sheared runs: give [shear] rate (Brownian) or [aqs] step")
             }
-            guard events.enabled else { throw bad("[events] enabled", events.enabled, "the budget of AQS runs is measured through plastic events: enable them") }
+            guard events.enabled else { throw bad("[events] enabled", events.enabled, "the budget is measured through plastic events: enable them") }
             guard analysis.route == .quadrature else {
                 throw bad("[analysis] route", analysis.route.rawValue, "event windows need the fields: use route = \"quadrature\"")
             }

@@ -26,11 +26,26 @@ import Particles
 /// the anomaly diagnostics (item 3–4): Φ_ℓ's limit ℓ → 0 (``FluxFractionLimit``) and the local exponents of the density
 /// in and outside the event before its step and after (``EventStructure``) in `events_anomaly.csv` and
 /// `event-<k>-structure.csv`. Rank 0 prints the progress through the measured states (a state costs seconds).
+///
+/// Brownian shear (item 5; physics.md §5.3, §5.7): the path is the dynamics' own steps from the state remembered at the
+/// last observation to the one that showed the drop (the noise is a function of (seed, id, step), so the replay is the
+/// run's trajectory), the velocities the non-affine drift u_i = F_i + f^e(x_i), the states the steps' (before each move,
+/// and the last). The box columns then add the affine flow's share of Δ⟨σ̲_ℓ⟩ and the noise's, the rest
+/// (``EventBoxBudget``); `closure_box` is the noise's share |noise|/|Δ⟨σ̲⟩|, and ∫Σ|F_i|²dt no longer equals −ΔU (the
+/// shear flow and the noise also work on the particles).
 final class EventBudget {
+    /// What made an event's path, replayed to measure it.
+    enum Dynamics {
+        /// Overdamped AQS: the relaxation of an affine strain change from the relaxed state before it.
+        case aqs(AQSDriver)
+        /// Brownian shear: the dynamics' steps from the remembered state to the observed one.
+        case brownian(BrownianDynamics)
+    }
+
     let plan: MeasurementPlan
     let dimension: Int
     let samples: Int
-    let driver: AQSDriver
+    let dynamics: Dynamics
     let potential: AnyPairPotential
     let directory: String
     let communicator: Communicator
@@ -41,11 +56,11 @@ final class EventBudget {
     private let smallestDiameter: Double
 
     /// Collective: the plan for the system's box (errors name the `[analysis]` keys).
-    init(settings: RunConfig.Analysis, samples: Int, driver: AQSDriver, system: ParticleSystem, directory: String) throws {
+    init(settings: RunConfig.Analysis, samples: Int, dynamics: Dynamics, system: ParticleSystem, directory: String) throws {
         let d = system.dimension
         dimension = d
         self.samples = samples
-        self.driver = driver
+        self.dynamics = dynamics
         potential = system.potential
         self.directory = directory
         communicator = system.communicator
@@ -63,6 +78,7 @@ final class EventBudget {
             CSVColumn("delta_energy", unit: U.energy), CSVColumn("int_edge_xy_region", unit: stress), "closure_region",
             CSVColumn("delta_sigma_xy_virial", unit: stress), "samples", CSVColumn("window_width", unit: U.length),
             CSVColumn("analysis_seconds", unit: "s"), CSVColumn("relaxation_seconds", unit: "s"), "box_states",
+            CSVColumn("affine_xy_box", unit: stress), CSVColumn("noise_xy_box", unit: stress),
         ])
         anomalyLog = StepLog(path: (directory as NSString).appendingPathComponent("events_anomaly.csv"), columns: [
             "event", "flux_fraction_limit", "flux_fraction_limit_error", CSVColumn("fit_ell_min", unit: U.length),
@@ -87,8 +103,9 @@ final class EventBudget {
         var energy: Double
     }
 
-    /// Collective: event `event` of AQS step `step`: the relaxation of the strain change `strainChange` from `before` (a
-    /// local snapshot), measured along its path in `window`. Leaves the system at the end of the replay.
+    /// Collective: event `event` seen at step `step`: the path from `before` (a local snapshot) — AQS: the relaxation of the
+    /// strain change `strainChange`; Brownian: the steps up to `step` — measured along it in `window`. Leaves the system
+    /// at the end of the replay.
     func measure(event: Int, step: Int, before: ParticleSnapshot, strainChange: Double, window: EventWindow,
                  virialBefore: Double, system: ParticleSystem) throws {
         var path: [OverdampedRelaxation.Sample] = []
@@ -97,21 +114,24 @@ final class EventBudget {
         let structureBefore = try structure(system, window: window)
         let scouted = PhaseTimers.now()
         system.restore(before)
-        _ = driver.relax(system, by: strainChange) { path.append($0) }
+        _ = try follow(system, strainChange: strainChange, until: step) { path.append($0) }
         let relaxation = communicator.allreduce(PhaseTimers.now() - scouted, .max)
         system.restore(before)
-        let replay = try self.replay(event: event, step: step, strainChange: strainChange, path: path, window: window, system: system)
+        let replay = try replay(event: event, step: step, strainChange: strainChange, path: path, window: window, system: system)
         let structureAfter = try structure(system, window: window)
         let analysis = communicator.allreduce(PhaseTimers.now() - clock, .max) - 2 * relaxation
         try write(event: event, states: replay.states)
         try write(event: event, structure: [("before", structureBefore), ("after", structureAfter)])
         let states = replay.states
-        let integrals = plan.scales.indices.map { k in Integrals(states.map { ($0.sample.time, $0.rows[k]) }, box: replay.box.integrals[k]) }
+        let brownian = if case .brownian = dynamics { true } else { false }
+        let integrals = plan.scales.indices.map { k in
+            Integrals(states.map { ($0.sample.time, $0.rows[k]) }, box: replay.box.integrals[k], splitsNoise: brownian)
+        }
         for (k, ell) in plan.scales.map(\.ell).enumerated() {
             let values = [Double(event), system.strain, ell, states.last!.sample.time] + integrals[k].values
                 + [replay.dissipatedEnergy, states.last!.energy - states[0].energy]
                 + integrals[k].regionTail + [replay.shearStress - virialBefore, Double(states.count), window.width, analysis, relaxation,
-                                          Double(replay.box.states)]
+                                          Double(replay.box.states)] + integrals[k].boxTail
             try communicator.agree { if communicator.isRoot { try log.append(step: step, values: values.map { $0.isNaN ? "" : "\($0)" }) } }
         }
         let limit = FluxFractionLimit(scales: plan.scales.map(\.ell), fractions: integrals.map(\.fluxFraction),
@@ -125,44 +145,75 @@ final class EventBudget {
     /// The measured replay: the states at the chosen steps, the box budget at every step, and how it ended.
     private struct Replay {
         var states: [State] = []
-        var box: EventBoxBudget!
+        var box: EventBoxBudget
         var dissipatedEnergy = Double.nan
         var shearStress = Double.nan
     }
 
-    /// Collective: the relaxation from the system's state replayed along `path` (the scout pass's record), each accepted
-    /// step's box means added to the box budget and the chosen steps measured at every scale (the maps at the largest
-    /// Σ|F_i|²).
+    /// Collective: the path from the system's state replayed along `path` (the scout pass's record), each state's box
+    /// means added to the box budget and the chosen states measured at every scale (the maps at the largest Σ|F_i|²).
     private func replay(event: Int, step: Int, strainChange: Double, path: [OverdampedRelaxation.Sample], window: EventWindow,
                         system: ParticleSystem) throws -> Replay {
         // The maps of item 4 (physics.md §5.7): the fields at the state of largest dissipation rate Σ|F_i|².
         let peak = path.max { $0.forceSquared < $1.forceSquared }!.step
         let chosen = Self.spacing(path, count: samples).union([peak])
-        var replay = Replay()
+        var replay = Replay(box: EventBoxBudget(plan: plan, workspaces: workspaces, dimension: dimension,
+                                                potential: BudgetAnalysis.bondPotential(SlabParticles(system: system), potential)))
         var progress = CountProgress(label: "event \(event): budget state", enabled: communicator.isRoot)
-        let (end, relaxed) = try driver.relax(system, by: strainChange) { sample in
-            let particles = SlabParticles(system: system)
-            if replay.box == nil {
-                replay.box = try EventBoxBudget(plan: plan, workspaces: workspaces, particles: particles,
-                                                potential: BudgetAnalysis.bondPotential(particles, potential))
-            }
+        let (end, dissipated) = try follow(system, strainChange: strainChange, until: step) { sample in
+            var particles = SlabParticles(system: system)
+            if case .brownian(let dynamics) = dynamics { particles.velocities = dynamics.nonAffineDrift(system) }
             try replay.box.add(time: sample.time, particles: particles)
+            if case .brownian(let dynamics) = dynamics, sample.step < path.last!.step {
+                try replay.box.addAffine(particles: particles, strainIncrement: dynamics.shearRate * dynamics.timeStep)
+            }
             guard chosen.contains(sample.step) else { return }
             let stem = (directory as NSString).appendingPathComponent("event-\(event)-fields")
             let maps = sample.step == peak ? try AnalysisFieldFile(
                 path: stem + ".h5", plan: plan, particles: particles, numbers: ["event": Double(event), "step": Double(step), "time": sample.time],
-                words: ["state": "largest dissipation rate sum_i |F_i|^2 along the event's overdamped relaxation", "velocities": "v_i = F_i"],
+                words: ["state": "largest dissipation rate sum_i |F_i|^2 along the event's path", "velocities": velocityWords],
                 communicator: communicator) : nil
             replay.states.append(State(sample: sample, rows: try measure(particles, window: window, maps: maps), energy: particles.potentialEnergy))
             try maps?.close(sidecar: stem + ".xmf")
             progress.update(done: replay.states.count, total: chosen.count)
         }
         if replay.states.last?.sample != path.last, communicator.isRoot {
-            Console.error("warning: event \(event): the replayed relaxation left the recorded path; its budget is of the replay")
+            Console.error("warning: event \(event): the replayed path left the recorded one; its budget is of the replay")
         }
-        replay.dissipatedEnergy = relaxed.overdamped?.dissipatedEnergy ?? .nan
+        replay.dissipatedEnergy = dissipated
         replay.shearStress = end.shearStress
         return replay
+    }
+
+    /// How the fields' currents were made, for the maps' metadata.
+    private var velocityWords: String {
+        if case .brownian = dynamics { "u_i = F_i + f^e(x_i), the drift without the affine shear flow" } else { "v_i = F_i" }
+    }
+
+    /// Collective: the event's path from the system's state, `visit` seeing each of its states with the forces current
+    /// there — AQS: the accepted states of the overdamped relaxation of `strainChange`; Brownian: the state before each
+    /// step's move up to step `until`, and the last. Returns the end state's thermo and ∫Σ_i|F_i|²dt (trapezoid).
+    private func follow(_ system: ParticleSystem, strainChange: Double, until last: Int,
+                        visit: (OverdampedRelaxation.Sample) throws -> Void) throws -> (Thermo, Double) {
+        switch dynamics {
+        case .aqs(let driver):
+            let (end, relaxed) = try driver.relax(system, by: strainChange, observe: visit)
+            return (end, relaxed.overdamped?.dissipatedEnergy ?? .nan)
+        case .brownian(let dynamics):
+            let first = system.step, dt = dynamics.timeStep
+            var dissipated = 0.0, previous: Double?
+            while true {
+                system.computeForces()
+                let (largest, power) = OverdampedRelaxation.norms(system)
+                try visit(OverdampedRelaxation.Sample(step: system.step - first, time: Double(system.step - first) * dt, maxForce: largest,
+                                                      forceSquared: power))
+                if let previous { dissipated += 0.5 * dt * (previous + power) }
+                previous = power
+                guard system.step < last else { break }
+                dynamics.step(system)
+            }
+            return (system.computeForces(thermo: true)!, dissipated)
+        }
     }
 
     /// The scale of the structure functions: the plan's smallest (physics.md §6.1, "the density filtered at the smallest
@@ -211,11 +262,14 @@ final class EventBudget {
         var values: [Double]
         /// int_edge_xy_region, closure_region.
         var regionTail: [Double]
+        /// affine_xy_box, noise_xy_box (NaN without noise: AQS).
+        var boxTail: [Double]
         /// Φ_ℓ = ∫⟨Q^flux_ℓ,xy⟩_w dt / Δ⟨σ̲_ℓ,xy⟩_w (flux_fraction_region).
         var fluxFraction: Double { values[7] }
 
-        /// `box`: the box integrals over every accepted step (``EventBoxBudget``); the window's over the measured states.
-        init(_ series: [(time: Double, row: BudgetAnalysis.ScaleReport)], box: EventBoxBudget.Integrals) {
+        /// `box`: the box integrals over every state of the path (``EventBoxBudget``); the window's over the measured states.
+        /// `splitsNoise`: Brownian, with the affine flow's and the noise's shares of the box change reported.
+        init(_ series: [(time: Double, row: BudgetAnalysis.ScaleReport)], box: EventBoxBudget.Integrals, splitsNoise: Bool = false) {
             func integral(_ value: (BudgetAnalysis.ScaleReport) -> Double) -> Double {
                 zip(series, series.dropFirst()).reduce(0) { $0 + 0.5 * ($1.1.time - $1.0.time) * (value($1.0.row) + value($1.1.row)) }
             }
@@ -223,9 +277,11 @@ final class EventBudget {
             let window = { (row: BudgetAnalysis.ScaleReport) in row.window! }
             let region = (sigma: change { window($0).sigma_mean["xy"]! }, work: integral { window($0).W_mean["xy"]! },
                           flux: integral { window($0).Qflux_mean["xy"]! }, edge: integral { window($0).edge_mean["xy"]! })
-            values = [box.sigma, box.work, box.flux, abs(box.sigma - box.work - box.flux) / abs(box.sigma),
+            let rest = box.sigma - box.work - box.flux - box.affine  // the noise's share (Brownian), the quadrature's (AQS)
+            values = [box.sigma, box.work, box.flux, abs(rest) / abs(box.sigma),
                       region.sigma, region.work, region.flux, region.flux / region.sigma]
             regionTail = [region.edge, abs(region.sigma - region.work - region.flux - region.edge) / abs(region.sigma)]
+            boxTail = splitsNoise ? [box.affine, rest] : [.nan, .nan]
         }
     }
 

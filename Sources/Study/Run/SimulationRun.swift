@@ -130,9 +130,11 @@ public struct SimulationRun {
         }
         let sheared = aqs != nil || config.shear.rate != 0
         // Plastic events: AQS observes every step, Brownian shear every `[events] every` steps.
-        // Overdamped AQS with [analysis] scales: the budget through each event (physics.md §5.7).
-        let budget = config.analysesEvents && aqs != nil
-            ? try communicator.agree { try EventBudget(settings: config.analysis, samples: config.events.samples, driver: aqs!, system: system,
+        // Overdamped AQS with [analysis] scales, or Brownian shear with [events] budget: the budget through each event
+        // (physics.md §5.7).
+        let budget = config.analysesEvents
+            ? try communicator.agree { try EventBudget(settings: config.analysis, samples: config.events.samples,
+                                                       dynamics: aqs.map { .aqs($0) } ?? .brownian(dynamics), system: system,
                                                        directory: outputDirectory) } : nil
         let events = sheared && config.events.enabled
             ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system, budget: budget) : nil
@@ -164,7 +166,13 @@ public struct SimulationRun {
             try events?.observe(system, stress: thermo.shearStress, energy: thermo.potentialEnergy, time: time())
             try analyse()
         }
-        events?.remember(system)
+        /// The state a Brownian event's budget replays from is remembered on fresh lists, as the replay starts (the lists'
+        /// rounding is part of the path).
+        func remember() {
+            if budget != nil && aqs == nil { system.rebuild() }
+            events?.remember(system)
+        }
+        remember()
         var progress = ProgressLine(label: aqs != nil ? "aqs" : "run", from: firstStep, total: steps, atoms: system.totalCount,
                                     enabled: communicator.isRoot && !quiet)
         // The breakdown covers the loop, as wallSeconds and atom-steps/s do, on the timers' clock.
@@ -205,7 +213,7 @@ public struct SimulationRun {
                                            runState: runState)
                 }
             }
-            if n % eventEvery == 0 { events?.remember(system) }  // after the checkpoint: as a restart remembers it
+            if n % eventEvery == 0 { remember() }  // after the checkpoint: as a restart remembers it
             progress.update(step: n, strain: sheared ? system.strain : nil, events: events?.count)
         }
         let wall = PhaseTimers.now() - clock
