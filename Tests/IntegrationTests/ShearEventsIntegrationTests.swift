@@ -70,6 +70,10 @@ import Testing
             runs[temperature] = row
             if temperature == 1e-7 { ranked.append(row) }
         }
+        // tools/plot.py on a run with the event budget: the event's figures.
+        try StudyIntegrationTests.plots(of: dir.appendingPathComponent("T1e-07-2"), expect: [
+            "stress_strain.png", "event-1-budget.png", "flux_fraction.png", "event-1-structure.png", "event-1-maps.png",
+        ].map { "plots/\($0)" })
         let noise = { (t: Double) in abs(Double(runs[t]![24])!) }
         let zero = try #require(runs[0])
         #expect(Double(zero[8])! <= 5e-3, "T_v = 0: closure_box \(zero[8]), the Euler splitting error")

@@ -32,7 +32,7 @@ public struct MPIRun {
     /// With `rankStatus`, every rank runs under a shell that prints its exit status and exits 0 itself,
     /// so mpirun kills no rank early and ``rankExitCodes`` holds them all (mpirun's own status is then 0).
     public static func stressflux(_ arguments: [String], ranks: Int, timeout: Double = 120,
-                                  directory: URL? = nil, rankStatus: Bool = false) throws -> MPIRun {
+                                  directory: URL? = nil, rankStatus: Bool = false, killWhen: (() -> Bool)? = nil) throws -> MPIRun {
         guard let binary = binary, FileManager.default.isExecutableFile(atPath: binary) else {
             throw Missing(description: "no stressflux binary: run `make test`, or `swift build -c release` first")
         }
@@ -42,7 +42,8 @@ public struct MPIRun {
         let arguments = mpiArguments + (rankStatus ? ["/bin/sh", "-c", reportStatus] : []) + [binary] + arguments
         let scratch = try Scratch.url("mpirun")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let run = try Subprocess.run(arguments, directory: directory ?? scratch, environment: cleanEnvironment, timeout: timeout)
+        let run = try Subprocess.run(arguments, directory: directory ?? scratch, environment: cleanEnvironment, timeout: timeout,
+                                     killWhen: killWhen)
         let output = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         var codes: [Int: Int32] = [:]
         for line in output where line.hasPrefix("rank-exit ") {

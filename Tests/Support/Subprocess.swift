@@ -18,9 +18,10 @@ public struct Subprocess {
 
     /// Runs `arguments` (looked up on PATH by /usr/bin/env) in `directory` with `environment`, sending
     /// SIGTERM to its process group after `timeout` seconds and SIGKILL 2 s later. A child killed by a
-    /// signal has exit code 128 + the signal, as in a shell.
+    /// signal has exit code 128 + the signal, as in a shell. `killWhen`, polled as the child runs, sends SIGKILL to
+    /// its process group at once when it turns true (a crash at a chosen moment).
     public static func run(_ arguments: [String], directory: URL, environment: [String: String],
-                           timeout: Double) throws -> Subprocess {
+                           timeout: Double, killWhen: (() -> Bool)? = nil) throws -> Subprocess {
         let scratch = try Scratch.url("subprocess")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outPath = scratch.appendingPathComponent("out").path, errPath = scratch.appendingPathComponent("err").path
@@ -54,6 +55,11 @@ public struct Subprocess {
 
         var status: Int32 = 0, timedOut = false
         while waitpid(pid, &status, WNOHANG) == 0 {
+            if let killWhen, killWhen() {
+                kill(-pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                break
+            }
             if Date().timeIntervalSince(started) > timeout {
                 timedOut = true
                 kill(-pid, SIGTERM)
@@ -69,6 +75,22 @@ public struct Subprocess {
                           stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                           stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
                           timedOut: timedOut, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Sends SIGKILL to every process whose command line contains `text` (from /proc), and returns how many. Open MPI
+    /// puts each rank in a process group of its own, so killing mpirun's group leaves the ranks running: a crash of the
+    /// whole job (a node lost, Slurm's SIGKILL to the job's processes) is this.
+    @discardableResult
+    public static func killAll(commandLineContaining text: String) -> Int {
+        let own = getpid()
+        var killed = 0
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), pid != own,
+                  let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+            let line = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            if line.contains(text) && kill(pid, SIGKILL) == 0 { killed += 1 }
+        }
+        return killed
     }
 
     public struct SpawnFailed: Error, CustomStringConvertible { public let description: String }

@@ -39,6 +39,16 @@ struct ConfigTable {
         return array.map { $0.table! }
     }
 
+    /// A table inside the section, like `[study.scan]`, or nil when absent.
+    mutating func subtable(_ key: String) throws -> TOMLTable? {
+        used.insert(key)
+        guard let v = table?[key] else { return nil }
+        guard let t = v.table else {
+            throw StudyError.invalidOption(name: field(key), value: "", expected: "must be a table, write it as a [\(section).\(key)] header")
+        }
+        return t
+    }
+
     /// Whether the section sets `key` (without reading it).
     func has(_ key: String) -> Bool { table?[key] != nil }
 

@@ -199,13 +199,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
 
     /// Parses and validates TOML text; `source` names the file in error messages.
     public init(toml text: String, source: String) throws {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw StudyError.invalidOption(name: source, value: "line \(error.source.begin.line)",
-                                           expected: "not valid TOML (\(error.description)), fix the syntax there")
-        }
+        let root = try Self.table(toml: text, source: source)
         let sections = ["system", "potential", "dynamics", "shear", "aqs", "forcing", "events", "minimize", "output", "analysis"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section, valid sections are "
@@ -318,6 +312,16 @@ public struct RunConfig: Sendable, Codable, Equatable {
         if c.analysesEvents && c.aqs.enabled && !toleranceGiven { c.aqs.stepTolerance = AQS.eventBudgetStepTolerance }
         try c.validate()
         self = c
+    }
+
+    /// The TOML document `text`; a syntax error names `source` and the line.
+    static func table(toml text: String, source: String) throws -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw StudyError.invalidOption(name: source, value: "line \(error.source.begin.line)",
+                                           expected: "not valid TOML (\(error.description)), fix the syntax there")
+        }
     }
 
     /// Reads and validates a config file.

@@ -1,0 +1,103 @@
+import Formats
+import Foundation
+import Parallel
+
+/// `stressflux study`: the runs of a ``StudyConfig``, one after another on all ranks, each in `<study>/<run>/` as
+/// `stressflux run` makes it, and `study.csv` across them.
+///
+/// Resumable: a run with `summary.json` (written last) is finished and skipped; one with `checkpoint.h5` and no summary
+/// was interrupted and continues from its checkpoint (bit for bit, as `run --restart`); any other starts afresh. So a
+/// study killed anywhere and started again gives the same outputs, `study.csv` included (it holds no timings). A run's
+/// folder whose `config.toml` is not the run's own (the study's config changed since) stops the study with one line
+/// before anything is written there.
+public struct StudyRun {
+    public let study: StudyConfig
+    /// Folder against which the runs' relative `[system] input` is resolved.
+    public let configFolder: String
+    public let outputDirectory: String
+    public let quiet: Bool
+    public let communicator: Communicator
+
+    public init(study: StudyConfig, configFolder: String, outputDirectory: String?, quiet: Bool, communicator: Communicator) {
+        self.study = study
+        self.configFolder = configFolder
+        self.outputDirectory = outputDirectory ?? study.directory
+        self.quiet = quiet
+        self.communicator = communicator
+    }
+
+    /// How a run of the study starts.
+    enum Start: Int {
+        case fresh, restart, finished
+    }
+
+    private func path(_ components: String...) -> String {
+        components.reduce(outputDirectory) { ($0 as NSString).appendingPathComponent($1) }
+    }
+
+    /// Collective: every run, then `study.csv` (rewritten after each run, so it shows the progress). Returns the summaries.
+    @discardableResult
+    public func run() throws -> [SimulationRun.Summary] {
+        var summaries: [SimulationRun.Summary] = []
+        for (k, member) in study.members.enumerated() {
+            let folder = path(member.name)
+            let start = try communicator.agree { () throws -> Start in
+                let files = FileManager.default
+                // A folder left by another config is not this run's: neither skipped nor continued, and nothing overwritten.
+                if let old = try? String(contentsOfFile: (folder as NSString).appendingPathComponent("config.toml"), encoding: .utf8),
+                   old != member.text + "\n" {
+                    throw StudyError.invalidOption(name: "run \(member.name)", value: "",
+                                                   expected: "its folder \(folder) holds a run of another config (its config.toml differs): "
+                                                       + "give the study another --output, or remove that folder to run it again")
+                }
+                if files.fileExists(atPath: (folder as NSString).appendingPathComponent("summary.json")) { return .finished }
+                return files.fileExists(atPath: (folder as NSString).appendingPathComponent("checkpoint.h5")) ? .restart : .fresh
+            }
+            if communicator.isRoot && !quiet {
+                Console.line("study: run \(k + 1)/\(study.members.count) \(member.name): "
+                             + ["starting", "continuing from its checkpoint", "finished before, skipped"][start.rawValue])
+            }
+            let summary: SimulationRun.Summary
+            if start == .finished {
+                summary = try communicator.agree { try Self.summary(at: (folder as NSString).appendingPathComponent("summary.json")) }
+            } else {
+                try communicator.agree {
+                    guard communicator.isRoot else { return }
+                    do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                        throw FormatError.write(path: folder, reason: error.localizedDescription)
+                    }
+                    try AtomicFile.write(member.text + "\n", to: (folder as NSString).appendingPathComponent("config.toml"))
+                }
+                summary = try SimulationRun(config: member.config, configText: member.text, configFolder: configFolder, outputDirectory: folder,
+                                            restart: start == .restart, quiet: quiet, communicator: communicator).run()
+            }
+            summaries.append(summary)
+            try communicator.agree { if communicator.isRoot { try AtomicFile.write(table(summaries), to: path("study.csv")) } }
+        }
+        return summaries
+    }
+
+    /// A finished run's `summary.json`.
+    static func summary(at path: String) throws -> SimulationRun.Summary {
+        guard let data = FileManager.default.contents(atPath: path),
+              let summary = try? JSONDecoder().decode(SimulationRun.Summary.self, from: data) else {
+            throw FormatError.badFile(path: path, format: "summary.json", reason: "cannot be read back: delete the run's folder to run it again")
+        }
+        return summary
+    }
+
+    /// `study.csv`: one row per run so far (a contract; README lists the columns).
+    func table(_ summaries: [SimulationRun.Summary]) -> String {
+        let d = summaries.first?.dimension ?? 2
+        let columns: [CSVColumn] = ["run"] + study.keys.map { CSVColumn($0) } + [
+            "particles", "last_step", "events", CSVColumn("energy_per_particle", unit: ReducedUnit.energy),
+            CSVColumn("sigma_xy", unit: ReducedUnit.stress(dimension: d)), CSVColumn("virial_pressure", unit: ReducedUnit.stress(dimension: d)),
+        ]
+        let rows = zip(study.members, summaries).map { member, summary in
+            ([member.name] + member.values + ["\(summary.particles)", "\(summary.lastStep)", summary.events.map { "\($0)" } ?? "",
+                                               "\(summary.finalThermo.energyPerParticle)", "\(summary.finalThermo.shearStress)",
+                                               "\(summary.finalThermo.virialPressure)"]).joined(separator: ",")
+        }
+        return ([columns.csvHeader] + rows).joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,301 @@
+#!/usr/bin/env python3
+"""Figures of a StressFlux run or study folder (issue 19 item 3), as PNG files of 800 x 600 pixels.
+
+    .venv/bin/python tools/plot.py DIR [--out FOLDER]
+
+A run folder (it holds thermo.csv or aqs.csv) gets, in DIR/plots/ unless --out says otherwise:
+  stress_strain.png         sigma_xy against strain (AQS or sheared) or time, the plastic events of events.csv marked;
+  event-<k>-budget.png      the box means through event k at every scale: W_l and Q^flux_l (top, symmetric log scale),
+                            their sum, the rate of the large-scale stress, and sum_i |F_i|^2 (bottom);
+  flux_fraction.png         the flux fraction Phi_l of each event against l, with the fit a + b l and its limit at l = 0;
+  event-<k>-structure.png   the local exponents xi_p = zeta_p / p inside and outside event k, before and after, with the
+                            paper's roughness bound xi_3 = 1/3;
+  event-<k>-maps.png        rho_l and Q^flux_l,xy at the smallest l at the event's largest dissipation rate, with its
+                            region and (when its snapshots were written) its most displaced particles.
+A study folder (it holds study.csv) gets study.png (the final sigma_xy and energy per particle against the first scanned
+key, one line per seed) and every run's figures in <run>/plots/. Prints the files it wrote.
+Units are those of the CSV headers (physics.md section 1.2): lengths l0, energies V0, time l0^2/(mu V0).
+"""
+import argparse
+import csv
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SIZE = (8, 6)  # inches at DPI: 800 x 600 pixels
+DPI = 100
+
+
+def table(path):
+    """Header names (units stripped), units by name, and the rows as dicts of floats (None for empty cells)."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows:
+        return [], {}, []
+    names, units = [], {}
+    for column in rows[0]:
+        name, _, unit = column.partition(" [")
+        names.append(name)
+        units[name] = unit.rstrip("]")
+
+    def value(text):
+        try:
+            return float(text)
+        except ValueError:
+            return None if text == "" else text
+
+    return names, units, [dict(zip(names, map(value, row))) for row in rows[1:] if row]
+
+
+def label(name, units, text=None):
+    unit = units.get(name, "").replace(" per l0^2/(mu V0)", " per time")
+    return f"{text or name} [{unit}]" if unit else (text or name)
+
+
+def save(figure, folder, name, written):
+    path = os.path.join(folder, name)
+    figure.savefig(path, dpi=DPI)
+    plt.close(figure)
+    written.append(path)
+
+
+def stress_strain(run, out, written):
+    aqs = os.path.exists(os.path.join(run, "aqs.csv"))
+    names, units, rows = table(os.path.join(run, "aqs.csv" if aqs else "thermo.csv"))
+    if not rows:
+        return
+    sheared = aqs or any((r.get("strain") or 0) != 0 for r in rows)
+    x = "strain" if sheared else "time"
+    figure, axes = plt.subplots(figsize=SIZE)
+    axes.plot([r[x] for r in rows], [r["sigma_xy"] for r in rows], lw=1, color="C0", label="virial stress")
+    events = os.path.join(run, "events.csv")
+    if sheared and os.path.exists(events):
+        _, _, drops = table(events)
+        if drops:
+            for k, event in enumerate(drops):
+                axes.axvline(event["strain_after"], color="C3", lw=0.6, alpha=0.6, label="plastic event" if k == 0 else None)
+    axes.set_xlabel(label(x, units, "shear strain γ" if sheared else "time"))
+    axes.set_ylabel(label("sigma_xy", units, "shear stress σ_xy"))
+    axes.set_title(("athermal quasistatic shear" if aqs else "Brownian dynamics") + f": {len(rows)} states")
+    axes.legend(loc="best")
+    figure.tight_layout()
+    save(figure, out, "stress_strain.png", written)
+
+
+def event_budget(run, out, written):
+    for name in sorted(os.listdir(run)):
+        if not (name.startswith("event-") and name.endswith("-budget.csv")):
+            continue
+        names, units, rows = table(os.path.join(run, name))
+        if not rows:
+            continue
+        event = name[len("event-"):-len("-budget.csv")]
+        figure, (top, bottom) = plt.subplots(2, 1, figsize=SIZE, sharex=True)
+        for k, ell in enumerate(sorted({r["ell"] for r in rows})):
+            series = [r for r in rows if r["ell"] == ell]
+            t = [r["time"] for r in series]
+            top.plot(t, [abs(r["W_xy_box"]) for r in series], color=f"C{k}", lw=1, label=f"|W|, ℓ = {ell:g}")
+            top.plot(t, [abs(r["Qflux_xy_box"]) for r in series], color=f"C{k}", lw=1, ls="--", label=f"|Q^flux|, ℓ = {ell:g}")
+            bottom.plot(t, [r["W_xy_box"] + r["Qflux_xy_box"] for r in series], color=f"C{k}", lw=1, label=f"W + Q^flux, ℓ = {ell:g}")
+        first = rows[0]["ell"]
+        power = [r for r in rows if r["ell"] == first]
+        twin = bottom.twinx()
+        twin.plot([r["time"] for r in power], [r["force_squared"] for r in power], color="0.5", lw=0.8, label="Σ|F_i|²")
+        twin.set_yscale("log")
+        twin.set_ylabel(label("force_squared", units, "Σ|F_i|²"))
+        top.set_yscale("log")
+        rates = [abs(r["W_xy_box"] + r["Qflux_xy_box"]) for r in rows if r["W_xy_box"] + r["Qflux_xy_box"] != 0]
+        bottom.set_yscale("symlog", linthresh=max(1e-300, min(rates, default=1e-12)))
+        top.set_ylabel(label("W_xy_box", units, "box mean, xy"))
+        bottom.set_ylabel(label("dsigma_dt_xy_box", units, "d⟨σ̲_ℓ⟩/dt, xy"))
+        bottom.set_xlabel(label("time", units, "time since the event's start"))
+        top.set_title(f"event {event}: resolved work W_ℓ and inter-scale flux Q^flux_ℓ (box means; opposite signs)")
+        top.legend(fontsize="small", ncol=2, loc="best")
+        bottom.legend(fontsize="small", loc="upper left")
+        twin.legend(fontsize="small", loc="upper right")
+        figure.tight_layout()
+        save(figure, out, f"event-{event}-budget.png", written)
+
+
+def flux_fraction(run, out, written):
+    path = os.path.join(run, "events_budget.csv")
+    if not os.path.exists(path):
+        return
+    _, units, rows = table(path)
+    _, _, limits = table(os.path.join(run, "events_anomaly.csv")) if os.path.exists(os.path.join(run, "events_anomaly.csv")) else ([], {}, [])
+    if not rows:
+        return
+    figure, axes = plt.subplots(figsize=SIZE)
+    for k, event in enumerate(sorted({r["event"] for r in rows})):
+        points = sorted((r["ell"], r["flux_fraction_region"]) for r in rows if r["event"] == event and r["flux_fraction_region"] is not None)
+        axes.plot([p[0] for p in points], [p[1] for p in points], "o", color=f"C{k}", label=f"event {event:g}")
+        limit = next((l for l in limits if l["event"] == event), None)
+        if limit and limit["flux_fraction_limit"] is not None:
+            fit = [p for p in points if limit["fit_ell_min"] <= p[0] <= limit["fit_ell_max"]]
+            if len(fit) >= 2:
+                n = len(fit)
+                mx, my = sum(p[0] for p in fit) / n, sum(p[1] for p in fit) / n
+                slope = sum((p[0] - mx) * (p[1] - my) for p in fit) / sum((p[0] - mx) ** 2 for p in fit)
+                line = [limit["fit_ell_max"] * j / 64 for j in range(65)]  # sampled: straight on the symmetric log axis too
+                axes.plot(line, [my + slope * (x - mx) for x in line], color=f"C{k}", lw=0.8)
+            axes.errorbar([0], [limit["flux_fraction_limit"]], yerr=[limit["flux_fraction_limit_error"] or 0], fmt="s", color=f"C{k}",
+                          capsize=4)
+    axes.axhline(0, color="0.6", lw=0.6)
+    axes.set_yscale("symlog", linthresh=1)
+    axes.set_xlabel(label("ell", units, "coarse-graining scale ℓ"))
+    axes.set_ylabel("flux fraction Φ_ℓ = ∫⟨Q^flux_ℓ⟩_w dt / Δ⟨σ̲_ℓ⟩_w")
+    axes.set_title("flux fraction in each event's window; squares: the limit ℓ → 0 (fit a + bℓ)")
+    axes.legend(loc="best")
+    figure.tight_layout()
+    save(figure, out, "flux_fraction.png", written)
+
+
+def structure(run, out, written):
+    for name in sorted(os.listdir(run)):
+        if not (name.startswith("event-") and name.endswith("-structure.csv")):
+            continue
+        _, _, rows = table(os.path.join(run, name))
+        if not rows:
+            continue
+        event = name[len("event-"):-len("-structure.csv")]
+        figure, axes = plt.subplots(figsize=SIZE)
+        styles = {("before", "region"): ("C3", "-o"), ("before", "outside"): ("C0", "-o"), ("after", "region"): ("C3", "--s"),
+                  ("after", "outside"): ("C0", "--s")}
+        for (state, where), (color, style) in styles.items():
+            points = [r for r in rows if r["state"] == state and r["where"] == where and r["xi"] is not None]
+            if points:
+                axes.errorbar([r["p"] for r in points], [r["xi"] for r in points],
+                              yerr=[(r["zeta_error"] or 0) / r["p"] for r in points], fmt=style, color=color, capsize=3,
+                              label=f"{where}, {state}")
+        axes.axhline(1 / 3, color="0.4", lw=0.8, ls=":", label="ξ = 1/3 (the paper's bound)")
+        axes.set_xlabel("order p of the structure function S_p")
+        axes.set_ylabel("local exponent ξ_p = ζ_p / p of ρ̄_ℓ")
+        axes.set_title(f"event {event}: roughness of the density inside its region and outside")
+        axes.legend(loc="best")
+        figure.tight_layout()
+        save(figure, out, f"event-{event}-structure.png", written)
+
+
+def event_maps(run, out, written):
+    """rho_l and Q^flux_l,xy at the smallest l at the state of largest dissipation, the event's window (centre, width)
+    drawn, and its most displaced particles where event-<k>-before.h5 holds them."""
+    names = sorted(n for n in os.listdir(run) if n.startswith("event-") and n.endswith("-fields.h5"))
+    if not names:
+        return
+    import h5py  # only for the maps
+
+    _, _, events = table(os.path.join(run, "events.csv")) if os.path.exists(os.path.join(run, "events.csv")) else ([], {}, [])
+    for name in names:
+        event = name[len("event-"):-len("-fields.h5")]
+        with h5py.File(os.path.join(run, name), "r") as f:
+            scales = sorted(float(k[len("rho_ell"):]) for k in f if k.startswith("rho_ell"))
+            if not scales:
+                continue
+            ell = scales[0]
+            tag = f"ell{ell}"
+            grid = next(k for k in f["geometry"] if f[f"geometry/{k}"].shape[:2] == f[f"rho_{tag}"].shape)
+            nodes = f[f"geometry/{grid}"][...]
+            fields = [(f[f"rho_{tag}"][...], "coarse-grained density ρ̄_ℓ", "viridis", "l0^-2"),
+                      (f[f"Qflux_xy_{tag}"][...], "inter-scale flux Q^flux_ℓ,xy", "RdBu_r", f[f"Qflux_xy_{tag}"].attrs["unit"].decode())]
+        record = next((e for e in events if e["event"] == float(event)), None)
+        top = []
+        if record and record.get("before_file"):
+            before = os.path.join(run, record["before_file"])
+            if os.path.exists(before) and isinstance(record.get("top_ids"), str):
+                with h5py.File(before, "r") as f:
+                    ids = list(f["particles/all/id/value"][0])
+                    positions = f["particles/all/position/value"][0]
+                    wanted = {int(i) for i in record["top_ids"].split()}
+                    top = [positions[k] for k, i in enumerate(ids) if int(i) in wanted]
+        figure, panels = plt.subplots(1, 2, figsize=SIZE)
+        for axes, (values, title, colours, unit) in zip(panels, fields):
+            limit = max(abs(values.min()), abs(values.max())) if colours == "RdBu_r" else None
+            mesh = axes.pcolormesh(nodes[..., 0], nodes[..., 1], values, cmap=colours, shading="nearest",
+                                   vmin=-limit if limit else None, vmax=limit)
+            figure.colorbar(mesh, ax=axes, orientation="horizontal", pad=0.12, label=f"[{unit}]")
+            if record:
+                # The region and its periodic images (Lees-Edwards: a row of images along y is shifted by gamma L_y).
+                rows, columns = values.shape
+                hx, hy = nodes[0, 1, 0] - nodes[0, 0, 0], nodes[1, 0, 1] - nodes[0, 0, 1]
+                lx, ly, tilt = columns * hx, rows * hy, (nodes[1, 0, 0] - nodes[0, 0, 0]) / hy
+                for nx in (-1, 0, 1):
+                    for ny in (-1, 0, 1):
+                        centre = (record["centroid_x"] + nx * lx + ny * tilt * ly, record["centroid_y"] + ny * ly)
+                        axes.add_patch(plt.Circle(centre, record["radius_of_gyration"], fill=False, color="k", lw=1, ls="--"))
+                axes.set_xlim(nodes[..., 0].min(), nodes[..., 0].max())
+                axes.set_ylim(nodes[..., 1].min(), nodes[..., 1].max())
+            if top:
+                axes.plot([p[0] for p in top], [p[1] for p in top], "k*", ms=6, label="most displaced particles")
+            axes.set_aspect("equal")
+            axes.set_title(f"{title}, ℓ = {ell:g}", fontsize="medium")
+            axes.set_xlabel("x [l0]")
+            axes.set_ylabel("y [l0]")
+        figure.suptitle(f"event {event} at its largest dissipation rate; dashed: the event's region")
+        figure.tight_layout()
+        save(figure, out, f"event-{event}-maps.png", written)
+
+
+def run_figures(run, out):
+    os.makedirs(out, exist_ok=True)
+    written = []
+    for figure in (stress_strain, event_budget, flux_fraction, structure, event_maps):
+        figure(run, out, written)
+    return written
+
+
+def study_figures(folder, out):
+    names, units, rows = table(os.path.join(folder, "study.csv"))
+    written = []
+    keys = names[1:names.index("particles")]
+    if rows and keys:
+        scanned = [k for k in keys if k != "seed"]
+        x = scanned[0] if scanned else "seed"
+        figure, (top, bottom) = plt.subplots(2, 1, figsize=SIZE, sharex=True)
+        groups = sorted({r.get("seed") for r in rows}, key=lambda s: (s is None, s)) if x != "seed" and "seed" in keys else [None]
+        for k, seed in enumerate(groups):
+            members = sorted((r for r in rows if seed is None or r["seed"] == seed), key=lambda r: r[x])
+            tag = f"seed {seed:g}" if seed is not None else None
+            top.plot([r[x] for r in members], [r["sigma_xy"] for r in members], "-o", color=f"C{k}", label=tag)
+            bottom.plot([r[x] for r in members], [r["energy_per_particle"] for r in members], "-o", color=f"C{k}", label=tag)
+        top.set_ylabel(label("sigma_xy", units, "final σ_xy"))
+        bottom.set_ylabel(label("energy_per_particle", units, "final U/N"))
+        bottom.set_xlabel(x)
+        top.set_title(f"study: {len(rows)} runs")
+        if groups != [None]:
+            top.legend(loc="best")
+        figure.tight_layout()
+        os.makedirs(out, exist_ok=True)
+        save(figure, out, "study.png", written)
+    for row in rows:
+        run = os.path.join(folder, row["run"])
+        if os.path.isdir(run):
+            written += run_figures(run, os.path.join(run, "plots"))
+    return written
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", help="a run folder (thermo.csv or aqs.csv) or a study folder (study.csv)")
+    parser.add_argument("--out", help="where the figures go (default: FOLDER/plots)")
+    args = parser.parse_args()
+    folder = args.folder
+    out = args.out or os.path.join(folder, "plots")
+    if os.path.exists(os.path.join(folder, "study.csv")):
+        written = study_figures(folder, out)
+    elif any(os.path.exists(os.path.join(folder, f)) for f in ("thermo.csv", "aqs.csv")):
+        written = run_figures(folder, out)
+    else:
+        print(f"error: {folder}: neither a run folder (thermo.csv or aqs.csv) nor a study folder (study.csv)", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
