@@ -110,7 +110,7 @@ public struct StudyConfig: Sendable {
         }
         let values = settings.map { word($0.value) }
         let name = zip(settings, values).map { "\($0.axis.key)-\($1)" }.joined(separator: "_")
-        let text = table.convert()
+        let text = table.convert() + "\n"  // a text file, as config.toml is written and compared
         do {
             return Member(name: name, values: values, text: text, config: try RunConfig(toml: text, source: source))
         } catch let StudyError.invalidOption(field, value, expected) {

@@ -44,14 +44,13 @@ public struct StudyRun {
             let start = try communicator.agree { () throws -> Start in
                 let files = FileManager.default
                 // A folder left by another config is not this run's: neither skipped nor continued, and nothing overwritten.
-                if let old = try? String(contentsOfFile: (folder as NSString).appendingPathComponent("config.toml"), encoding: .utf8),
-                   old != member.text + "\n" {
+                if let old = try? String(contentsOfFile: path(member.name, "config.toml"), encoding: .utf8), old != member.text {
                     throw StudyError.invalidOption(name: "run \(member.name)", value: "",
                                                    expected: "its folder \(folder) holds a run of another config (its config.toml differs): "
                                                        + "give the study another --output, or remove that folder to run it again")
                 }
-                if files.fileExists(atPath: (folder as NSString).appendingPathComponent("summary.json")) { return .finished }
-                return files.fileExists(atPath: (folder as NSString).appendingPathComponent("checkpoint.h5")) ? .restart : .fresh
+                if files.fileExists(atPath: path(member.name, "summary.json")) { return .finished }
+                return files.fileExists(atPath: path(member.name, "checkpoint.h5")) ? .restart : .fresh
             }
             if communicator.isRoot && !quiet {
                 Console.line("study: run \(k + 1)/\(study.members.count) \(member.name): "
@@ -59,14 +58,14 @@ public struct StudyRun {
             }
             let summary: SimulationRun.Summary
             if start == .finished {
-                summary = try communicator.agree { try Self.summary(at: (folder as NSString).appendingPathComponent("summary.json")) }
+                summary = try communicator.agree { try Self.summary(at: path(member.name, "summary.json")) }
             } else {
                 try communicator.agree {
                     guard communicator.isRoot else { return }
                     do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                         throw FormatError.write(path: folder, reason: error.localizedDescription)
                     }
-                    try AtomicFile.write(member.text + "\n", to: (folder as NSString).appendingPathComponent("config.toml"))
+                    try AtomicFile.write(member.text, to: path(member.name, "config.toml"))
                 }
                 summary = try SimulationRun(config: member.config, configText: member.text, configFolder: configFolder, outputDirectory: folder,
                                             restart: start == .restart, quiet: quiet, communicator: communicator).run()
