@@ -26,15 +26,17 @@ deps:
 build: deps
 	$(SWIFT) build $(RELEASE) --product stressflux
 
-# The default study (examples/study-2d.toml): a 2D bidisperse harmonic glass (N = 1024, φ = 0.90) prepared by FIRE and
-# sheared quasistatically to strain 0.03, then its stress budget at ℓ = 0.5, 1, 2 (`stressflux analyze`, each scale on
-# its own grid with ℓ/h ≥ 5), with means over the first plastic event's region when there is one; all on $(NP) ranks.
+# The default study (examples/study-2d.toml): a 2D bidisperse harmonic glass (N = 4096, φ = 0.90), two seeds, each
+# prepared by FIRE and sheared quasistatically to strain 0.05 with overdamped relaxation; before every plastic event
+# the box's windows are scored by local indicators (local ξ_3, |Q^flux_ℓ| at ℓ = 1, 2, 4, 8, and the baselines) and
+# roc.csv ranks them by AUC against the events' cores (physics.md §6.4). Then tools/plot.py draws the figures. About
+# 5 minutes on $(NP) ranks; started again, finished runs are skipped and an interrupted one continues.
 STUDY := runs/study-2d
 run: build
-	$(MPIRUN) -np $(NP) $(BIN) run examples/study-2d.toml --output $(STUDY)
-	@region=$$(awk -F, 'NR == 2 { print "--region $(STUDY)/events.csv:" $$2 }' $(STUDY)/events.csv 2>/dev/null); \
-	echo "$(MPIRUN) -np $(NP) $(BIN) analyze $(STUDY)/final.h5 --scales 0.5,1,2 --points-per-ell 5 $$region --output $(STUDY)/analysis"; \
-	$(MPIRUN) -np $(NP) $(BIN) analyze $(STUDY)/final.h5 --scales 0.5,1,2 --points-per-ell 5 $$region --output $(STUDY)/analysis
+	@scripts/python-env.sh --required
+	$(MPIRUN) -np $(NP) $(BIN) study examples/study-2d.toml --output $(STUDY)
+	@echo "plots:"
+	@.venv/bin/python tools/plot.py $(STUDY)
 
 # Unit tests (one process, an MPI singleton) and integration tests (the release binary under mpirun).
 test: build

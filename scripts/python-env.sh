@@ -34,6 +34,9 @@ else
   timed .venv/bin/pip install -q --disable-pip-version-check gsd h5py numpy matplotlib
 fi
 
+# `--required`: only the above (make run's plots), not the optional readers the tests use.
+[ "${1:-}" = "--required" ] && exit 0
+
 skipped=.venv/readers-skipped.tsv
 : >"$skipped"
 skip() {  # skip READER WHY

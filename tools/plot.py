@@ -12,7 +12,11 @@ A run folder (it holds thermo.csv or aqs.csv) gets, in DIR/plots/ unless --out s
                             paper's roughness bound xi_3 = 1/3;
   event-<k>-maps.png        rho_l and Q^flux_l,xy at the smallest l at the event's largest dissipation rate, with its
                             region and (when its snapshots were written) its most displaced particles.
-A study folder (it holds study.csv) gets study.png (the final sigma_xy and energy per particle against the first scanned
+  event-1-predictors.png    local xi_3 and <|Q^flux_l|> on the windows before the first event, its core's windows outlined
+                            (runs with [events] predictor_windows);
+  roc.png                   the ROC curves of the indicators with the diagonal, and their AUCs with 95 % intervals
+                            (runs with predictor_windows; a study's pooled over its runs).
+A study folder (it holds study.csv) gets study.png, roc.png (the final sigma_xy and energy per particle against the first scanned
 key, one line per seed) and every run's figures in <run>/plots/. Prints the files it wrote.
 Units are those of the CSV headers (physics.md section 1.2): lengths l0, energies V0, time l0^2/(mu V0).
 """
@@ -240,10 +244,93 @@ def event_maps(run, out, written):
         save(figure, out, f"event-{event}-maps.png", written)
 
 
+def best_window(rows):
+    """The window side where xi3 ranks best (the headline's), else the first."""
+    scored = [r for r in rows if r["indicator"] == "xi3" and isinstance(r["auc"], float)]
+    sides = sorted({r["window"] for r in rows})
+    return max(scored, key=lambda r: r["auc"])["window"] if scored else (sides[0] if sides else None)
+
+
+def roc(folder, out, written):
+    """roc.png: the ROC curves at the headline's window side with the diagonal (left), every indicator's AUC with its
+    95 % bootstrap interval at every side (right)."""
+    if not (os.path.exists(os.path.join(folder, "roc.csv")) and os.path.exists(os.path.join(folder, "roc_curves.csv"))):
+        return
+    _, units, rows = table(os.path.join(folder, "roc.csv"))
+    _, _, points = table(os.path.join(folder, "roc_curves.csv"))
+    side = best_window(rows)
+    if side is None:
+        return
+    figure, (left, right) = plt.subplots(1, 2, figsize=SIZE)
+    indicators = list(dict.fromkeys(r["indicator"] for r in rows))
+    for k, name in enumerate(indicators):
+        curve = [p for p in points if p["indicator"] == name and p["window"] == side]
+        if curve:
+            left.plot([p["false_positive_rate"] for p in curve], [p["true_positive_rate"] for p in curve], color=f"C{k % 10}",
+                      lw=2 if name == "xi3" else 1, label=name)
+    left.plot([0, 1], [0, 1], "k:", lw=1, label="chance")
+    left.set_xlabel("false-positive rate")
+    left.set_ylabel("true-positive rate")
+    left.set_title(f"windows of side {side:g} l0", fontsize=10)
+    left.legend(loc="lower right", fontsize=6)
+    sides = sorted({r["window"] for r in rows})
+    for j, w in enumerate(sides):
+        ranked = [r for r in rows if r["window"] == w and isinstance(r["auc"], float)]
+        y = [indicators.index(r["indicator"]) + (j - (len(sides) - 1) / 2) * 0.2 for r in ranked]
+        x = [r["auc"] for r in ranked]
+        errors = [[r["auc"] - r["auc_low"] for r in ranked], [r["auc_high"] - r["auc"] for r in ranked]]
+        right.errorbar(x, y, xerr=errors, fmt="o", ms=3, color=f"C{j}", label=f"a = {w:g} l0")
+    right.axvline(0.5, color="k", ls=":", lw=1)
+    right.set_yticks(range(len(indicators)), indicators, fontsize=7)
+    right.set_xlabel("AUC (95 % bootstrap interval over events)")
+    right.legend(loc="best", fontsize=7)
+    events = max((r["events"] for r in rows), default=0)
+    runs = max((r["runs"] for r in rows), default=0)
+    figure.suptitle(f"does a window's indicator single out the next event's core? ({events:g} events, {runs:g} runs)", fontsize=10)
+    figure.tight_layout()
+    save(figure, out, "roc.png", written)
+
+
+def predictor_maps(run, out, written):
+    """event-1-predictors.png (2D): local xi3 and <|Q^flux_l|> at the smallest l on the windows of the largest side
+    where xi3 is defined, before the first event, its core's windows outlined."""
+    path = os.path.join(run, "predictors.csv")
+    if not os.path.exists(path):
+        return
+    names, units, rows = table(path)
+    flux = [n for n in names if n.startswith("qflux_l")]
+    first = [r for r in rows if r["event"] == 1]
+    sides = sorted({r["window"] for r in first if isinstance(r["xi3"], float)}, reverse=True)
+    if not first or not flux or not sides:
+        return
+    windows = [r for r in first if r["window"] == sides[0]]
+    n = int(round(math.sqrt(len(windows))))
+    if n * n != len(windows):
+        return  # not a square 2D tiling
+    figure, axes = plt.subplots(1, 2, figsize=SIZE)
+    for axis, name, title in ((axes[0], "xi3", "local ξ_3 (low: rough)"), (axes[1], flux[0], f"<|Q^flux|> at ℓ = {flux[0][7:]}")):
+        grid = [[math.nan] * n for _ in range(n)]
+        for r in windows:
+            value = r[name]
+            grid[int(r["window_index"]) // n][int(r["window_index"]) % n] = value if isinstance(value, float) else math.nan
+        side = windows[0]["window_side"]
+        image = axis.imshow(grid, origin="lower", extent=[0, n * side, 0, n * side], cmap="viridis")
+        figure.colorbar(image, ax=axis, shrink=0.6, label=label(name, units, title))
+        for r in windows:
+            if r["positive"] == 1:
+                i = int(r["window_index"])
+                axis.add_patch(plt.Rectangle(((i % n) * side, (i // n) * side), side, side, fill=False, ec="red", lw=2))
+        axis.set_xlabel("x' = x - γ y [l0]")
+        axis.set_ylabel("y [l0]")
+    figure.suptitle(f"before event 1 (step {windows[0]['step']:g}): windows of side {sides[0]:g} l0, the core's in red", fontsize=10)
+    figure.tight_layout()
+    save(figure, out, "event-1-predictors.png", written)
+
+
 def run_figures(run, out):
     os.makedirs(out, exist_ok=True)
     written = []
-    for figure in (stress_strain, event_budget, flux_fraction, structure, event_maps):
+    for figure in (stress_strain, event_budget, flux_fraction, structure, event_maps, predictor_maps, roc):
         figure(run, out, written)
     return written
 
@@ -271,6 +358,8 @@ def study_figures(folder, out):
         figure.tight_layout()
         os.makedirs(out, exist_ok=True)
         save(figure, out, "study.png", written)
+    os.makedirs(out, exist_ok=True)
+    roc(folder, out, written)
     for row in rows:
         run = os.path.join(folder, row["run"])
         if os.path.isdir(run):

@@ -31,7 +31,15 @@ extension SlabFFT {
     /// Ĝ(|k|ℓ), physics.md §3.1) and zeroes the Nyquist modes. With a Lees–Edwards `strain` γ the grid is in
     /// sheared coordinates and |k| is the lab wavenumber of (k'_x, k'_y − γ k'_x) (physics.md §1.5).
     public func multiply(strain: Double = 0, transfer: (Double) -> Double) {
+        multiply(modeFactors: modeFactors(strain: strain, transfer: transfer))
+    }
+
+    /// Local: `transfer(|k|)` at every mode of this rank (0 at the Nyquist modes), indexed as ``spectral``'s complex
+    /// entries (mode index = real part's index / 2): the factors of ``multiply(strain:transfer:)`` as a table, for a
+    /// transfer function applied many times on one grid at one strain.
+    public func modeFactors(strain: Double = 0, transfer: (Double) -> Double) -> [Double] {
         let d = extents.count
+        var factors = [Double](repeating: 0, count: spectral.count / 2)
         forEachMode { index, modes in
             var k2 = 0.0
             for a in 0..<d { k2 += wavenumber(axis: a, index: modes[a]) * wavenumber(axis: a, index: modes[a]) }
@@ -39,9 +47,20 @@ extension SlabFFT {
                 let ky = wavenumber(axis: 0, index: modes[0]), kx = wavenumber(axis: 1, index: modes[1])
                 k2 += (ky - strain * kx) * (ky - strain * kx) - ky * ky
             }
-            let factor = isNyquistMode(modes) ? 0 : transfer(k2.squareRoot())
-            spectral[index] *= factor
-            spectral[index + 1] *= factor
+            factors[index / 2] = isNyquistMode(modes) ? 0 : transfer(k2.squareRoot())
+        }
+        return factors
+    }
+
+    /// Local: multiplies every mode of ``spectral`` by its entry of `factors` (``modeFactors(strain:transfer:)``).
+    public func multiply(modeFactors factors: [Double]) {
+        precondition(factors.count == spectral.count / 2, "one factor per mode of this rank")
+        let z = spectral
+        factors.withUnsafeBufferPointer { f in
+            for m in f.indices {
+                z[2 * m] *= f[m]
+                z[2 * m + 1] *= f[m]
+            }
         }
     }
 

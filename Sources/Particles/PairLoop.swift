@@ -48,13 +48,14 @@ extension ParticleSystem {
         forces.withUnsafeMutableBufferPointer { force in
         virials.withUnsafeMutableBufferPointer { virial in
         energies.withUnsafeMutableBufferPointer { particleEnergy in
+        contactCounts.withUnsafeMutableBufferPointer { particleContacts in
             let rows = UnsafeRawPointer(q.baseAddress!)
             for i in 0..<n {
                 let row = rows.loadUnaligned(fromByteOffset: 32 * i, as: V.self)  // x, y, z, d of particle i
                 let xi = V(repeating: row[0]), yi = V(repeating: row[1]), zi = V(repeating: row[2]), di = V(repeating: row[3])
                 var fx = V(), fy = V(), fz = V()
                 var s = (V(), V(), V(), V(), V(), V())  // xx, yy, zz, xy, xz, yz
-                var energy = V()
+                var energy = V(), touches = SIMD4<Int64>()
                 let last = Int(start[i + 1])
                 var k = Int(start[i])
                 while k < last {
@@ -100,7 +101,7 @@ extension ParticleSystem {
                             s.5 += h * dy * dz
                         }
                         let touching = (r2 .< sigma * sigma) .& (r2 .> 0)
-                        contacts &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: touching)
+                        touches &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: touching)
                         largestOverlap.raise(to: V(repeating: 0).replacing(with: 1 - r2.laneSquareRoot / sigma, where: touching))
                     }
                 }
@@ -119,9 +120,11 @@ extension ParticleSystem {
                         (virial[i * 6 + 3], virial[i * 6 + 4], virial[i * 6 + 5]) = (t.3, t.4, t.5)
                     }
                     particleEnergy[i] = energy.sum()
+                    particleContacts[i] = Int32(touches.wrappedSum())
+                    contacts &+= touches
                 }
             }
-        }}}}}}
+        }}}}}}}
         result.maxForce = largestForce.max()
         if thermo {
             result.contacts = Int(contacts.wrappedSum())
@@ -131,7 +134,7 @@ extension ParticleSystem {
     }
 
     /// Collective: forces on every particle, and the reduced ``Thermo`` when `thermo` is true; with
-    /// `perParticleVirials` (and thermo) also ``virials`` (for snapshots; otherwise they take no memory).
+    /// `perParticleVirials` (and thermo) also ``virials`` and ``contactCounts`` (otherwise they take no memory).
     ///
     /// The energy and stress are sums of per-particle values (each summed in global-id order) taken with
     /// ``ReproducibleSum``, so thermo has the same bits on any rank count, as the trajectory has.
@@ -141,13 +144,14 @@ extension ParticleSystem {
         if thermo {
             virials = [Double](repeating: 0, count: n * c)
             energies = [Double](repeating: 0, count: n)
+            contactCounts = [Int32](repeating: 0, count: n)
         }
         let local = timers.time(.pairForces) { computeLocalForces(thermo: thermo) }
         guard thermo else { return nil }
         defer {
             energies = []
             hasVirials = perParticleVirials
-            if !perParticleVirials { virials = [] }
+            if !perParticleVirials { (virials, contactCounts) = ([], []) }
         }
         var bounds = [Double](repeating: 0, count: 1 + c)
         for i in 0..<n {

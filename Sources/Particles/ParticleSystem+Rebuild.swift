@@ -22,6 +22,7 @@ extension ParticleSystem {
         reference = Array(positions[0..<(localCount * dimension)])
         forces = [Double](repeating: 0, count: localCount * dimension)
         virials = []
+        contactCounts = []
         hasVirials = false
         rebuilds += 1
     }

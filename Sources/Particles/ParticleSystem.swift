@@ -53,6 +53,8 @@ public final class ParticleSystem {
     /// (xx, yy, xy) in 2D and (xx, yy, zz, xy, xz, yz) in 3D, from the last
     /// ``computeForces(thermo:perParticleVirials:)`` that asked for them; empty otherwise and after a rebuild.
     public internal(set) var virials: [Double] = []
+    /// Per-particle contact numbers z_i = #{j : r_ij < σ_ij} (overlapping neighbours), with ``virials``.
+    public internal(set) var contactCounts: [Int32] = []
     /// Per-particle energies ½ Σ_j V_ij during a thermo evaluation (empty otherwise).
     var energies: [Double] = []
     /// Whether ``virials`` hold the current per-particle virials (the same on every rank).

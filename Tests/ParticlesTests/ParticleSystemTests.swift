@@ -54,6 +54,19 @@ import Testing
             #expect(abs(sum - ref.virial[m]) <= 1e-12 * abs(ref.virial[0]))
         }
         #expect(thermo.virialPressure > 0, "repulsion gives positive pressure (physics.md §2.1)")
+        // Per-particle contact numbers z_i = #{j : r_ij < σ_ij} against all pairs, and their mean the thermo's.
+        var contacts = [Int: Int32]()
+        for i in 0..<s.count {
+            for j in 0..<s.count where j != i {
+                var dx = (0..<dimension).map { s.positions[i * dimension + $0] - s.positions[j * dimension + $0] }
+                for a in 0..<dimension { dx[a] -= s.box[a] * (dx[a] / s.box[a]).rounded() }
+                let sigma = 0.5 * (s.diameters[i] + s.diameters[j])
+                if dx.reduce(0, { $0 + $1 * $1 }) < sigma * sigma { contacts[s.ids[i], default: 0] += 1 }
+            }
+        }
+        let engine = Dictionary(uniqueKeysWithValues: zip(system.ids.prefix(system.localCount), system.contactCounts))
+        #expect(engine.allSatisfy { contacts[$0.key, default: 0] == $0.value } && engine.count == s.count, "per-particle contacts")
+        #expect(abs(Double(system.contactCounts.reduce(0) { $0 + Int($1) }) - thermo.contactsPerParticle * Double(s.count)) < 1e-9)
         // Newton's third law: the total force vanishes.
         for a in 0..<dimension {
             let total = (0..<s.count).reduce(0.0) { $0 + s.forces![$1 * dimension + a] }

@@ -47,4 +47,22 @@ struct EventAnalysisTests {
         #expect(key("[shear]\nrate = 1e-4\n[events]\nbudget = true\n") == "[analysis] scales", "a budget needs scales")
         #expect(key("[aqs]\nstep = 1e-4\nrelaxation = \"overdamped\"\n[events]\nbudget = false\n[analysis]\nscales = [2.0]\n") == "[events] budget")
     }
+
+    /// `[events] predictor_windows` (physics.md §6.4): AQS with `budget = false` keeps the scales for the predictors; each
+    /// impossible combination is one error naming its key (windows that are no lengths, no shear, events off, no scales,
+    /// box means only).
+    @Test func predictorWindowsConfig() throws {
+        let base = "[system]\ndimension = 2\nparticles = 64\n"
+        func key(_ toml: String) -> String? {
+            do { _ = try RunConfig(toml: base + toml, source: "t"); return nil } catch let StudyError.invalidOption(name, _, _) { return name } catch { return "\(error)" }
+        }
+        let aqs = "[aqs]\nstep = 1e-4\n[analysis]\nscales = [1.0, 2.0]\n"
+        #expect(key(aqs + "[events]\nbudget = false\npredictor_windows = [4.0, 8.0]\n") == nil, "predictors without the budget")
+        #expect(try RunConfig(toml: base + aqs + "[events]\nbudget = false\npredictor_windows = [4.0]\n", source: "t").events.predictorWindows == [4])
+        #expect(key(aqs + "[events]\nbudget = false\npredictor_windows = [0.0]\n") == "[events] predictor_windows")
+        #expect(key("[analysis]\nscales = [1.0]\nevery = 10\n[events]\npredictor_windows = [4.0]\n") == "[events] predictor_windows", "no shear")
+        #expect(key(aqs + "[events]\nbudget = false\nenabled = false\npredictor_windows = [4.0]\n") == "[events] enabled")
+        #expect(key("[aqs]\nstep = 1e-4\n[events]\npredictor_windows = [4.0]\n") == "[analysis] scales")
+        #expect(key(aqs + "route = \"averages\"\n[events]\nbudget = false\npredictor_windows = [4.0]\n") == "[analysis] route")
+    }
 }

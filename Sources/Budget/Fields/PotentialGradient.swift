@@ -10,12 +10,16 @@ import Fields
 /// at most 8 radians of kR per panel, so that the oscillation of J₀(kr) or sin(kr) is resolved at every k. A fixed rule
 /// is not enough on grids that resolve the particle scale: 64 nodes give V̂(300) = 1.8e-3 for harmonic σ = 1 (true
 /// 2.4e-7), which fills u with spurious small-scale content (found by test F7, whose grid reaches kσ = 570). V̂ is
-/// tabulated per grid as a ``ChebyshevSeries`` up to the grid's largest wavenumber, so that a mode costs a Clenshaw sum.
+/// tabulated per grid as a ``ChebyshevSeries`` up to the grid's largest wavenumber, so that a mode costs a Clenshaw sum;
+/// ``tabulated(on:)`` keeps V̂_ab at every mode of one grid and strain, for many evaluations there (an event's box
+/// budget at every step, where the Clenshaw sums cost as much as the rest of the means).
 public struct PotentialGradient {
     public let potential: BondPotential
     public let dimension: Int
     /// One panel's rule on [0, 1].
     private let panel = GaussLegendre(count: 16, on: 0...1)
+    /// V̂_ab at every mode of `fft` at `strain` (``SlabFFT/modeFactors(strain:transfer:)``).
+    private var modes: (fft: SlabFFT, strain: Double, factors: [[[Double]]])?
 
     public init(potential: BondPotential, dimension: Int) {
         self.potential = potential
@@ -35,13 +39,32 @@ public struct PotentialGradient {
         return (dimension == 2 ? 2 : 4) * .pi * sum
     }
 
-    /// Collective: u_a for every species a (physical components), from the densities ρ̄_b as owned samples.
-    public func evaluate(densities: [[Double]], calculus: SpectralCalculus) -> [[[Double]]] {
+    /// This gradient with V̂_ab kept at every mode of `calculus`' grid and strain; ``evaluate(densities:calculus:)``
+    /// uses the table there and computes the modes afresh elsewhere.
+    public func tabulated(on calculus: SpectralCalculus) -> PotentialGradient {
+        var tabulated = self
+        tabulated.modes = (calculus.fft, calculus.strain, modeFactors(calculus))
+        return tabulated
+    }
+
+    /// V̂_ab at every mode of `calculus`' grid, by Chebyshev tables up to its largest lab wavenumber.
+    private func modeFactors(_ calculus: SpectralCalculus) -> [[[Double]]] {
         let fft = calculus.fft, s = potential.species, d = dimension
-        precondition(densities.count == s, "one density per species")
         let kMax = (0..<d).reduce(0.0) { $0 + pow(Double.pi * Double(fft.extents[$1]) / fft.decomposition.box[$1], 2) }.squareRoot()
             * (1 + abs(calculus.strain))
-        let tables = (0..<s).map { a in (0..<s).map { b in ChebyshevSeries.fit(on: kMax) { [transform($0, a, b)] }[0] } }
+        return (0..<s).map { a in
+            (0..<s).map { b in
+                let table = ChebyshevSeries.fit(on: kMax) { [transform($0, a, b)] }[0]
+                return fft.modeFactors(strain: calculus.strain) { table($0) }
+            }
+        }
+    }
+
+    /// Collective: u_a for every species a (physical components), from the densities ρ̄_b as owned samples.
+    public func evaluate(densities: [[Double]], calculus: SpectralCalculus) -> [[[Double]]] {
+        let fft = calculus.fft, s = potential.species
+        precondition(densities.count == s, "one density per species")
+        let factors = if let modes, modes.fft === fft, modes.strain == calculus.strain { modes.factors } else { modeFactors(calculus) }
         let spectra: [[Double]] = densities.map { field in
             fft.loadSamples(field)
             fft.forward()
@@ -51,7 +74,7 @@ public struct PotentialGradient {
             var mean = [Double](repeating: 0, count: densities[a].count)
             for b in 0..<s {
                 for i in 0..<fft.spectral.count { fft.spectral[i] = spectra[b][i] }
-                fft.multiply(strain: calculus.strain) { tables[a][b]($0) }
+                fft.multiply(modeFactors: factors[a][b])
                 fft.inverse()
                 let convolved = fft.ownedSamples()
                 for k in mean.indices { mean[k] += convolved[k] }

@@ -38,8 +38,14 @@ public struct StressBudget {
         /// Collective. With `printedSigns`, "∇·σ̲_ℓ" of the paper's Eqs. 38–39 is read literally in place of A
         /// (= −∇·σ̲_ℓ), the form physics.md shows does not close (test B6); never use it for results.
         public init(state: CoarseGrainedState, potential: BondPotential, calculus: SpectralCalculus, printedSigns: Bool = false) {
+            self.init(state: state, gradient: PotentialGradient(potential: potential, dimension: calculus.dimension), calculus: calculus,
+                      printedSigns: printedSigns)
+        }
+
+        /// Collective: as above with u_a from `gradient` (e.g. ``PotentialGradient/tabulated(on:)`` for many states on one grid).
+        public init(state: CoarseGrainedState, gradient: PotentialGradient, calculus: SpectralCalculus, printedSigns: Bool = false) {
             let d = calculus.dimension, s = state.densities.count
-            let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: state.densities, calculus: calculus)
+            let u = gradient.evaluate(densities: state.densities, calculus: calculus)
             let resolved = (0..<s).map { a in (0..<d).map { c in zip(state.densities[a], u[a][c]).map { $0 * $1 } } }
             let subfilter = (0..<s).map { a in (0..<d).map { c in zip(state.forceTerms[a][c], resolved[a][c]).map { $0 - $1 } } }
             // The printed Eqs. 38–39: −A in W and in the flux's current j = −A − τ.

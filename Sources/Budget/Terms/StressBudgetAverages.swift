@@ -12,7 +12,13 @@ public struct StressBudgetAverages {
 
     /// Collective.
     public init(state: CoarseGrainedState, average: BondAverage, potential: BondPotential, calculus: SpectralCalculus) {
-        let batch = StressBudget.Batch(state: state, potential: potential, calculus: calculus)
+        self.init(state: state, average: average, gradient: PotentialGradient(potential: potential, dimension: calculus.dimension),
+                  calculus: calculus)
+    }
+
+    /// Collective: as above with u_a from `gradient` (``PotentialGradient/tabulated(on:)`` for many states on one grid).
+    public init(state: CoarseGrainedState, average: BondAverage, gradient: PotentialGradient, calculus: SpectralCalculus) {
+        let batch = StressBudget.Batch(state: state, gradient: gradient, calculus: calculus)
         // J̄'s own mean is not a budget term: leave its terms out of the pass.
         let kept = [batch.sigma, batch.rate] + Array(batch.resolved) + Array(batch.subfilter)
         let computed = average.averages(rights: batch.rights, terms: kept.map { batch.terms[$0] })

@@ -24,6 +24,9 @@ public final class GriddedDeposition: PointDeposition {
     public let fft: SlabFFT
     private let router: SlabRouter
     private var cached: GhostedField?
+    /// The filter's factors at every mode of a sheared grid (where they do not factorise over axes), made on first use:
+    /// an event's box budget filters at every step on one grid and strain.
+    private var shearedTransfer: [Double]?
 
     /// - Throws: ``FieldsError`` for a bad scale or a grid that does not match the box aspect.
     public init(fft: SlabFFT, kernel: any Kernel, scale: Double, strain: Double = 0, tolerance: Double = 1e-12) throws {
@@ -95,15 +98,14 @@ public final class GriddedDeposition: PointDeposition {
             } : nil
         }
         let owned = decomposition.count * grid.planeLength
+        let sheared = separable != nil ? nil : shearedTransfer
+            ?? fft.modeFactors(strain: strain) { k in kernel.transform(k * ell) * exp(0.5 * tau * k * k) * inverseCount }
+        shearedTransfer = sheared
         return (0..<m).compactMap { c in
             let first = (c * field.slots + field.width) * grid.planeLength
             fft.loadSamples(UnsafeBufferPointer(rebasing: field.storage[first..<(first + owned)]))
             fft.forward()
-            if let separable {
-                fft.multiply(axisFactors: separable)
-            } else {
-                fft.multiply(strain: strain) { k in kernel.transform(k * ell) * exp(0.5 * tau * k * k) * inverseCount }
-            }
+            if let separable { fft.multiply(axisFactors: separable) } else if let sheared { fft.multiply(modeFactors: sheared) }
             fft.inverse(normalised: false)
             return collect ? fft.ownedSamples() : nil
         }

@@ -23,6 +23,8 @@ struct EventBoxBudget {
         let deposition: GriddedDeposition
         let average: BondAverage
         let calculus: SpectralCalculus
+        /// V̂ kept at every mode of this grid and strain.
+        let gradient: PotentialGradient
     }
 
     /// The xy integrals of one scale: Δ⟨σ̲⟩, ∫⟨W⟩dt, ∫⟨Q^flux⟩dt, and the affine flow's share of Δ⟨σ̲⟩.
@@ -60,8 +62,9 @@ struct EventBoxBudget {
         let made = try plan.scales.map { scale in
             let space = try workspaces.workspace(scale.points)
             let deposition = try GriddedDeposition(fft: space.fft, kernel: plan.kernel, scale: scale.ell, strain: strain)
+            let calculus = SpectralCalculus(fft: space.work, strain: deposition.strain)
             return Scale(deposition: deposition, average: BondAverage(fft: space.work, potential: potential, strain: deposition.strain),
-                         calculus: SpectralCalculus(fft: space.work, strain: deposition.strain))
+                         calculus: calculus, gradient: PotentialGradient(potential: potential, dimension: calculus.dimension).tabulated(on: calculus))
         }
         tables = Array(tables.suffix(1)) + [(strain, made)]
         return made
@@ -73,7 +76,7 @@ struct EventBoxBudget {
             let state = try CoarseGrainedState.deposit(positions: particles.positions, species: particles.species,
                                                        speciesCount: particles.speciesCounts.count, forces: particles.forces,
                                                        velocities: particles.velocities, with: scale.deposition)
-            return StressBudgetAverages(state: state, average: scale.average, potential: potential, calculus: scale.calculus)
+            return StressBudgetAverages(state: state, average: scale.average, gradient: scale.gradient, calculus: scale.calculus)
         }
     }
 

@@ -126,6 +126,9 @@ public struct RunConfig: Sendable, Codable, Equatable {
         /// Measure the budget through each event (physics.md §5.7): nil = yes for AQS with `[analysis] scales`, no for
         /// Brownian shear; true in Brownian shear replays the steps between the observations around each drop.
         public var budget: Bool?
+        /// Sides a (ℓ₀) of the windows that tile the box for the predictors of each event (physics.md §6.4,
+        /// ``EventPredictors``); empty: none.
+        public var predictorWindows: [Double] = []
     }
 
     /// The stress budget measured in line, on the running system's own slabs (``InlineAnalysis``, physics.md §4–6):
@@ -272,6 +275,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         c.events.snapshots = try t.bool("snapshots", default: c.events.snapshots)
         c.events.samples = try t.int("samples", default: c.events.samples)
         c.events.budget = t.has("budget") ? try t.bool("budget", default: false) : nil
+        c.events.predictorWindows = try t.doubles("predictor_windows", default: c.events.predictorWindows)
         try t.finish()
         t = try ConfigTable(root, section: "minimize")
         c.minimize.enabled = try t.bool("enabled", default: c.minimize.enabled)
@@ -387,7 +391,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
         guard minimize.forceTolerance > 0 else { throw bad("[minimize] force_tolerance", minimize.forceTolerance, "must be positive") }
         guard minimize.maxIterations >= 0 else { throw bad("[minimize] max_iterations", minimize.maxIterations, "must be zero or positive") }
         guard output.profileBins >= 0 else { throw bad("[output] profile_bins", output.profileBins, "must be zero (no profile) or a positive number of slabs") }
-        if analysis.enabled || analysesEvents {
+        if analysis.enabled || analysesEvents || !events.predictorWindows.isEmpty {
             guard !analysis.scales.isEmpty else { throw bad("[analysis] scales", analysis.scales, "give the scales ℓ in l0 to measure, like [2.0, 4.0]") }
             _ = try KernelChoice.kernel(named: analysis.kernel, dimension: system.dimension, field: "[analysis] kernel")
             guard analysis.grid == nil || analysis.pointsPerEll == nil else {
@@ -397,8 +401,25 @@ public struct RunConfig: Sendable, Codable, Equatable {
                 throw bad("[analysis] grid", grid, "give \(system.dimension) numbers of points (x, y\(system.dimension == 3 ? ", z" : "")), each at least 2, or one for every axis")
             }
         }
-        if events.budget == false && aqs.enabled && !analysis.scales.isEmpty {
-            throw bad("[events] budget", false, "AQS uses [analysis] scales only for the budget through each event: remove the scales, or budget")
+        if events.budget == false && aqs.enabled && !analysis.scales.isEmpty && events.predictorWindows.isEmpty {
+            throw bad("[events] budget", false, "AQS uses [analysis] scales for the budget through each event and for predictor_windows: "
+                      + "remove the scales, or budget")
+        }
+        if !events.predictorWindows.isEmpty {
+            let windows = events.predictorWindows
+            guard windows.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw bad("[events] predictor_windows", windows, "window sides must be positive lengths in l0, like [2.0, 4.0, 8.0]")
+            }
+            guard aqs.enabled || shear.rate != 0 else {
+                throw bad("[events] predictor_windows", windows, "predict the plastic events of sheared runs: give [aqs] step or [shear] rate")
+            }
+            guard events.enabled else { throw bad("[events] enabled", events.enabled, "predictor_windows score the windows of plastic events: enable them") }
+            guard !analysis.scales.isEmpty else {
+                throw bad("[analysis] scales", analysis.scales, "predictor_windows need the scales ℓ of rho_l and Q^flux_l, like [1.0, 2.0, 4.0]")
+            }
+            guard analysis.route == .quadrature else {
+                throw bad("[analysis] route", analysis.route.rawValue, "predictor_windows need the fields: use route = \"quadrature\"")
+            }
         }
         if analysesEvents {
             if aqs.enabled {

@@ -25,14 +25,18 @@ final class EventRecorder {
     private let log: StepLog
     /// The budget through each event (overdamped AQS with `[analysis] scales`).
     let budget: EventBudget?
+    /// The local indicators of the state before each event (`[events] predictor_windows`).
+    let predictors: EventPredictors?
 
     static let runStateKeys = ["event_detector", "event_count", "event_previous_energy"]
 
     /// Collective: checks that the D²_min radius fits the system's box.
-    init(settings: RunConfig.Events, directory: String, system: ParticleSystem, budget: EventBudget? = nil) throws {
+    init(settings: RunConfig.Events, directory: String, system: ParticleSystem, budget: EventBudget? = nil,
+         predictors: EventPredictors? = nil) throws {
         let d = system.dimension
         self.settings = settings
         self.budget = budget
+        self.predictors = predictors
         self.directory = directory
         communicator = system.communicator
         do {
@@ -60,6 +64,7 @@ final class EventRecorder {
     func begin(restartingAt step: Int?, runState: [String: [Double]]) throws {
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: step) } }
         try budget?.begin(restartingAt: step)
+        try predictors?.begin(restartingAt: step)
         if step != nil {
             detector.restore(runState["event_detector"] ?? [])
             count = Int(runState["event_count"]?.first ?? 0)
@@ -122,6 +127,13 @@ final class EventRecorder {
         count += 1
         let event = try record(lo, hi, step: system.step, potential: system.potential, deltaStress: hiStress - loStress, deltaEnergy: hiEnergy - loEnergy, threshold: limit,
                    resolved: resolved, time: time)
+        if let predictors {
+            // The state before the step that triggered the event (the bracket's lower end when bisected); then the live one back.
+            let live = system.localSnapshot(), step = system.step
+            system.restore(lo)
+            try predictors.measure(event: count, step: step, core: event.topIds, system: system)
+            system.restore(live)
+        }
         if let budget {
             // The relaxation that made the event's after state replayed and measured; then the live state back.
             let live = system.localSnapshot()

@@ -136,8 +136,12 @@ public struct SimulationRun {
             ? try communicator.agree { try EventBudget(settings: config.analysis, samples: config.events.samples,
                                                        dynamics: aqs.map { .aqs($0) } ?? .brownian(dynamics), system: system,
                                                        directory: outputDirectory) } : nil
+        // Local indicators of the state before each event, on windows tiling the box (physics.md §6.4).
+        let predictors = sheared && config.events.enabled && !config.events.predictorWindows.isEmpty
+            ? try communicator.agree { try EventPredictors(windows: config.events.predictorWindows, analysis: config.analysis, system: system,
+                                                           directory: outputDirectory) } : nil
         let events = sheared && config.events.enabled
-            ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system, budget: budget) : nil
+            ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system, budget: budget, predictors: predictors) : nil
         let eventEvery = aqs != nil ? 1 : config.events.every > 0 ? config.events.every : max(output.thermoEvery, 1)
         let inline = config.analysis.enabled
             ? try communicator.agree { try InlineAnalysis(settings: config.analysis, system: system, directory: outputDirectory) } : nil
@@ -229,6 +233,10 @@ public struct SimulationRun {
                               ghostsPerRank: communicator.allreduce(Double(system.ghostCount), .sum) / Double(communicator.size),
                               fire: fire, events: events?.count, finalThermo: final, timers: timers,
                               analysisSeconds: inline == nil ? nil : analysisSeconds, config: config)
+        if predictors != nil {
+            let statistics = try communicator.agree { communicator.isRoot ? try PredictorStatistics(files: [path(EventPredictors.file)]) : nil }
+            try communicator.agree { try statistics?.write(to: outputDirectory) }
+        }
         try communicator.agree {
             guard communicator.isRoot else { return }
             try JSONReport.write(summary, to: path("summary.json"))

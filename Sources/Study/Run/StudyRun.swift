@@ -73,7 +73,33 @@ public struct StudyRun {
             summaries.append(summary)
             try communicator.agree { if communicator.isRoot { try AtomicFile.write(table(summaries), to: path("study.csv")) } }
         }
+        try communicator.agree { if communicator.isRoot { try conclude(summaries) } }
         return summaries
+    }
+
+    /// Rank 0: `roc.csv` and `roc_curves.csv` pooled over the runs' `predictors.csv` (physics.md §6.4), and the
+    /// headline: events found, the ℓ → 0 limit of Φ_ℓ over the events that have it, the AUCs with their intervals.
+    private func conclude(_ summaries: [SimulationRun.Summary]) throws {
+        let files = study.members.map { path($0.name, EventPredictors.file) }.filter { FileManager.default.fileExists(atPath: $0) }
+        let statistics = files.isEmpty ? nil : try PredictorStatistics(files: files)
+        try statistics?.write(to: outputDirectory)
+        let events = summaries.compactMap(\.events).reduce(0, +)
+        var lines = ["study: \(summaries.count) runs, \(events) plastic events; outputs in \(outputDirectory)"]
+        let limits = study.members.flatMap { member in
+            (try? CSVTable(path: path(member.name, "events_anomaly.csv")))?.column("flux_fraction_limit").filter(\.isFinite) ?? []
+        }
+        if limits.isEmpty {
+            lines.append("  flux fraction Phi_l -> 0: not measured (the budget through each event, [events] budget, physics.md 5.7)")
+        } else {
+            let mean = limits.reduce(0, +) / Double(limits.count)
+            let spread = limits.count > 1 ? (limits.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(limits.count - 1) / Double(limits.count)).squareRoot() : .nan
+            lines.append(String(format: "  flux fraction Phi_l -> 0 (physics.md 5.7): %.3g +- %.2g over %d events (events_anomaly.csv)", mean, spread, limits.count))
+        }
+        if let statistics {
+            lines.append("  does a window's indicator single out the next event's core? AUC (0.5 = chance; roc.csv, physics.md 6.4):")
+            lines += statistics.headline()
+        }
+        lines.forEach(Console.line)
     }
 
     /// A finished run's `summary.json`.

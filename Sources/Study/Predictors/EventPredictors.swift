@@ -1,0 +1,135 @@
+import Budget
+import Fields
+import Foundation
+import Formats
+import Parallel
+import Particles
+
+/// Local indicators of the state before each plastic event, on windows tiling the box (physics.md §6.4): for each
+/// window side a of `[events] predictor_windows` and each window, the ``PredictorIndicator``s and whether the event's
+/// core — any of its particles of largest D²_min (`events.csv` `top_ids`) — sits in it, as rows of `predictors.csv`.
+/// The state is the relaxed one before the strain step that triggers the event (AQS; with a bisected onset, the
+/// bracket's lower end) or the one observed before the drop (Brownian shear). The fields are the in-line analysis's
+/// (``ScaleAnalysis``, quadrature route, v_i = F_i), on the same grids at every event. ``PredictorStatistics`` turns
+/// the rows into `roc.csv`.
+final class EventPredictors {
+    let windows: [Double]
+    let plan: MeasurementPlan
+    let potential: AnyPairPotential
+    let communicator: Communicator
+    let indicators: [PredictorIndicator]
+    private let workspaces: ScaleWorkspaces
+    private let log: StepLog
+
+    static let file = "predictors.csv"
+
+    /// Collective: the plan of `analysis` for the system's box (errors name the `[analysis]` keys).
+    init(windows: [Double], analysis: RunConfig.Analysis, system: ParticleSystem, directory: String) throws {
+        self.windows = windows
+        potential = system.potential
+        communicator = system.communicator
+        plan = try analysis.plan(box: system.box, ranks: communicator.size, route: .quadrature, region: nil)
+        workspaces = ScaleWorkspaces(box: system.box, effort: .estimate, communicator: communicator)
+        indicators = PredictorIndicator.all(scales: plan.scales.map(\.ell), dimension: system.dimension)
+        log = StepLog(path: (directory as NSString).appendingPathComponent(Self.file), columns: [
+            "event", "strain", CSVColumn("window", unit: ReducedUnit.length), "window_index", CSVColumn("window_side", unit: ReducedUnit.length),
+            "particles", "positive",
+        ] + indicators.map { CSVColumn($0.name, unit: $0.unit) })
+    }
+
+    /// Collective: rank 0 starts `predictors.csv`, or on restart keeps its rows up to `step`.
+    func begin(restartingAt step: Int?) throws {
+        try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: step) } }
+    }
+
+    /// Collective: the rows of event `event` seen at `step`, from `system` in its state before the event (left there
+    /// with fresh forces), its core the particles `core`.
+    func measure(event: Int, step: Int, core: [Int], system: ParticleSystem) throws {
+        let particles = SlabParticles(system: system)
+        let thermo = system.computeForces(thermo: true, perParticleVirials: true)!
+        let bonds = BudgetAnalysis.bondPotential(particles, potential)
+        let d = particles.dimension, names = Thermo.componentNames(dimension: d), components = names.count, xy = names.firstIndex(of: "xy")!
+        // Every scale's ρ̄_ℓ and |Q^flux_ℓ| (Frobenius, off-diagonal components twice) at the owned samples of its grid.
+        var scales: [(ell: Double, space: ScaleWorkspaces.Workspace, density: [Double], flux: [Double], strain: Double)] = []
+        for scale in plan.scales {
+            let space = try workspaces.workspace(scale.points)
+            var components: [String: [Double]] = [:]
+            let analysis = ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: bonds,
+                                         communicator: communicator, reportsProgress: false)
+            let result = try analysis.run(displaced: nil) { name, values, _, _ in
+                if name.hasPrefix("Qflux_") { components[name] = values }
+            }
+            var flux = [Double](repeating: 0, count: result.density.count)
+            for (m, name) in names.enumerated() {
+                let values = components["Qflux_\(name)_ell\(scale.ell)"]!
+                for k in flux.indices { flux[k] += (m < d ? 1 : 2) * values[k] * values[k] }
+            }
+            scales.append((scale.ell, space, result.density, flux.map { $0.squareRoot() }, result.strain))
+        }
+        let smallest = scales.min { $0.ell < $1.ell }!
+        let coreIds = Set(core), volumeFactor = d == 2 ? Double.pi / 4 : Double.pi / 6
+        let boxStress = thermo.virialStress[xy], loading: Double = boxStress < 0 ? -1 : 1
+        var lines: [[String]] = []
+        for side in windows {
+            let tiling = WindowTiling(side: side, box: particles.box, strain: smallest.strain), n = tiling.count
+            // Per window: particles, their volume, Σ s_xy, Σ z_i, core particles.
+            var sums = [Double](repeating: 0, count: 5 * n)
+            for i in 0..<particles.ids.count {
+                let w = tiling.window(of: particles.positions[(i * d)..<(i * d + d)])
+                sums[5 * w] += 1
+                sums[5 * w + 1] += volumeFactor * pow(system.diameters[i], Double(d))
+                sums[5 * w + 2] += system.virials[i * components + xy]
+                sums[5 * w + 3] += Double(system.contactCounts[i])
+                if coreIds.contains(particles.ids[i]) { sums[5 * w + 4] += 1 }
+            }
+            sums = communicator.allreduce(sums, .sum)
+            let windowVolume = tiling.sides.reduce(1, *)
+            // Window means of |Q^flux_ℓ| on each scale's grid.
+            let fluxMeans: [[Double]] = scales.map { scale -> [Double] in
+                let tilingHere = WindowTiling(side: side, box: particles.box, strain: scale.strain)
+                let index = tilingHere.windows(decomposition: scale.space.decomposition, spacing: scale.space.spacing)
+                var totals = [Double](repeating: 0, count: 2 * n)
+                for (k, w) in index.enumerated() {
+                    totals[2 * w] += scale.flux[k]
+                    totals[2 * w + 1] += 1
+                }
+                totals = communicator.allreduce(totals, .sum)
+                return (0..<n).map { w -> Double in totals[2 * w] / totals[2 * w + 1] }
+            }
+            let structure = try localStructure(smallest, tiling: tiling, box: particles.box)
+            for w in 0..<n {
+                let count = sums[5 * w]
+                let flux = fluxMeans.map { $0[w] }
+                let slope = scales.count >= 2 && flux.allSatisfy { $0 > 0 }
+                    ? LineFit(x: scales.map { Foundation.log($0.ell) }, y: flux.map { Foundation.log($0) }).slope : Double.nan
+                let stress: Double = loading * (sums[5 * w + 2] / windowVolume - boxStress)
+                let coordination: Double = count > 0 ? sums[5 * w + 3] / count : .nan
+                var values: [Double] = [structure.xi3[w], structure.s3OverEll[w], sums[5 * w + 1] / windowVolume, stress, coordination]
+                values += flux
+                values.append(slope)
+                lines.append(["\(event)", "\(system.strain)", "\(side)", "\(w)", "\(tiling.sides[0])", "\(Int(count))", sums[5 * w + 4] > 0 ? "1" : "0"]
+                             + values.map { $0.isFinite ? "\($0)" : "" })
+            }
+        }
+        try communicator.agree { if communicator.isRoot { for line in lines { try log.append(step: step, values: line) } } }
+    }
+
+    /// Collective: ξ_3 and S_3(r)/r (r the lag nearest ℓ) of ρ̄_ℓ with base points in each window (physics.md §6.1), ζ_3
+    /// fitted over h·r ∈ [2ℓ, min(L/8, a)] as for the event's region (``EventStructure``), on up to 8 lags spread
+    /// geometrically over that range (physics.md's global lags leave one or none inside a small window). A window
+    /// with fewer than two lags in range (a ≤ 2ℓ) has no ξ_3.
+    private func localStructure(_ scale: (ell: Double, space: ScaleWorkspaces.Workspace, density: [Double], flux: [Double], strain: Double),
+                                tiling: WindowTiling, box: [Double]) throws -> (xi3: [Double], s3OverEll: [Double]) {
+        let h = scale.space.spacing, nearest = max(1, Int((scale.ell / h).rounded()))
+        let range = 2 * scale.ell...max(2 * scale.ell, min(box.min()! / 8, tiling.sides.min()!))
+        let first = Int((range.lowerBound / h).rounded(.up)), last = Int((range.upperBound / h).rounded(.down))
+        let fitted = last > first ? Set((0..<8).map { k in Int((Double(first) * pow(Double(last) / Double(first), Double(k) / 7)).rounded()) }) : []
+        let lags = fitted.union([nearest]).sorted()
+        let index = tiling.windows(decomposition: scale.space.decomposition, spacing: h)
+        let functions = try StructureFunctions.windowed(field: scale.density, windows: index, windowCount: tiling.count,
+                                                        decomposition: scale.space.decomposition, lags: lags, orders: [3], periodic: true)
+        let at = lags.firstIndex(of: nearest)!
+        return (functions.map { ScalingExponents($0, spacing: h, range: range).xi[0] },
+                functions.map { $0.values[0][at] / (Double(nearest) * h) })
+    }
+}
