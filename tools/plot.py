@@ -10,6 +10,8 @@ A run folder (it holds thermo.csv or aqs.csv) gets, in DIR/plots/ unless --out s
   flux_fraction.png         the flux fraction Phi_l of each event against l, with the fit a + b l and its limit at l = 0;
   event-<k>-structure.png   the local exponents xi_p = zeta_p / p inside and outside event k, before and after, with the
                             paper's roughness bound xi_3 = 1/3;
+  event-<k>-sp.png          S_p(r) of rho_l on log-log axes in and outside event k before its step, with the fitted
+                            exponents zeta_p and the fitted lag range;
   event-<k>-maps.png        rho_l and Q^flux_l,xy at the smallest l at the event's largest dissipation rate, with its
                             region and (when its snapshots were written) its most displaced particles.
   event-1-predictors.png    local xi_3 and <|Q^flux_l|> on the windows before the first event, its core's windows outlined
@@ -185,6 +187,42 @@ def structure(run, out, written):
         save(figure, out, f"event-{event}-structure.png", written)
 
 
+def structure_functions(run, out, written):
+    """event-<k>-sp.png: S_p(r) of rho_l on log-log axes inside the event's region (solid) and outside (dashed),
+    before its step, each order with its fitted exponent zeta_p over the shaded lag range."""
+    for name in sorted(os.listdir(run)):
+        if not (name.startswith("event-") and name.endswith("-structure-functions.csv")):
+            continue
+        _, units, rows = table(os.path.join(run, name))
+        event = name[len("event-"):-len("-structure-functions.csv")]
+        fits_path = os.path.join(run, f"event-{event}-structure.csv")
+        _, _, fits = table(fits_path) if os.path.exists(fits_path) else ([], {}, [])
+        figure, axes = plt.subplots(figsize=SIZE)
+        orders = sorted({r["p"] for r in rows})
+        span = None
+        for k, p in enumerate(orders):
+            for where, style in (("region", "-o"), ("outside", "--")):
+                points = sorted((r["r"], r["S_p"]) for r in rows
+                                if r["state"] == "before" and r["where"] == where and r["p"] == p and r["S_p"] and r["S_p"] > 0)
+                fit = next((f for f in fits if f["state"] == "before" and f["where"] == where and f["p"] == p), None)
+                zeta = f", ζ = {fit['zeta']:.2f}" if fit and isinstance(fit["zeta"], float) else ""
+                if points:
+                    axes.plot([x for x, _ in points], [y for _, y in points], style, ms=3, color=f"C{k}",
+                              label=f"p = {p:g} {where}{zeta}")
+                if fit and isinstance(fit["fit_r_min"], float):
+                    span = (fit["fit_r_min"], fit["fit_r_max"])
+        if span:
+            axes.axvspan(*span, color="0.9", zorder=0, label="fitted lags")
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel(label("r", units, "lag r"))
+        axes.set_ylabel(label("S_p", units, "S_p(r) = <|ρ̄(x + r) − ρ̄(x)|^p>"))
+        axes.set_title(f"event {event}, before its step: structure functions of ρ̄_ℓ in its region and outside", fontsize=10)
+        axes.legend(loc="best", fontsize=6, ncol=2)
+        figure.tight_layout()
+        save(figure, out, f"event-{event}-sp.png", written)
+
+
 def event_maps(run, out, written):
     """rho_l and Q^flux_l,xy at the smallest l at the state of largest dissipation, the event's window (centre, width)
     drawn, and its most displaced particles where event-<k>-before.h5 holds them."""
@@ -252,11 +290,12 @@ def best_window(rows):
 
 
 def roc(folder, out, written):
-    """roc.png: the ROC curves at the headline's window side with the diagonal (left), every indicator's AUC with its
-    95 % bootstrap interval at every side (right)."""
+    """roc.png: the ROC curves for the next event at the headline's window side with the diagonal (left), every
+    indicator's AUC with its 95 % bootstrap interval at every side (right)."""
     if not (os.path.exists(os.path.join(folder, "roc.csv")) and os.path.exists(os.path.join(folder, "roc_curves.csv"))):
         return
     _, units, rows = table(os.path.join(folder, "roc.csv"))
+    rows = [r for r in rows if r.get("horizon", 1) == 1]  # the next event's
     _, _, points = table(os.path.join(folder, "roc_curves.csv"))
     side = best_window(rows)
     if side is None:
@@ -330,7 +369,7 @@ def predictor_maps(run, out, written):
 def run_figures(run, out):
     os.makedirs(out, exist_ok=True)
     written = []
-    for figure in (stress_strain, event_budget, flux_fraction, structure, event_maps, predictor_maps, roc):
+    for figure in (stress_strain, event_budget, flux_fraction, structure, structure_functions, event_maps, predictor_maps, roc):
         figure(run, out, written)
     return written
 

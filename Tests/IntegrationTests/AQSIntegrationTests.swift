@@ -179,6 +179,15 @@ import Testing
         }
         let structure = try Self.table(out.appendingPathComponent("event-1-structure.csv"))
         #expect(structure.count == 24 && Set(structure.map { "\($0[0]) \($0[1])" }) == ["before region", "before outside", "after region", "after outside"])
+        // The S_p(r) behind them: 2 states × 2 places × 6 orders × 8 lags, and ζ_3 of the region before is the slope of
+        // log S_3 against log r over its fitted lags (1e-9: the printed digits).
+        let functions = try Self.table(out.appendingPathComponent("event-1-structure-functions.csv"))
+        #expect(functions.count == 192)
+        let fit = try #require(structure.first { $0[0] == "before" && $0[1] == "region" && $0[2] == "3" })
+        let fitted = (Double(fit[6])! * (1 - 1e-9))...(Double(fit[7])! * (1 + 1e-9))
+        let points = functions.filter { $0[0] == "before" && $0[1] == "region" && $0[2] == "3" && fitted.contains(Double($0[3])!) }
+        let slope = LineFit(x: points.map { Foundation.log(Double($0[3])!) }, y: points.map { Foundation.log(Double($0[4])!) }).slope
+        #expect(points.count >= 2 && abs(slope - Double(fit[3])!) <= 1e-9 * abs(slope), "ζ_3 \(fit[3]) against the slope \(slope) of S_3")
         let step = Int(first[0])!, row = curve[step - 1], previous = curve[step - 2]
         #expect(first[13] == row[10] && first[4] == row[8], "the measured relaxation is the step's own: \(first[13]) vs \(row[10])")
         let drop = Double(row[2])! - Double(previous[2])!

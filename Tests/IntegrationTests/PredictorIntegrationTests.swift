@@ -17,7 +17,8 @@ import Testing
     ///   the per-particle virials sum to the box's);
     /// - the positive windows are those holding the event's `top_ids` in `event-<k>-before.h5`, the state before the step
     ///   (labelling the after state instead, or other ids, changes them); at least one per side and event;
-    /// - `roc.csv` has one row per indicator and side with 0 ≤ AUC ≤ 1 inside its interval and 2 events;
+    /// - `roc.csv` has one row per indicator and side with 0 ≤ AUC ≤ 1 inside its interval and 2 events for the next
+    ///   event (horizon 1), and 1 event over the next two;
     /// - on 1, 2 and 4 ranks every cell of `predictors.csv` agrees to 1e-9 of its column's largest value (the state is
     ///   the same bits; the fields' sums are reduced in other orders);
     /// - a study of two seeds of this config (an input file and AQS: the seeds change nothing, so the runs are twins)
@@ -69,8 +70,10 @@ import Testing
                 #expect(!positives.isEmpty && positives == expected, "event \(k + 1), side \(side): positives \(positives.sorted()) vs \(expected.sorted())")
             }
         }
-        let roc = try CSVTable(path: out.appendingPathComponent("roc.csv").path)
-        #expect(roc.rows.count == 2 * (table.names.count - column("positive") - 1), "one row per indicator and side")
+        let all = try CSVTable(path: out.appendingPathComponent("roc.csv").path)
+        let roc = CSVTable(names: all.names, rows: all.rows.filter { $0.last == "1" })
+        #expect(roc.rows.count == 2 * (table.names.count - column("positive") - 1), "one row per indicator and side for the next event")
+        #expect(all.rows.filter { $0.last == "2" }.allSatisfy { $0[all.names.firstIndex(of: "events")!] == "1" }, "only event 1 has a next one")
         for (auc, low, high) in zip(roc.column("auc"), zip(roc.column("auc_low"), roc.column("auc_high"))).map({ ($0, $1.0, $1.1) }) where auc.isFinite {
             #expect((0...1).contains(auc) && low <= auc && auc <= high, "AUC \(auc) in [\(low), \(high)]")
         }
@@ -79,11 +82,13 @@ import Testing
         try (config + "\n[study]\nseeds = [1, 2]\n").write(to: studyFile, atomically: true, encoding: .utf8)
         let study = try MPIRun.stressflux(["study", studyFile.path, "--output", dir.appendingPathComponent("study").path], ranks: 2, directory: dir)
         #expect(study.exitCode == 0 && study.stdout.contains("AUC"), "\(study.stdout)\n\(study.stderr)")
-        let pooled = try CSVTable(path: dir.appendingPathComponent("study/roc.csv").path)
+        let pooledAll = try CSVTable(path: dir.appendingPathComponent("study/roc.csv").path)
+        let pooled = CSVTable(names: pooledAll.names, rows: pooledAll.rows.filter { $0.last == "1" })
         #expect(pooled.column("events").allSatisfy { $0 == 4 } && pooled.column("runs").allSatisfy { $0 == 2 })
         // Against the run on as many ranks (2): tied window values (equal packing fractions) are equal only to rounding
         // across rank counts, and a tie broken otherwise moves an AUC by 1e-3.
-        let twin = try CSVTable(path: dir.appendingPathComponent("p2/roc.csv").path)
+        let twinAll = try CSVTable(path: dir.appendingPathComponent("p2/roc.csv").path)
+        let twin = CSVTable(names: twinAll.names, rows: twinAll.rows.filter { $0.last == "1" })
         for (a, b) in zip(pooled.column("auc"), twin.column("auc")) where a.isFinite || b.isFinite {
             #expect(abs(a - b) <= 1e-12, "pooled AUC \(a) against the run's \(b)")
         }

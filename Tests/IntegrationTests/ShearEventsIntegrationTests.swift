@@ -72,7 +72,7 @@ import Testing
         }
         // tools/plot.py on a run with the event budget: the event's figures.
         try StudyIntegrationTests.plots(of: dir.appendingPathComponent("T1e-07-2"), expect: [
-            "stress_strain.png", "event-1-budget.png", "flux_fraction.png", "event-1-structure.png", "event-1-maps.png",
+            "stress_strain.png", "event-1-budget.png", "flux_fraction.png", "event-1-structure.png", "event-1-sp.png", "event-1-maps.png",
         ].map { "plots/\($0)" })
         let noise = { (t: Double) in abs(Double(runs[t]![24])!) }
         let zero = try #require(runs[0])

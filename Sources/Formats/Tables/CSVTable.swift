@@ -6,6 +6,11 @@ public struct CSVTable {
     public let names: [String]
     public let rows: [[String]]
 
+    public init(names: [String], rows: [[String]]) {
+        self.names = names
+        self.rows = rows
+    }
+
     /// Reads `path`; lines with another number of cells than the header (a line cut by a crash) are left out.
     public init(path: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {

@@ -13,6 +13,8 @@ struct EventStructure {
     /// Inside |x − c| ≤ R, and outside |x − c| > 2R.
     let region: ScalingExponents
     let outside: ScalingExponents
+    /// S_p(r) inside and outside (lags in cells, all of physics.md's defaults: the fits use those in range).
+    let functions: (region: StructureFunctions, outside: StructureFunctions)
     /// The grid spacing h of the lags.
     let spacing: Double
 
@@ -30,6 +32,7 @@ struct EventStructure {
         let range = 2 * ell...max(2 * ell, min(particles.box.min()! / 8, window.width))
         region = ScalingExponents(functions[0], spacing: space.spacing, range: range)
         outside = ScalingExponents(functions[1], spacing: space.spacing, range: range)
+        self.functions = (functions[0], functions[1])
         spacing = space.spacing
     }
 

@@ -32,7 +32,7 @@ final class EventPredictors {
         workspaces = ScaleWorkspaces(box: system.box, effort: .estimate, communicator: communicator)
         indicators = PredictorIndicator.all(scales: plan.scales.map(\.ell), dimension: system.dimension)
         log = StepLog(path: (directory as NSString).appendingPathComponent(Self.file), columns: [
-            "event", "strain", CSVColumn("window", unit: ReducedUnit.length), "window_index", CSVColumn("window_side", unit: ReducedUnit.length),
+            "event", "strain", "frame_strain", CSVColumn("window", unit: ReducedUnit.length), "window_index", CSVColumn("window_side", unit: ReducedUnit.length),
             "particles", "positive",
         ] + indicators.map { CSVColumn($0.name, unit: $0.unit) })
     }
@@ -107,7 +107,7 @@ final class EventPredictors {
                 var values: [Double] = [structure.xi3[w], structure.s3OverEll[w], sums[5 * w + 1] / windowVolume, stress, coordination]
                 values += flux
                 values.append(slope)
-                lines.append(["\(event)", "\(system.strain)", "\(side)", "\(w)", "\(tiling.sides[0])", "\(Int(count))", sums[5 * w + 4] > 0 ? "1" : "0"]
+                lines.append(["\(event)", "\(system.strain)", "\(tiling.strain)", "\(side)", "\(w)", "\(tiling.sides[0])", "\(Int(count))", sums[5 * w + 4] > 0 ? "1" : "0"]
                              + values.map { $0.isFinite ? "\($0)" : "" })
             }
         }

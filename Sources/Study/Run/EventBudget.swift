@@ -285,7 +285,8 @@ final class EventBudget {
         }
     }
 
-    /// Collective: `event-<k>-structure.csv`, ξ_p in and outside the event's region before its step and after (rank 0 writes).
+    /// Collective: `event-<k>-structure.csv`, ξ_p in and outside the event's region before its step and after, and
+    /// `event-<k>-structure-functions.csv`, the S_p(r) they were fitted to (rank 0 writes).
     private func write(event: Int, structure: [(state: String, value: EventStructure)]) throws {
         let columns: [CSVColumn] = ["state", "where", "p", "zeta", "zeta_error", "xi", CSVColumn("fit_r_min", unit: ReducedUnit.length),
                                     CSVColumn("fit_r_max", unit: ReducedUnit.length)]
@@ -300,7 +301,24 @@ final class EventBudget {
             }
         }
         let path = (directory as NSString).appendingPathComponent("event-\(event)-structure.csv")
-        try communicator.agree { if communicator.isRoot { try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path) } }
+        // The structure functions themselves, for S_p(r) on log-log axes (tools/plot.py).
+        let unit = "l0^(-\(dimension)p)"
+        var values = [(["state", "where", "p", CSVColumn("r", unit: ReducedUnit.length), CSVColumn("S_p", unit: unit)] as [CSVColumn]).csvHeader]
+        for (state, value) in structure {
+            for (place, functions) in [("region", value.functions.region), ("outside", value.functions.outside)] {
+                for (k, p) in functions.orders.enumerated() {
+                    for (l, lag) in functions.lags.enumerated() {
+                        values.append("\(state),\(place),\(p),\(Double(lag) * value.spacing),\(functions.values[k][l])")
+                    }
+                }
+            }
+        }
+        let functionsPath = (directory as NSString).appendingPathComponent("event-\(event)-structure-functions.csv")
+        try communicator.agree {
+            guard communicator.isRoot else { return }
+            try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: path)
+            try AtomicFile.write(values.joined(separator: "\n") + "\n", to: functionsPath)
+        }
     }
 
     /// Collective: `event-<k>-budget.csv`, the series through event k (rank 0 writes).
