@@ -28,7 +28,8 @@ struct ROCTests {
     /// A planted indicator: AUC = P(X + μ > Y) = Φ(μ/√2) for X, Y ~ N(0, 1), here 0.7602 at μ = 1. The estimate lies
     /// within 3 standard errors (0.011 here), and the bootstrap's 95 % interval over events holds the true value with a
     /// half-width within [0.7, 1.4] × 1.96 standard errors (a bootstrap over windows instead, or one too few resamples,
-    /// moves it out). Labels flipped give 1 − AUC: the orientation is the score's, not the label's.
+    /// moves it out), the same for the samples in any order. Labels flipped give 1 − AUC: the orientation is the score's,
+    /// not the label's.
     @Test func plantedIndicatorGivesTheNormalAUC() {
         let mu = 1.0, truth = 0.5 * erfc(-mu / 2)  // Φ(μ/√2) = ½ erfc(−μ/2)
         let roc = ROC(Self.events(separation: mu, seed: 7))
@@ -39,6 +40,10 @@ struct ROCTests {
         #expect(interval.low <= truth && truth <= interval.high, "95 % interval \(interval) holds \(truth)")
         let halfWidth = 0.5 * (interval.high - interval.low)
         #expect((0.7...1.4).contains(halfWidth / (1.96 * se)), "half-width \(halfWidth) against 1.96 SE = \(1.96 * se)")
+        // Scores rounded to 0.1: ties everywhere, whose order a sort does not fix.
+        let coarse = Self.events(separation: mu, seed: 7).map { ROC.Sample(score: ($0.score * 10).rounded() / 10, positive: $0.positive, group: $0.group) }
+        let (forward, backward) = (ROC(coarse).interval(), ROC(Array(coarse.reversed())).interval())
+        #expect(forward == backward, "the interval does not depend on the samples' order: \(forward) vs \(backward)")
         let flipped = ROC(Self.events(separation: mu, seed: 7).map { ROC.Sample(score: -$0.score, positive: $0.positive, group: $0.group) })
         #expect(abs(flipped.auc - (1 - roc.auc)) <= 1e-12)
     }

@@ -16,19 +16,18 @@ struct ROC {
     /// The samples ordered by score, with the tie blocks and each sample's group as an index 0..<groups.
     private let sorted: [Sample]
     private let groupIndex: [Int]
-    /// Distinct groups, in the order of their first appearance.
+    /// Distinct groups.
     let groups: Int
 
     /// Samples with a non-finite score are left out (an indicator undefined on a window, e.g. ξ_3 without lags).
     init(_ samples: [Sample]) {
         sorted = samples.filter { $0.score.isFinite }.sorted { $0.score < $1.score }
-        var index: [Int: Int] = [:]
-        groupIndex = sorted.map { sample in
-            if let known = index[sample.group] { return known }
-            index[sample.group] = index.count
-            return index.count - 1
-        }
-        groups = index.count
+        // Groups numbered in the order of their names, not of their samples: the bootstrap draws the same groups
+        // whatever order the samples came in (a file's rows, a dictionary's).
+        let names = Set(sorted.map(\.group)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        groupIndex = sorted.map { index[$0.group]! }
+        groups = names.count
     }
 
     var positives: Int { sorted.filter(\.positive).count }
