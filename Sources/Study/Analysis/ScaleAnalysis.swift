@@ -181,13 +181,22 @@ struct GridReductions {
         keyed(communicator.allreduce(tensor.map { component in zip(component, weights).reduce(0) { $0 + $1.0 * $1.1 } }, .sum))
     }
 
+    /// Σ_ij T_ij² at each sample, off-diagonal components counted twice (the squared Frobenius norm of the
+    /// symmetric tensor stored by its ``Thermo/componentNames(dimension:)``).
+    func squaredNorms(_ tensor: [[Double]]) -> [Double] {
+        let d = components.count == 3 ? 2 : 3
+        var squares = [Double](repeating: 0, count: tensor[0].count)
+        for m in tensor.indices {
+            let weight: Double = m < d ? 1 : 2
+            for k in squares.indices { squares[k] += weight * tensor[m][k] * tensor[m][k] }
+        }
+        return squares
+    }
+
     /// sqrt(⟨Σ_ij T_ij²⟩) and ⟨(Σ_ij T_ij²)^{1/2}⟩, off-diagonal components counted twice.
     func norms(_ tensor: [[Double]], _ mask: [Bool]? = nil) -> (rms: Double, mean: Double) {
-        let d = components.count == 3 ? 2 : 3
         var sums = [0.0, 0.0, 0.0]
-        for k in tensor[0].indices where mask?[k] != false {
-            var frobenius = 0.0
-            for m in tensor.indices { frobenius += (m < d ? 1 : 2) * tensor[m][k] * tensor[m][k] }
+        for (k, frobenius) in squaredNorms(tensor).enumerated() where mask?[k] != false {
             sums[0] += frobenius
             sums[1] += frobenius.squareRoot()
             sums[2] += 1

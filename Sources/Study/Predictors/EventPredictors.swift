@@ -23,6 +23,15 @@ final class EventPredictors {
 
     static let file = "predictors.csv"
 
+    /// One scale's fields on the owned samples of its grid: ρ̄_ℓ, |Q^flux_ℓ| (Frobenius) and the grid's strain γ'.
+    private struct ScaleFields {
+        let ell: Double
+        let space: ScaleWorkspaces.Workspace
+        let density: [Double]
+        let flux: [Double]
+        let strain: Double
+    }
+
     /// Collective: the plan of `analysis` for the system's box (errors name the `[analysis]` keys).
     init(windows: [Double], analysis: RunConfig.Analysis, system: ParticleSystem, directory: String) throws {
         self.windows = windows
@@ -50,21 +59,18 @@ final class EventPredictors {
         let bonds = BudgetAnalysis.bondPotential(particles, potential)
         let d = particles.dimension, names = Thermo.componentNames(dimension: d), components = names.count, xy = names.firstIndex(of: "xy")!
         // Every scale's ρ̄_ℓ and |Q^flux_ℓ| (Frobenius, off-diagonal components twice) at the owned samples of its grid.
-        var scales: [(ell: Double, space: ScaleWorkspaces.Workspace, density: [Double], flux: [Double], strain: Double)] = []
+        var scales: [ScaleFields] = []
         for scale in plan.scales {
             let space = try workspaces.workspace(scale.points)
-            var components: [String: [Double]] = [:]
+            var fluxComponents: [String: [Double]] = [:]
             let analysis = ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: bonds,
                                          communicator: communicator, reportsProgress: false)
             let result = try analysis.run(displaced: nil) { name, values, _, _ in
-                if name.hasPrefix("Qflux_") { components[name] = values }
+                if name.hasPrefix("Qflux_") { fluxComponents[name] = values }
             }
-            var flux = [Double](repeating: 0, count: result.density.count)
-            for (m, name) in names.enumerated() {
-                let values = components["Qflux_\(name)_ell\(scale.ell)"]!
-                for k in flux.indices { flux[k] += (m < d ? 1 : 2) * values[k] * values[k] }
-            }
-            scales.append((scale.ell, space, result.density, flux.map { $0.squareRoot() }, result.strain))
+            let flux = GridReductions(components: names, communicator: communicator)
+                .squaredNorms(names.map { fluxComponents["Qflux_\($0)_ell\(scale.ell)"]! }).map { $0.squareRoot() }
+            scales.append(ScaleFields(ell: scale.ell, space: space, density: result.density, flux: flux, strain: result.strain))
         }
         let smallest = scales.min { $0.ell < $1.ell }!
         let coreIds = Set(core), volumeFactor = d == 2 ? Double.pi / 4 : Double.pi / 6
@@ -118,8 +124,7 @@ final class EventPredictors {
     /// fitted over h·r ∈ [2ℓ, min(L/8, a)] as for the event's region (``EventStructure``), on up to 8 lags spread
     /// geometrically over that range (physics.md's global lags leave one or none inside a small window). A window
     /// with fewer than two lags in range (a ≤ 2ℓ) has no ξ_3.
-    private func localStructure(_ scale: (ell: Double, space: ScaleWorkspaces.Workspace, density: [Double], flux: [Double], strain: Double),
-                                tiling: WindowTiling, box: [Double]) throws -> (xi3: [Double], s3OverEll: [Double]) {
+    private func localStructure(_ scale: ScaleFields, tiling: WindowTiling, box: [Double]) throws -> (xi3: [Double], s3OverEll: [Double]) {
         let h = scale.space.spacing, nearest = max(1, Int((scale.ell / h).rounded()))
         let range = 2 * scale.ell...max(2 * scale.ell, min(box.min()! / 8, tiling.sides.min()!))
         let first = Int((range.lowerBound / h).rounded(.up)), last = Int((range.upperBound / h).rounded(.down))

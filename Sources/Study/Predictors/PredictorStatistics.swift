@@ -79,11 +79,11 @@ struct PredictorStatistics {
                         let positives = next.reduce(into: Set<Int>()) { $0.formUnion($1!.positives) }
                         eventsOf[side, default: 0] += 1
                         runsOf[side, default: []].insert(run)
-                        for line in state.lines {
-                            let label = positives.contains(Int(line[index])!)
-                            for k in indicatorColumns[run] {
-                                samples[header[k], default: [:]][side, default: []].append(ROC.Sample(
-                                    score: PredictorIndicator.orientation(of: header[k])! * (Double(line[k]) ?? .nan), positive: label, group: run << 32 | e))
+                        for k in indicatorColumns[run] {
+                            let orientation = PredictorIndicator.orientation(of: header[k])!
+                            samples[header[k], default: [:]][side, default: []] += state.lines.map { line in
+                                ROC.Sample(score: orientation * (Double(line[k]) ?? .nan), positive: positives.contains(Int(line[index])!),
+                                           group: run << 32 | e)
                             }
                         }
                     }

@@ -24,8 +24,8 @@ struct WindowTiling {
 
     /// The window of the lab point `x` (d components, any periodic image): index (i_y · n_x + i_x) · n_z + i_z.
     func window(of x: ArraySlice<Double>) -> Int {
-        let s = Array(x), y = s[1]
-        return index(sheared: [s[0] - strain * y, y] + s.dropFirst(2))
+        let s = x.startIndex, y = x[s + 1]
+        return index(x[s] - strain * y, y, counts.count == 3 ? x[s + 2] : 0)
     }
 
     /// The window of each owned sample of a grid of spacing `h` decomposed by `decomposition` (planes along y, then x',
@@ -34,17 +34,17 @@ struct WindowTiling {
         let extents = decomposition.grid.extents, d = extents.count, planeLength = extents.dropFirst().reduce(1, *)
         return (0..<(decomposition.count * planeLength)).map { k in
             let plane = decomposition.start + k / planeLength, e = k % planeLength
-            let xs = Double(d == 2 ? e : e / extents[2]) * h
-            return index(sheared: [xs, Double(plane) * h] + (d == 3 ? [Double(e % extents[2]) * h] : []))
+            return index(Double(d == 2 ? e : e / extents[2]) * h, Double(plane) * h, d == 3 ? Double(e % extents[2]) * h : 0)
         }
     }
 
-    /// The window of a point in sheared coordinates, each wrapped into [0, L_α).
-    private func index(sheared s: [Double]) -> Int {
-        let cell = s.indices.map { a in
-            let wrapped = s[a] - (s[a] / box[a]).rounded(.down) * box[a]
+    /// The window of a point in sheared coordinates (x', y, z; z ignored in 2D), each wrapped into [0, L_α).
+    private func index(_ x: Double, _ y: Double, _ z: Double) -> Int {
+        func cell(_ value: Double, _ a: Int) -> Int {
+            let wrapped = value - (value / box[a]).rounded(.down) * box[a]
             return min(counts[a] - 1, max(0, Int(wrapped / sides[a])))
         }
-        return ((cell[1] * counts[0] + cell[0]) * (counts.count == 3 ? counts[2] : 1)) + (counts.count == 3 ? cell[2] : 0)
+        let planar = cell(y, 1) * counts[0] + cell(x, 0)
+        return counts.count == 3 ? planar * counts[2] + cell(z, 2) : planar
     }
 }
