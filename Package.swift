@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "CMPI", "CFFTW", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Particles", "Parallel", "TestSupport"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Parallel", "TestSupport"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Budget", "Study", "Formats", "Particles", "Parallel", "TestSupport"]),
     ]
 )

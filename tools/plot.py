@@ -306,7 +306,7 @@ def roc(folder, out, written):
         curve = [p for p in points if p["indicator"] == name and p["window"] == side]
         if curve:
             left.plot([p["false_positive_rate"] for p in curve], [p["true_positive_rate"] for p in curve], color=f"C{k % 10}",
-                      lw=2 if name == "xi3" else 1, label=name)
+                      ls="-" if k < 10 else "--", lw=2 if name == "xi3" else 1, label=name)
     left.plot([0, 1], [0, 1], "k:", lw=1, label="chance")
     left.set_xlabel("false-positive rate")
     left.set_ylabel("true-positive rate")

@@ -12,8 +12,8 @@ struct PredictorIndicator: Sendable {
     let orientation: Double
     let meaning: String
 
-    /// The fixed indicators, then one `qflux_l<ℓ>` per scale and `qflux_slope`.
-    static func all(scales: [Double], dimension d: Int) -> [PredictorIndicator] {
+    /// The fixed indicators, then one `qflux_l<ℓ>` per scale, `qflux_slope`, and with `trial` (AQS) `nonaffine_trial`.
+    static func all(scales: [Double], dimension d: Int, trial: Bool) -> [PredictorIndicator] {
         let stress = ReducedUnit.stress(dimension: d), rate = ReducedUnit.stressRate(dimension: d)
         return [
             .init(name: "xi3", unit: nil, orientation: -1,
@@ -29,11 +29,14 @@ struct PredictorIndicator: Sendable {
         } + [
             .init(name: "qflux_slope", unit: nil, orientation: -1,
                   meaning: "least-squares slope of log <|Q^flux_l|>_window against log l: negative when the flux grows as l falls"),
-        ]
+        ] + (trial ? [
+            .init(name: "nonaffine_trial", unit: "l0^2", orientation: 1,
+                  meaning: "window mean of |u_na,i|^2 / dgamma^2 after a small trial strain dgamma relaxed (linear response; soft spots)"),
+        ] : [])
     }
 
     /// The orientation of a `predictors.csv` column, nil for one that is not an indicator.
     static func orientation(of name: String) -> Double? {
-        name.hasPrefix("qflux_l") ? 1 : all(scales: [], dimension: 2).first { $0.name == name }?.orientation
+        name.hasPrefix("qflux_l") ? 1 : all(scales: [], dimension: 2, trial: true).first { $0.name == name }?.orientation
     }
 }

@@ -132,14 +132,20 @@ public struct SimulationRun {
         // Plastic events: AQS observes every step, Brownian shear every `[events] every` steps.
         // Overdamped AQS with [analysis] scales, or Brownian shear with [events] budget: the budget through each event
         // (physics.md §5.7).
+        // An AQS step's relaxation of a given strain change (the bisection of an event's onset, the predictors' trial strain).
+        let relax: EventRecorder.Relaxation? = aqs.map { aqs in { system, delta in aqs.relax(system, by: delta) { _ in }.0 } }
         let budget = config.analysesEvents
             ? try communicator.agree { try EventBudget(settings: config.analysis, samples: config.events.samples,
                                                        dynamics: aqs.map { .aqs($0) } ?? .brownian(dynamics), system: system,
                                                        directory: outputDirectory) } : nil
         // Local indicators of the state before each event, on windows tiling the box (physics.md §6.4).
         let predictors = sheared && config.events.enabled && !config.events.predictorWindows.isEmpty
-            ? try communicator.agree { try EventPredictors(windows: config.events.predictorWindows, analysis: config.analysis, system: system,
-                                                           directory: outputDirectory) } : nil
+            ? try communicator.agree {
+                try EventPredictors(windows: config.events.predictorWindows, analysis: config.analysis, trial: relax.map {
+                    EventPredictors.TrialStrain(step: config.aqs.step, onsetPrecision: config.aqs.onsetPrecision, d2minRadius: config.events.d2minRadius,
+                                                relax: $0)
+                }, system: system, directory: outputDirectory)
+            } : nil
         let events = sheared && config.events.enabled
             ? try EventRecorder(settings: config.events, directory: outputDirectory, system: system, budget: budget, predictors: predictors) : nil
         let eventEvery = aqs != nil ? 1 : config.events.every > 0 ? config.events.every : max(output.thermoEvery, 1)
@@ -190,7 +196,7 @@ public struct SimulationRun {
                     try communicator.agree { if communicator.isRoot { try aqsLog.append(r) } }
                 }
                 try events?.observe(system, stress: r.shearStress, energy: r.potentialEnergy, time: time(),
-                                    strainStep: config.aqs.step, onsetPrecision: config.aqs.onsetPrecision) { system, delta in aqs.relax(system, by: delta) { _ in }.0 }
+                                    strainStep: config.aqs.step, onsetPrecision: config.aqs.onsetPrecision, relax: relax)
             } else {
                 dynamics.step(system)
                 if events != nil && system.step % eventEvery == 0 {

@@ -89,17 +89,34 @@ public struct StudyRun {
             (try? CSVTable(path: path(member.name, "events_anomaly.csv")))?.column("flux_fraction_limit").filter(\.isFinite) ?? []
         }
         if limits.isEmpty {
-            lines.append("  flux fraction Phi_l -> 0: not measured (the budget through each event, [events] budget, physics.md 5.7)")
+            lines.append("  flux fraction Phi_l -> 0: not measured ([events] budget = false: the budget through each event, physics.md 5.7, "
+                         + "costs about a minute per event at N = 4096 on 2 ranks; examples/aqs-events-2d.toml measures it)")
         } else {
             let mean = limits.reduce(0, +) / Double(limits.count)
             let spread = limits.count > 1 ? (limits.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(limits.count - 1) / Double(limits.count)).squareRoot() : .nan
             lines.append(String(format: "  flux fraction Phi_l -> 0 (physics.md 5.7): %.3g +- %.2g over %d events (events_anomaly.csv)", mean, spread, limits.count))
+            if let cancellation = windowCancellation() {
+                lines.append(String(format: "    its denominator: |delta <sigma_l>_w| / |int <Q^flux_l>_w dt| = %.2g at the smallest l (median over events): "
+                                    + "W_l and Q^flux_l cancel to that fraction, so Phi_l is a ratio to a small difference", cancellation))
+            }
         }
         if let statistics {
             lines.append("  does a window's indicator single out the next event's core? AUC (0.5 = chance; roc.csv, physics.md 6.4):")
             lines += statistics.headline()
         }
         lines.forEach(Console.line)
+    }
+
+    /// The median over the events of |Δ⟨σ̲_ℓ⟩_w| / |∫⟨Q^flux_ℓ⟩_w dt| at the smallest ℓ (`events_budget.csv`): how far the
+    /// resolved work and the flux cancel in the event's window, the conditioning of Φ_ℓ (physics.md §5.7).
+    private func windowCancellation() -> Double? {
+        let ratios = study.members.flatMap { member -> [Double] in
+            guard let table = try? CSVTable(path: path(member.name, "events_budget.csv")) else { return [] }
+            let ell = table.column("ell"), smallest = ell.min() ?? .nan
+            return zip(ell, zip(table.column("delta_sigma_xy_region"), table.column("int_Qflux_xy_region")))
+                .filter { $0.0 == smallest }.map { abs($0.1.0 / $0.1.1) }.filter(\.isFinite)
+        }.sorted()
+        return ratios.isEmpty ? nil : ratios[ratios.count / 2]
     }
 
     /// A finished run's `summary.json`.
