@@ -26,8 +26,9 @@ let package = Package(
         .target(name: "Particles", dependencies: ["Parallel", "CVectorMath"]),
         .target(name: "Fields", dependencies: ["Parallel", "CMPI", "CFFTW"]),
         .target(name: "Budget", dependencies: ["Parallel", "Fields"]),
+        .target(name: "Dean", dependencies: ["Parallel", "Fields", "Budget"]),
         .target(name: "Formats", dependencies: ["Parallel", "Particles", "Fields", "CMPI", "CHDF5"]),
-        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "Budget", "Formats", "TOMLKit"]),
+        .target(name: "Study", dependencies: ["Parallel", "Particles", "Fields", "Budget", "Dean", "Formats", "TOMLKit"]),
         .executableTarget(
             name: "stressflux",
             dependencies: [
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "BudgetTests", dependencies: ["Budget", "Fields", "Parallel", "CMPI", "CFFTW", "TestSupport"]),
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Particles", "Parallel", "TestSupport"]),
+        .testTarget(name: "DeanTests", dependencies: ["Dean", "Budget", "Fields", "Parallel", "TestSupport"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Fields", "Particles", "Parallel", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Budget", "Study", "Formats", "Particles", "Parallel", "TestSupport"]),
     ]

@@ -134,7 +134,7 @@ extension SlabFFT {
 
     /// Visits this rank's modes with the index of the real part in ``spectral`` (the imaginary part follows)
     /// and the global mode indices per axis, in either layout.
-    func forEachMode(_ body: (Int, [Int]) -> Void) {
+    public func forEachMode(_ body: (Int, [Int]) -> Void) {
         forEachModeRun { start, axis, fixed in
             var modes = fixed
             for j in 0..<(axis == 0 ? extents[0] : spectralLastExtent) {

@@ -1,3 +1,5 @@
+import Parallel
+
 /// Overdamped Brownian dynamics by Euler–Maruyama (Itô), physics.md §1.3 in units with μ = 1:
 ///
 ///   x_i ← x_i + Δt [F_i + f^e(x_i)] + √(2 T_v Δt) ξ_i,

@@ -13,6 +13,6 @@ struct StressFluxCommand: ParsableCommand {
             Errors are printed as one line on rank 0 and every rank exits non-zero.
             """,
         version: BuildInfo.version,
-        subcommands: [InfoCommand.self, RunCommand.self, StudyCommand.self, ValidateCommand.self, EvaluateCommand.self, DepositCommand.self, AnalyzeCommand.self, SelfCheckCommand.self]
+        subcommands: [InfoCommand.self, RunCommand.self, StudyCommand.self, DeanCommand.self, ValidateCommand.self, EvaluateCommand.self, DepositCommand.self, AnalyzeCommand.self, SelfCheckCommand.self]
     )
 }

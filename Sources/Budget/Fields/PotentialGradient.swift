@@ -43,12 +43,13 @@ public struct PotentialGradient {
     /// uses the table there and computes the modes afresh elsewhere.
     public func tabulated(on calculus: SpectralCalculus) -> PotentialGradient {
         var tabulated = self
-        tabulated.modes = (calculus.fft, calculus.strain, modeFactors(calculus))
+        tabulated.modes = (calculus.fft, calculus.strain, modeTransforms(on: calculus))
         return tabulated
     }
 
-    /// V̂_ab at every mode of `calculus`' grid, by Chebyshev tables up to its largest lab wavenumber.
-    private func modeFactors(_ calculus: SpectralCalculus) -> [[[Double]]] {
+    /// V̂_ab at every mode of `calculus`' grid (0 at the Nyquist modes; ``SlabFFT/modeFactors(strain:transfer:)``'s
+    /// indexing), by Chebyshev tables up to its largest lab wavenumber.
+    public func modeTransforms(on calculus: SpectralCalculus) -> [[[Double]]] {
         let fft = calculus.fft, s = potential.species, d = dimension
         let kMax = (0..<d).reduce(0.0) { $0 + pow(Double.pi * Double(fft.extents[$1]) / fft.decomposition.box[$1], 2) }.squareRoot()
             * (1 + abs(calculus.strain))
@@ -64,7 +65,7 @@ public struct PotentialGradient {
     public func evaluate(densities: [[Double]], calculus: SpectralCalculus) -> [[[Double]]] {
         let fft = calculus.fft, s = potential.species
         precondition(densities.count == s, "one density per species")
-        let factors = if let modes, modes.fft === fft, modes.strain == calculus.strain { modes.factors } else { modeFactors(calculus) }
+        let factors = if let modes, modes.fft === fft, modes.strain == calculus.strain { modes.factors } else { modeTransforms(on: calculus) }
         let spectra: [[Double]] = densities.map { field in
             fft.loadSamples(field)
             fft.forward()

@@ -1,3 +1,4 @@
+import Parallel
 #if canImport(Glibc)
 import Glibc
 #endif

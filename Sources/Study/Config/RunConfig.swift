@@ -95,6 +95,30 @@ public struct RunConfig: Sendable, Codable, Equatable {
         public var modes: [FourierForcing.Mode] = []
         public var enabled: Bool { amplitude != 0 || !modes.isEmpty }
 
+        public init() {}
+
+        /// `[forcing]` of a config (`run`'s and `dean`'s).
+        init(_ root: TOMLTable) throws {
+            var t = try ConfigTable(root, section: "forcing")
+            amplitude = try t.double("amplitude", default: amplitude)
+            mode = try t.double("mode", default: mode)
+            for (k, table) in try t.tables("modes").enumerated() {
+                var m = ConfigTable(table, label: "[forcing] modes[\(k)]")
+                let component = try m.string("component", default: "x")!
+                guard let axis = ["x", "y", "z"].firstIndex(of: component) else {
+                    throw StudyError.invalidOption(name: "[forcing] modes[\(k)] component", value: "\"\(component)\"", expected: "must be \"x\", \"y\" or \"z\"")
+                }
+                let wavevector = try m.doubles("wavevector", default: []).map {
+                    try FourierForcing.periods($0, name: "[forcing] modes[\(k)] wavevector")
+                }
+                modes.append(FourierForcing.Mode(
+                    component: axis, amplitude: try m.double("amplitude", default: 0), wavevector: wavevector,
+                    phase: try m.double("phase", default: 0), frequency: try m.double("frequency", default: 0)))
+                try m.finish()
+            }
+            try t.finish()
+        }
+
         /// The body force of these settings in `dimension`, or nil.
         public func forcing(dimension: Int) throws -> FourierForcing? {
             guard enabled else { return nil }
@@ -246,24 +270,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
             throw StudyError.invalidOption(name: "[aqs] step_tolerance", value: "", expected: "applies to relaxation = \"overdamped\" only: set it or remove step_tolerance")
         }
         try t.finish()
-        t = try ConfigTable(root, section: "forcing")
-        c.forcing.amplitude = try t.double("amplitude", default: c.forcing.amplitude)
-        c.forcing.mode = try t.double("mode", default: c.forcing.mode)
-        for (k, table) in try t.tables("modes").enumerated() {
-            var m = ConfigTable(table, label: "[forcing] modes[\(k)]")
-            let component = try m.string("component", default: "x")!
-            guard let axis = ["x", "y", "z"].firstIndex(of: component) else {
-                throw StudyError.invalidOption(name: "[forcing] modes[\(k)] component", value: "\"\(component)\"", expected: "must be \"x\", \"y\" or \"z\"")
-            }
-            let wavevector = try m.doubles("wavevector", default: []).map {
-                try FourierForcing.periods($0, name: "[forcing] modes[\(k)] wavevector")
-            }
-            c.forcing.modes.append(FourierForcing.Mode(
-                component: axis, amplitude: try m.double("amplitude", default: 0), wavevector: wavevector,
-                phase: try m.double("phase", default: 0), frequency: try m.double("frequency", default: 0)))
-            try m.finish()
-        }
-        try t.finish()
+        c.forcing = try Forcing(root)
         t = try ConfigTable(root, section: "events")
         c.events.enabled = try t.bool("enabled", default: c.events.enabled)
         c.events.threshold = try t.double("threshold", default: c.events.threshold)

@@ -1,3 +1,4 @@
+import Parallel
 import Particles
 
 /// How well an indicator ranks the windows that hold a plastic event's core above the others (physics.md §6.4): the

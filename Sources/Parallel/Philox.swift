@@ -32,5 +32,6 @@ public enum Philox {
     }
 }
 
-/// Eight Philox blocks at once: eight particles' noise in the Brownian step (an AVX-512 register, two AVX2 ones).
+/// Eight Philox blocks at once: eight particles' noise in the Brownian step (an AVX-512 register, two AVX2 ones), eight
+/// faces' in the Dean–Kawasaki step.
 public typealias NoiseLanes = SIMD8<UInt64>

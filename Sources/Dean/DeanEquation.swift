@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Budget
+import Fields
+import Parallel
+
+/// The explicit part of the Dean equation on one slab grid (physics.md §7.1–7.2): for each species a,
+///   ∂_t ρ̂_a = −T_v k² ρ̂_a + N̂_a,   N̂_a = i k · DFT[ρ_a (u_a − f^e)],   û_a = i k Σ_b V̂_ab(|k|) ρ̂_b,
+/// the noiseless Dean equation at T_v = 0 and its deterministic finite-T_v form otherwise. The 2/3 rule (``DeanModes``)
+/// masks ρ̂ and û before the products and the products' DFTs. Per species a step costs 1 + 2d transforms (ρ_a, then
+/// for each axis u_a,α back and ρ_a(u_a,α − f_α) forward): 2.5 r2c/c2r pairs in 2D. V̂_ab is the potential's radial
+/// transform tabulated per grid (``Budget/PotentialGradient``). Grid axes are the slabs' (y, x[, z]).
+public final class DeanEquation {
+    public let fft: SlabFFT
+    public let species: Int
+    /// T_v = k_BT/V₀.
+    public let temperature: Double
+    let modes: DeanModes
+    /// V̂_ab at each mode of this rank.
+    private let transforms: [[[Double]]]
+    private let forcing: DeanForcing?
+    private let forcingTables: [(cos: [Double], sin: [Double])]
+    /// f^e along each grid axis on the padded real layout: fixed when steady, refilled per step otherwise.
+    private var force: [[Double]]
+    /// Scratch: Σ_b V̂_ab ρ̂_b (masked, 1/N folded in) and ρ_a on the padded real layout.
+    private var meanField: [Double]
+    private var density: [Double]
+    /// max over the grid and species of |u_a − f^e| at the last ``rates(_:time:into:)`` (every rank has it).
+    public private(set) var largestVelocity = 0.0
+
+    /// Collective: tabulates V̂_ab of `potential` on `fft`'s grid (the box of its decomposition).
+    public init(fft: SlabFFT, potential: BondPotential, temperature: Double, forcing: DeanForcing?) {
+        self.fft = fft
+        species = potential.species
+        self.temperature = temperature
+        modes = DeanModes(fft: fft)
+        transforms = PotentialGradient(potential: potential, dimension: fft.extents.count).modeTransforms(on: SpectralCalculus(fft: fft))
+        self.forcing = forcing
+        forcingTables = forcing?.tables(on: fft) ?? []
+        force = forcing == nil ? [] : [[Double]](repeating: [Double](repeating: 0, count: fft.real.count), count: fft.extents.count)
+        meanField = [Double](repeating: 0, count: fft.spectral.count)
+        density = [Double](repeating: 0, count: fft.real.count)
+        if let forcing, forcing.steady { fillForce(time: 0) }
+    }
+
+    /// Complex entries of a spectral field on this rank (``SlabFFT/spectral``'s length in doubles).
+    public var spectralLength: Int { fft.spectral.count }
+
+    /// Collective: N̂_a of every species at `time` from the spectra ρ̂_a (this rank's entries) into `rates`.
+    public func rates(_ spectra: [[Double]], time: Double, into rates: inout [[Double]]) {
+        let d = fft.extents.count, scale = 1 / Double(fft.decomposition.grid.pointCount)
+        if let forcing, !forcing.steady { fillForce(time: time) }
+        var largest = 0.0
+        for a in 0..<species {
+            meanField.withUnsafeMutableBufferPointer { phi in
+                for m in 0..<modes.count {
+                    var re = 0.0, im = 0.0
+                    for b in 0..<species {
+                        re += transforms[a][b][m] * spectra[b][2 * m]
+                        im += transforms[a][b][m] * spectra[b][2 * m + 1]
+                    }
+                    let w = modes.kept[m] * scale
+                    phi[2 * m] = w * re
+                    phi[2 * m + 1] = w * im
+                }
+            }
+            for m in 0..<modes.count {
+                let w = modes.kept[m] * scale
+                fft.spectral[2 * m] = w * spectra[a][2 * m]
+                fft.spectral[2 * m + 1] = w * spectra[a][2 * m + 1]
+            }
+            fft.inverse(normalised: false)
+            for i in density.indices { density[i] = fft.real[i] }
+            rates[a].withUnsafeMutableBufferPointer { rate in
+                for i in rate.indices { rate[i] = 0 }
+                for axis in 0..<d {
+                    let k = modes.wavevectors[axis]
+                    for m in 0..<modes.count {
+                        fft.spectral[2 * m] = -k[m] * meanField[2 * m + 1]
+                        fft.spectral[2 * m + 1] = k[m] * meanField[2 * m]
+                    }
+                    fft.inverse(normalised: false)
+                    largest = max(largest, fluxInPlace(axis: axis))
+                    fft.forward()
+                    for m in 0..<modes.count {
+                        let w = modes.kept[m] * k[m]
+                        rate[2 * m] -= w * fft.spectral[2 * m + 1]
+                        rate[2 * m + 1] += w * fft.spectral[2 * m]
+                    }
+                }
+            }
+        }
+        largestVelocity = fft.decomposition.communicator.allreduce(largest, .max)
+    }
+
+    /// Local: ``SlabFFT/real`` holds u_α; makes it ρ (u_α − f_α) at the owned samples and returns max |u_α − f_α|.
+    private func fluxInPlace(axis: Int) -> Double {
+        var largest = 0.0
+        let f = force.isEmpty ? nil : force[axis]
+        forEachOwnedSample { r in
+            let v = fft.real[r] - (f?[r] ?? 0)
+            largest = max(largest, abs(v))
+            fft.real[r] = density[r] * v
+        }
+        return largest
+    }
+
+    /// Calls `body` with the index into the padded real layout of every owned sample.
+    func forEachOwnedSample(_ body: (Int) -> Void) {
+        let n = fft.extents, rows = n.count == 3 ? n[1] : 1, last = n[n.count - 1]
+        for i0 in 0..<fft.decomposition.count {
+            for r in 0..<rows {
+                let start = n.count == 3 ? fft.realIndex(i0, r, 0) : fft.realIndex(i0, 0)
+                for c in 0..<last { body(start + c) }
+            }
+        }
+    }
+
+    /// Local: ``force`` at `time`.
+    private func fillForce(time: Double) {
+        guard let forcing else { return }
+        for a in force.indices { for r in force[a].indices { force[a][r] = 0 } }
+        for (mode, table) in zip(forcing.modes, forcingTables) {
+            // cos(k·x − ωt + φ) = cos(k·x) cos(ωt − φ) + sin(k·x) sin(ωt − φ).
+            let c = mode.amplitude * cos(mode.frequency * time - mode.phase), s = mode.amplitude * sin(mode.frequency * time - mode.phase)
+            for r in force[mode.axis].indices { force[mode.axis][r] += c * table.cos[r] + s * table.sin[r] }
+        }
+    }
+
+    /// Collective: the densities ρ_a at the owned samples (plane-major, unpadded) from their spectra.
+    public func densities(_ spectra: [[Double]]) -> [[Double]] {
+        spectra.map { spectrum in
+            for i in 0..<spectrum.count { fft.spectral[i] = spectrum[i] }
+            fft.inverse()
+            return fft.ownedSamples()
+        }
+    }
+
+    /// Collective: the spectra ρ̂_a of densities given at the owned samples.
+    public func spectra(_ densities: [[Double]]) -> [[Double]] {
+        densities.map { field in
+            fft.loadSamples(field)
+            fft.forward()
+            return Array(fft.spectral)
+        }
+    }
+
+    /// Collective: the free energy F = T_v Σ_a ∫ρ_a(ln ρ_a − 1) + ½ Σ_ab ∫ρ_a (V_ab * ρ_b) (V₀), non-increasing under the
+    /// unforced equation (dF/dt = −Σ_a ∫ρ_a |∇(T_v ln ρ_a + Σ_b V_ab * ρ_b)|²); NaN where a density is not positive at
+    /// T_v > 0.
+    public func freeEnergy(_ spectra: [[Double]]) -> Double {
+        let h = fft.decomposition.spacing.reduce(1, *), rho = densities(spectra)
+        var sum = 0.0
+        for a in 0..<species {
+            if temperature > 0 { for value in rho[a] { sum += temperature * (value > 0 ? value * (log(value) - 1) : .nan) } }
+            for b in 0..<species {
+                for m in 0..<modes.count {
+                    fft.spectral[2 * m] = transforms[a][b][m] * spectra[b][2 * m]
+                    fft.spectral[2 * m + 1] = transforms[a][b][m] * spectra[b][2 * m + 1]
+                }
+                fft.inverse()
+                let convolved = fft.ownedSamples()
+                for k in convolved.indices { sum += 0.5 * rho[a][k] * convolved[k] }
+            }
+        }
+        return h * fft.decomposition.communicator.allreduce(sum, .sum)
+    }
+}

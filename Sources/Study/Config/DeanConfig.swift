@@ -1,0 +1,177 @@
+import Foundation
+import TOMLKit
+
+/// The config of `stressflux dean CONFIG.toml` (physics.md §7; sections `[grid]`, `[potential]`, `[dynamics]`,
+/// `[initial]`, `[forcing]`, `[output]`; every key optional, defaults below). Units: physics.md §1.2.
+public struct DeanConfig: Sendable, Codable, Equatable {
+    public struct Grid: Sendable, Codable, Equatable {
+        public var dimension = 2
+        /// Points along x, y[, z] (one integer: the same along each).
+        public var points = [64, 64]
+        /// L_x, L_y[, L_z] in ℓ₀.
+        public var box = [8.0, 8.0]
+    }
+
+    public struct Potential: Sendable, Codable, Equatable {
+        public enum Kind: String, Sendable, Codable, CaseIterable {
+            case harmonic, hertzian, gaussian, gem4
+            /// V = 0: the ideal gas (physics.md §7.3's test D3).
+            case ideal
+        }
+        public var kind = Kind.gem4
+        /// ε in V₀.
+        public var epsilon = 1.0
+        /// σ in ℓ₀: the contact diameter (harmonic, Hertzian) or the range scale (Gaussian core, GEM-4).
+        public var sigma = 1.0
+    }
+
+    public struct Dynamics: Sendable, Codable, Equatable {
+        /// Δt in ℓ₀²/(μV₀).
+        public var dt = 1e-3
+        public var steps = 1000
+        /// T_v = k_BT/V₀.
+        public var temperature = 0.1
+        /// The deterministic scheme; the stochastic step is Euler–Maruyama.
+        public var scheme = "sbdf2"
+        /// The Dean–Kawasaki equation (physics.md §7.3), noise by (seed, cell, axis, step).
+        public var stochastic = false
+        public var seed: UInt64 = 1
+    }
+
+    public struct Initial: Sendable, Codable, Equatable {
+        public enum Kind: String, Sendable, Codable, CaseIterable {
+            case mode, noise
+        }
+        public var kind = Kind.noise
+        /// ρ₀ in ℓ₀^-d.
+        public var mean = 2.0
+        /// mode: the cosine's amplitude; noise: the largest deviation from the mean (ℓ₀^-d).
+        public var amplitude = 0.1
+        /// mode: whole periods along x, y[, z].
+        public var wavevector = [1, 0]
+        /// noise: Fourier modes with every |n_α| ≤ this, Gaussian-weighted exp(−|n|²/(2·cutoff²/4)).
+        public var cutoff = 4
+        public var seed: UInt64 = 1
+    }
+
+    public struct Output: Sendable, Codable, Equatable {
+        public var directory = "dean"
+        /// Steps between rows of `dean.csv`; 0: first and last only.
+        public var thermoEvery = 10
+        /// Steps between `fields-<step>.h5` + `.xmf`; 0: the last step's only.
+        public var fieldsEvery = 0
+    }
+
+    public var grid = Grid()
+    public var potential = Potential()
+    public var dynamics = Dynamics()
+    public var initial = Initial()
+    public var forcing = RunConfig.Forcing()
+    public var output = Output()
+
+    public init() {}
+
+    /// Parses and validates TOML text; `source` names the file in error messages.
+    public init(toml text: String, source: String) throws {
+        let root = try RunConfig.table(toml: text, source: source)
+        let sections = ["grid", "potential", "dynamics", "initial", "forcing", "output"]
+        if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
+            throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section of a dean config, valid sections are "
+                                           + sections.map { "[\($0)]" }.joined(separator: ", "))
+        }
+        var c = DeanConfig()
+        var t = try ConfigTable(root, section: "grid")
+        c.grid.dimension = try t.int("dimension", default: c.grid.dimension)
+        guard c.grid.dimension == 2 || c.grid.dimension == 3 else { throw Self.bad("[grid] dimension", c.grid.dimension, "must be 2 or 3") }
+        let d = c.grid.dimension
+        c.grid.points = try t.ints("points", repeated: d, default: Array(repeating: 64, count: d))!
+        c.grid.box = t.has("box") && (try? t.double("box", default: 0)) != nil
+            ? Array(repeating: try t.double("box", default: 0), count: d) : try t.doubles("box", default: Array(repeating: 8, count: d))
+        try t.finish()
+        t = try ConfigTable(root, section: "potential")
+        c.potential.kind = try t.choice("kind", default: c.potential.kind)
+        c.potential.epsilon = try t.double("epsilon", default: c.potential.epsilon)
+        c.potential.sigma = try t.double("sigma", default: c.potential.sigma)
+        try t.finish()
+        t = try ConfigTable(root, section: "dynamics")
+        c.dynamics.dt = try t.double("dt", default: c.dynamics.dt)
+        if t.has("time") && t.has("steps") {
+            throw StudyError.invalidOption(name: "[dynamics] time", value: "", expected: "give steps or time, not both")
+        }
+        c.dynamics.steps = t.has("time") ? Int((try t.double("time", default: 0) / c.dynamics.dt).rounded()) : try t.int("steps", default: c.dynamics.steps)
+        c.dynamics.temperature = try t.double("temperature", default: c.dynamics.temperature)
+        c.dynamics.scheme = try t.string("scheme", default: c.dynamics.scheme)!
+        c.dynamics.stochastic = try t.bool("stochastic", default: c.dynamics.stochastic)
+        c.dynamics.seed = try t.seed("seed", default: c.dynamics.seed)
+        try t.finish()
+        t = try ConfigTable(root, section: "initial")
+        c.initial.kind = try t.choice("kind", default: c.initial.kind)
+        c.initial.mean = try t.double("mean", default: c.initial.mean)
+        c.initial.amplitude = try t.double("amplitude", default: c.initial.amplitude)
+        c.initial.wavevector = try t.ints("wavevector", repeated: d, default: [1] + Array(repeating: 0, count: d - 1))!
+        c.initial.cutoff = try t.int("cutoff", default: c.initial.cutoff)
+        c.initial.seed = try t.seed("seed", default: c.initial.seed)
+        try t.finish()
+        c.forcing = try RunConfig.Forcing(root)
+        t = try ConfigTable(root, section: "output")
+        c.output.directory = try t.string("directory", default: c.output.directory)!
+        c.output.thermoEvery = try t.int("thermo_every", default: c.output.thermoEvery)
+        c.output.fieldsEvery = try t.int("fields_every", default: c.output.fieldsEvery)
+        try t.finish()
+        try c.validate()
+        self = c
+    }
+
+    /// Reads and validates a config file.
+    public init(contentsOf path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw StudyError.invalidOption(name: "config", value: path, expected: "cannot be read, check the path")
+        }
+        try self.init(toml: text, source: path)
+    }
+
+    private static func bad(_ name: String, _ value: Any, _ expected: String) -> StudyError {
+        StudyError.invalidOption(name: name, value: "= \(value)", expected: expected)
+    }
+
+    /// The checks that need several keys or none of the parser's types.
+    func validate() throws {
+        let d = grid.dimension
+        guard grid.points.count == d, grid.points.allSatisfy({ $0 >= 4 }) else {
+            throw Self.bad("[grid] points", grid.points, "must be \(d) integers ≥ 4 (x, y\(d == 3 ? ", z" : ""))")
+        }
+        guard grid.box.count == d, grid.box.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw Self.bad("[grid] box", grid.box, "must be \(d) positive lengths in l0 (or one for a square box)")
+        }
+        for (name, value) in [("epsilon", potential.epsilon), ("sigma", potential.sigma)] where !(value > 0 && value.isFinite) {
+            throw Self.bad("[potential] \(name)", value, "must be positive")
+        }
+        guard dynamics.dt > 0, dynamics.dt.isFinite else { throw Self.bad("[dynamics] dt", dynamics.dt, "must be positive, in l0^2/(mu V0)") }
+        guard dynamics.steps >= 1 else { throw Self.bad("[dynamics] steps", dynamics.steps, "must be at least 1 (or give time > 0)") }
+        guard dynamics.temperature >= 0, dynamics.temperature.isFinite else {
+            throw Self.bad("[dynamics] temperature", dynamics.temperature, "must be zero (the noiseless Dean equation) or positive")
+        }
+        guard ["sbdf1", "sbdf2"].contains(dynamics.scheme) else {
+            throw Self.bad("[dynamics] scheme", "\"\(dynamics.scheme)\"", "must be \"sbdf1\" or \"sbdf2\"")
+        }
+        if dynamics.stochastic {
+            let h = zip(grid.box, grid.points).map { $0 / Double($1) }
+            guard h.allSatisfy({ abs($0 - h[0]) <= 1e-12 * h[0] }) else {
+                throw Self.bad("[grid] points", grid.points, "the Dean-Kawasaki cells are cubes: make box/points the same along every axis (spacings \(h))")
+            }
+            guard try forcing.forcing(dimension: d)?.modes.allSatisfy({ $0.frequency == 0 }) ?? true else {
+                throw Self.bad("[forcing] modes", "frequency", "the Dean-Kawasaki step takes a steady force: set every frequency to 0")
+            }
+        }
+        guard initial.mean > 0, initial.mean.isFinite else { throw Self.bad("[initial] mean", initial.mean, "must be a positive density, in 1/l0^\(d)") }
+        guard initial.amplitude >= 0, initial.amplitude < initial.mean else {
+            throw Self.bad("[initial] amplitude", initial.amplitude, "must be ≥ 0 and below [initial] mean = \(initial.mean), so that the density stays positive")
+        }
+        guard initial.wavevector.count == d else { throw Self.bad("[initial] wavevector", initial.wavevector, "must be \(d) whole numbers of periods") }
+        guard initial.cutoff >= 1 else { throw Self.bad("[initial] cutoff", initial.cutoff, "must be at least 1") }
+        guard output.thermoEvery >= 0, output.fieldsEvery >= 0 else {
+            throw Self.bad("[output] thermo_every", "\(output.thermoEvery), fields_every = \(output.fieldsEvery)", "must be zero or positive")
+        }
+        _ = try forcing.forcing(dimension: d)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Parallel
+import Study
+
+/// `stressflux dean CONFIG.toml`: the Dean equation on the slabs (physics.md §7; README "The Dean equation").
+struct DeanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dean",
+        abstract: "Solve the deterministic Dean equation (physics.md 7.2) on the slabs of one grid.",
+        discussion: """
+            Sections: [grid] dimension, points, box; [potential] kind (gem4, gaussian, harmonic, hertzian), epsilon, sigma;
+            [dynamics] dt, steps or time, temperature, scheme (sbdf1, sbdf2); [initial] kind (mode, noise), mean, amplitude,
+            wavevector, cutoff, seed; [forcing] as for run; [output] directory, thermo_every, fields_every.
+            Outputs: dean.csv (step, time, mass, min_rho, max_rho, free_energy), fields-<step>.h5 + .xmf (rho), summary.json.
+            """)
+
+    @Argument(help: "Config file (TOML).")
+    var config: String
+
+    @Option(help: "Output folder (overrides [output] directory).")
+    var output: String?
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    func run() throws {
+        let communicator = Communicator.world
+        let settings = try communicator.agree { try DeanConfig(contentsOf: config) }
+        try DeanRun(config: settings, outputDirectory: output, quiet: quiet, communicator: communicator).run()
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `stressflux dean` (physics.md §7.2, issue 20) under mpirun -np 1, 2, 4.
+@Suite(.serialized) struct DeanIntegrationTests {
+    /// The D1 geometry (L = 2π·4/5.0937, M = 64) with ρ = 2 + 1e-6 cos(k x), k = 5.0937 (mode 4 along x), GEM-4 at
+    /// T_v = 0.1, SBDF2 with 200 steps to t_f = 1/ω.
+    static let config = """
+        [grid]
+        points = 64
+        box = \(2 * Double.pi * 4 / 5.0937)
+        [potential]
+        kind = "gem4"
+        [dynamics]
+        dt = \(1 / 5.54399016719322 / 200)
+        steps = 200
+        temperature = 0.1
+        [initial]
+        kind = "mode"
+        mean = 2.0
+        amplitude = 1e-6
+        wavevector = [4, 0]
+        [output]
+        thermo_every = 50
+        fields_every = 100
+        """
+
+    /// - On 1, 2 and 4 ranks the mode grows at ω = 5.54399 (−k²(T_v + ρ₀V̂(k)) with V̂ by a separate Simpson quadrature,
+    ///   physics.md's 5.544): the rate ln((max ρ − ρ₀)/ε)/t_f within 1e-4 (SBDF2 at 200 steps: 6.4e-5 measured);
+    /// - `dean.csv` has its columns with units, the mass 2L² kept to 1e-12, and its rows agree across rank counts to
+    ///   1e-12 relative (the transforms reduce in other orders);
+    /// - the fields file holds `rho` with quantity and unit for h5py, and ParaView reads the XDMF with the grid's bounds
+    ///   [0, L − h] and the peak of the cosine on the line x = 0.
+    @Test func growthRateOnOneTwoFourRanks() throws {
+        let dir = try Scratch.url("dean")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("d1.toml")
+        try Self.config.write(to: file, atomically: true, encoding: .utf8)
+        var tables: [[[Double]]] = []
+        let l = 2 * Double.pi * 4 / 5.0937
+        for ranks in [1, 2, 4] {
+            let out = dir.appendingPathComponent("r\(ranks)")
+            let run = try MPIRun.stressflux(["dean", file.path, "--output", out.path, "--quiet"], ranks: ranks, timeout: 120, directory: dir)
+            try #require(run.exitCode == 0 && !run.timedOut, "\(ranks) ranks: \(run.stdout)\(run.stderr)")
+            let text = try String(contentsOf: out.appendingPathComponent("dean.csv"), encoding: .utf8)
+            let lines = text.split(separator: "\n")
+            #expect(lines.first == "step,time [l0^2/(mu V0)],mass,min_rho [1/l0^2],max_rho [1/l0^2],free_energy [V0]", "\(lines.first ?? "")")
+            let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            #expect(rows.map { Int($0[0]) } == [0, 50, 100, 150, 200])
+            for row in rows { #expect(abs(row[2] - 2 * l * l) <= 1e-12 * 2 * l * l, "mass \(row[2])") }
+            let last = rows.last!, rate = log((last[4] - 2) / 1e-6) / last[1]
+            #expect(abs(rate - 5.54399016719322) / 5.54399016719322 < 1e-4, "\(ranks) ranks: growth rate \(rate)")
+            tables.append(rows)
+        }
+        for other in tables.dropFirst() {
+            for (a, b) in zip(tables[0].joined(), other.joined()) { #expect(abs(a - b) <= 1e-12 * max(abs(a), 1), "\(a) vs \(b)") }
+        }
+        let fields = dir.appendingPathComponent("r2/fields-200")
+        if let seen = try ReaderIntegrationTests.read("h5py", "h5py_fields.py", [fields.path + ".h5"], in: dir) {
+            let datasets = seen["datasets"] as? [String: [String: Any]] ?? [:]
+            #expect(datasets.keys.contains { $0.hasSuffix("rho") } && datasets.allSatisfy { $0.value["unit"] is String }, "\(datasets)")
+        }
+        if let seen = try ReaderIntegrationTests.read("paraview", "paraview_field.py", [fields.path + ".xmf", "rho"], in: dir) {
+            let bounds = ReaderIntegrationTests.numbers(seen["bounds"]), peak = ReaderIntegrationTests.numbers(seen["argmax_point"])
+            let h = l / 64
+            #expect(abs(bounds[0]) < 1e-9 && abs(bounds[1] - (l - h)) < 1e-9 && abs(bounds[3] - (l - h)) < 1e-9, "bounds \(bounds)")
+            #expect(abs(peak[0]) < 1e-9, "the cosine's peak at x = 0: \(peak)")
+        }
+    }
+
+    /// The Dean–Kawasaki ideal gas (physics.md §7.3: M = 32, h = 1, ρ₀ = 100, T_v = 1, Δt = 0.01, 200 steps) on 1, 2 and
+    /// 4 ranks: the noise is a function of (seed, cell, axis, step), so min ρ and max ρ of every row are the same bits
+    /// (a rank drawing another face's number, or the shared face below a slab drawn twice differently, changes them),
+    /// and the mass and free energy agree to 1e-12 (sums in other orders); the mass is kept to 1e-12.
+    @Test func deanKawasakiIsRankIndependent() throws {
+        let dir = try Scratch.url("dean-dk")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("dk.toml")
+        try """
+            [grid]
+            points = 32
+            box = 32.0
+            [potential]
+            kind = "ideal"
+            [dynamics]
+            dt = 0.01
+            steps = 200
+            temperature = 1.0
+            stochastic = true
+            seed = 9
+            [initial]
+            kind = "noise"
+            mean = 100.0
+            amplitude = 10.0
+            [output]
+            thermo_every = 50
+            """.write(to: file, atomically: true, encoding: .utf8)
+        var tables: [[[Double]]] = []
+        for ranks in [1, 2, 4] {
+            let out = dir.appendingPathComponent("r\(ranks)")
+            let run = try MPIRun.stressflux(["dean", file.path, "--output", out.path, "--quiet"], ranks: ranks, timeout: 120, directory: dir)
+            try #require(run.exitCode == 0 && !run.timedOut, "\(ranks) ranks: \(run.stdout)\(run.stderr)")
+            let lines = try String(contentsOf: out.appendingPathComponent("dean.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            tables.append(lines.map { $0.split(separator: ",").map { Double($0)! } })
+        }
+        #expect(tables[0].count == 5)
+        for row in tables[0] { #expect(abs(row[2] - tables[0][0][2]) <= 1e-12 * row[2], "mass \(row[2])") }
+        for other in tables.dropFirst() {
+            for (a, b) in zip(tables[0], other) {
+                #expect(a[3] == b[3] && a[4] == b[4], "min and max ρ: \(a) vs \(b)")
+                #expect(abs(a[2] - b[2]) <= 1e-12 * a[2] && abs(a[5] - b[5]) <= 1e-12 * abs(a[5]), "\(a) vs \(b)")
+            }
+        }
+    }
+
+    /// Bad input: one line naming the key, a non-zero exit on every rank, nothing written.
+    @Test(arguments: [
+        ("[dynamics]\ndt = 0\n", "[dynamics] dt"),
+        ("[grid]\npoints = [16, 2]\n", "[grid] points"),
+        ("[initial]\nmean = 1.0\namplitude = 1.5\n", "[initial] amplitude"),
+        ("[potential]\nkind = \"lj\"\n", "[potential] kind"),
+        ("[dynamics]\ntemperature = -1\n", "[dynamics] temperature"),
+        ("[dynamics]\nstochastic = true\n[grid]\npoints = [64, 32]\n", "[grid] points"),
+    ])
+    func badInputIsOneLine(config: String, key: String) throws {
+        let dir = try Scratch.url("dean-bad")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.toml")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let run = try MPIRun.stressflux(["dean", file.path, "--output", out.path], ranks: 4, timeout: 60, directory: dir)
+        let errors = run.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(run.exitCode != 0 && errors.count == 1 && errors[0].contains(key), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("dean.csv").path), "nothing written")
+    }
+}
