@@ -1,3 +1,4 @@
+import Fields
 import Foundation
 import TOMLKit
 
@@ -54,6 +55,16 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         public var seed: UInt64 = 1
     }
 
+    /// The field-form stress budget (physics.md §5.3, ``DeanBudget``) at each scale.
+    public struct Analysis: Sendable, Codable, Equatable {
+        /// ℓ in ℓ₀, increasing; empty: no budget.
+        public var scales: [Double] = []
+        /// `gauss`, `bump<n>` or `mollifier` (physics.md §3.1).
+        public var kernel = "gauss"
+        /// Steps between rows of `budget.csv`; 0: with every row of `dean.csv`.
+        public var every = 0
+    }
+
     public struct Output: Sendable, Codable, Equatable {
         public var directory = "dean"
         /// Steps between rows of `dean.csv`; 0: first and last only.
@@ -67,6 +78,7 @@ public struct DeanConfig: Sendable, Codable, Equatable {
     public var dynamics = Dynamics()
     public var initial = Initial()
     public var forcing = RunConfig.Forcing()
+    public var analysis = Analysis()
     public var output = Output()
 
     public init() {}
@@ -74,7 +86,7 @@ public struct DeanConfig: Sendable, Codable, Equatable {
     /// Parses and validates TOML text; `source` names the file in error messages.
     public init(toml text: String, source: String) throws {
         let root = try RunConfig.table(toml: text, source: source)
-        let sections = ["grid", "potential", "dynamics", "initial", "forcing", "output"]
+        let sections = ["grid", "potential", "dynamics", "initial", "forcing", "analysis", "output"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section of a dean config, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -113,6 +125,11 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         c.initial.seed = try t.seed("seed", default: c.initial.seed)
         try t.finish()
         c.forcing = try RunConfig.Forcing(root)
+        t = try ConfigTable(root, section: "analysis")
+        c.analysis.scales = try t.doubles("scales", default: c.analysis.scales)
+        c.analysis.kernel = try t.string("kernel", default: c.analysis.kernel)!
+        c.analysis.every = try t.int("every", default: c.analysis.every)
+        try t.finish()
         t = try ConfigTable(root, section: "output")
         c.output.directory = try t.string("directory", default: c.output.directory)!
         c.output.thermoEvery = try t.int("thermo_every", default: c.output.thermoEvery)
@@ -173,5 +190,14 @@ public struct DeanConfig: Sendable, Codable, Equatable {
             throw Self.bad("[output] thermo_every", "\(output.thermoEvery), fields_every = \(output.fieldsEvery)", "must be zero or positive")
         }
         _ = try forcing.forcing(dimension: d)
+        let h = zip(grid.box, grid.points).map { $0 / Double($1) }.max()!
+        guard analysis.scales.allSatisfy({ $0 >= h && $0.isFinite }), analysis.scales == analysis.scales.sorted() else {
+            throw Self.bad("[analysis] scales", analysis.scales, "must increase and be at least the grid spacing \(h) l0 (the filter must be resolved)")
+        }
+        _ = try KernelChoice.kernel(named: analysis.kernel, dimension: d, field: "[analysis] kernel")
+        if !analysis.scales.isEmpty, try !(forcing.forcing(dimension: d)?.modes.allSatisfy({ $0.frequency == 0 }) ?? true) {
+            throw Self.bad("[analysis] scales", analysis.scales, "the budget takes a steady force: set every [forcing] frequency to 0 or drop the scales")
+        }
+        guard analysis.every >= 0 else { throw Self.bad("[analysis] every", analysis.every, "must be zero or positive") }
     }
 }

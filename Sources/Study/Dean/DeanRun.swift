@@ -7,6 +7,7 @@ import Fields
 import Formats
 import Foundation
 import Parallel
+import Particles
 
 /// `stressflux dean`: the deterministic Dean equation (physics.md §7.1–7.2), or with `[dynamics] stochastic` the
 /// Dean–Kawasaki equation (§7.3), on the slabs of one grid, from the
@@ -34,6 +35,8 @@ public final class DeanRun {
         public var firstNegativeStep: Int?
         /// F at the end; nil when a density was not positive there (its T_v ρ ln ρ is undefined).
         public var freeEnergy: Double?
+        /// The largest relative residual of the budget's closure over its rows (`[analysis] scales`), nil without.
+        public var budgetResidual: Double?
         public var wallSeconds: Double
         /// Time per step (slowest rank).
         public var secondsPerStep: Double
@@ -107,13 +110,27 @@ public final class DeanRun {
                 if communicator.isRoot { try log.append(step: stepper.step, values: [stepper.time, mass, -extremes[0], extremes[1], energy].map { $0.isFinite ? "\($0)" : "" }) }
             }
         }
+        // The budget (physics.md §5.3) of the density at each ℓ, f^e in physical components at the owned samples.
+        let budget = config.analysis.scales.isEmpty ? nil : DeanBudget(
+            scales: config.analysis.scales, kernel: try KernelChoice.kernel(named: config.analysis.kernel, dimension: d, field: "[analysis] kernel"),
+            fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, force: try physicalForce(fft), directory: outputDirectory)
+        try budget?.begin()
+        let budgetEvery = config.analysis.every > 0 ? config.analysis.every : config.output.thermoEvery
+        var largestResidual = 0.0
+        func analyse() throws {
+            guard let budget else { return }
+            let residuals = try budget.measure(step: stepper.step, time: stepper.time, rho: stepper.currentDensities()[0])
+            largestResidual = max(largestResidual, residuals.max() ?? 0)
+        }
         try observe()
+        try analyse()
         let steps = config.dynamics.steps, every = config.output.thermoEvery, fieldsEvery = config.output.fieldsEvery
         var progress = ProgressLine(label: "dean", from: 0, total: steps, atoms: decomposition.grid.pointCount, enabled: communicator.isRoot && !quiet)
         let clock = PhaseTimers.now()
         while stepper.step < steps {
             stepper.advance(by: config.dynamics.dt)
             if (every > 0 && stepper.step % every == 0) || stepper.step == steps { try observe() }
+            if (budgetEvery > 0 && stepper.step % budgetEvery == 0) || stepper.step == steps { try analyse() }
             if (fieldsEvery > 0 && stepper.step % fieldsEvery == 0) || stepper.step == steps { try writeFields(fft, stepper) }
             progress.update(step: stepper.step)
         }
@@ -121,7 +138,8 @@ public final class DeanRun {
         progress.update(step: stepper.step, force: true)
         let summary = Summary(ranks: communicator.size, steps: stepper.step, time: stepper.time, mass: observed.mass,
                               relativeMassChange: abs(observed.mass - observed.mass0) / observed.mass0, minimumDensity: observed.smallest,
-                              firstNegativeStep: observed.negative, freeEnergy: observed.energy.isFinite ? observed.energy : nil, wallSeconds: wall,
+                              firstNegativeStep: observed.negative, freeEnergy: observed.energy.isFinite ? observed.energy : nil,
+                              budgetResidual: budget == nil ? nil : largestResidual, wallSeconds: wall,
                               secondsPerStep: wall / Double(max(steps, 1)), config: config)
         try communicator.agree { if communicator.isRoot { try JSONReport.write(summary, to: path("summary.json")) } }
         say("done: step \(stepper.step), time \(String(format: "%.6g", stepper.time)), mass change \(String(format: "%.2g", summary.relativeMassChange)), "
@@ -151,6 +169,22 @@ public final class DeanRun {
             DeanForcing.Mode(axis: Self.gridAxis(m.component), amplitude: m.amplitude,
                              wavevector: (0..<m.wavevector.count).map { m.wavevector[Self.physicalAxis($0)] }, phase: m.phase, frequency: m.frequency)
         })
+    }
+
+    /// f^e of `[forcing]` at time 0 in physical components at the owned samples (the budget's; a steady force), or nil.
+    func physicalForce(_ fft: SlabFFT) throws -> [[Double]]? {
+        guard let forcing = try config.forcing.forcing(dimension: config.grid.dimension) else { return nil }
+        let n = fft.extents, d = n.count, h = fft.decomposition.spacing, box = config.grid.box
+        var force = [[Double]](repeating: [], count: d)
+        for i0 in 0..<fft.decomposition.count {
+            for i1 in 0..<n[1] {
+                for i2 in 0..<(d == 3 ? n[2] : 1) {
+                    let x = [Double(i1) * h[1], Double(fft.decomposition.start + i0) * h[0]] + (d == 3 ? [Double(i2) * h[2]] : [])
+                    for (a, value) in forcing.force(at: x, box: box).enumerated() { force[a].append(value) }
+                }
+            }
+        }
+        return force
     }
 
     /// Collective: ρ at the owned samples from `[initial]`: ρ₀ + A cos(k·x) (mode), or ρ₀ + A·(smooth random)/max|·|

@@ -1,0 +1,81 @@
+import Budget
+import Fields
+import Formats
+import Foundation
+import Parallel
+import Particles
+
+/// The field-form stress budget of a Dean density (physics.md §5.3), at each ℓ of `[analysis] scales`, by the same
+/// `Budget` code as the particles' (``Budget/ForcedThermalBudget``): the density ρ filtered at ℓ, the filtered products
+/// (ρu)_ℓ with u = ∇(V*ρ) and (ρ f^e)_ℓ, and the resolved current j̄_ℓ = (−ρu − T_v∇ρ + ρf^e)_ℓ, the deterministic
+/// Dean current (for a Dean–Kawasaki state, its drift: the noise's share is not in the rate). One row per ℓ of
+/// `budget.csv` with `run`'s columns (box means of σ̲_ℓ, its rate, W_ℓ and Q^flux_ℓ per component; RMS of ∇·J̄_ℓ and
+/// |Q^flux_ℓ|, mean |Q^flux_ℓ|, and the relative residual of the §5.3 closure), then the thermal and forcing terms
+/// Q^th_ℓ, N^e_ℓ, N^{flux,e}_ℓ. The residual is that of the split against the same currents: it closes to round-off
+/// whatever the quadrature, and a sign or piece missing in the split shows there.
+final class DeanBudget {
+    let scales: [Double]
+    let kernel: any Kernel
+    let fft: SlabFFT
+    let potential: BondPotential
+    let temperature: Double
+    /// f^e in physical components at the owned samples, nil without forcing.
+    let force: [[Double]]?
+    private let log: StepLog
+    private let components: [String]
+
+    init(scales: [Double], kernel: any Kernel, fft: SlabFFT, potential: BondPotential, temperature: Double, force: [[Double]]?,
+         directory: String) {
+        self.scales = scales
+        self.kernel = kernel
+        self.fft = fft
+        self.potential = potential
+        self.temperature = temperature
+        self.force = force
+        let d = fft.extents.count
+        let names = Thermo.componentNames(dimension: d)
+        components = names
+        let stress = ReducedUnit.stress(dimension: d), rate = ReducedUnit.stressRate(dimension: d)
+        log = StepLog(path: (directory as NSString).appendingPathComponent("budget.csv"),
+                      columns: InlineAnalysis.columns(names, stress: stress, rate: rate)
+                        + ["Qth", "Ne", "Nfluxe"].flatMap { term in names.map { CSVColumn("\(term)_\($0)", unit: rate) } })
+    }
+
+    /// Collective: rank 0 starts `budget.csv`.
+    func begin() throws {
+        try fft.decomposition.communicator.agree { if fft.decomposition.communicator.isRoot { try log.begin(restartingAt: nil) } }
+    }
+
+    /// Collective: the rows of the density `rho` (owned samples) at `step` and `time`; returns each scale's residual.
+    @discardableResult
+    func measure(step: Int, time: Double, rho: [Double]) throws -> [Double] {
+        let communicator = fft.decomposition.communicator, d = fft.extents.count, tv = temperature
+        let calculus = SpectralCalculus(fft: fft)
+        let reduce = GridReductions(components: components, communicator: communicator)
+        let bonds = BondIntegral(fft: fft, quadrature: BondQuadrature(dimension: d, breaks: potential.breaks), potential: potential)
+        let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: [rho], calculus: calculus)[0]
+        let gradient = calculus.gradient(rho)
+        let products = (0..<d).map { c in zip(rho, u[c]).map { $0 * $1 } }
+        let forced = (0..<d).map { c in force.map { f in zip(rho, f[c]).map { $0 * $1 } } ?? [Double](repeating: 0, count: rho.count) }
+        var residuals: [Double] = []
+        for ell in scales {
+            let covariance = SubfilterCovariance(fft: fft, kernel: kernel, scale: ell)
+            let currents = (0..<d).map { c in covariance.filter(rho.indices.map { -products[c][$0] - tv * gradient[c][$0] + forced[c][$0] }) }
+            let state = CoarseGrainedState(densities: [covariance.filter(rho)], forceTerms: [products.map { covariance.filter($0) }],
+                                           currents: [currents])
+            let filteredForce = (0..<d).map { c in force.map { covariance.filter($0[c]) } ?? [Double](repeating: 0, count: rho.count) }
+            let budget = ForcedThermalBudget(state: state, forcing: [forced.map { covariance.filter($0) }], filteredForce: filteredForce,
+                                             temperature: tv, bonds: bonds, calculus: calculus)
+            let residual = budget.residual(communicator: communicator)
+            residuals.append(residual)
+            let mean = { (tensor: [[Double]]) in self.components.map { reduce.means(tensor)[$0]! } }
+            let divergence = reduce.norms(budget.fluxDivergence).rms, flux = reduce.norms(budget.interScaleFlux)
+            let values = [time, 0, ell] + mean(budget.sigma) + mean(budget.rate) + mean(budget.work) + mean(budget.interScaleFlux)
+                + [divergence, flux.rms, flux.mean, .nan, residual] + mean(budget.thermal) + mean(budget.externalWork) + mean(budget.forcingFlux)
+            try communicator.agree {
+                if communicator.isRoot { try log.append(step: step, values: values.map { $0.isFinite ? "\($0)" : "" }) }
+            }
+        }
+        return residuals
+    }
+}
