@@ -11,7 +11,9 @@ struct DeanCommand: ParsableCommand {
             Sections: [grid] dimension, points, box; [potential] kind (gem4, gaussian, harmonic, hertzian), epsilon, sigma;
             [dynamics] dt, steps or time, temperature, scheme (sbdf1, sbdf2); [initial] kind (mode, noise), mean, amplitude,
             wavevector, cutoff, seed; [forcing] as for run; [output] directory, thermo_every, fields_every.
-            Outputs: dean.csv (step, time, mass, min_rho, max_rho, free_energy), fields-<step>.h5 + .xmf (rho), summary.json.
+            [analysis] scales, kernel, every; stochastic = true in [dynamics]: Dean-Kawasaki (physics.md 7.3).
+            Outputs: dean.csv (step, time, mass, min_rho, max_rho, free_energy), fields-<step>.h5 + .xmf (rho), budget.csv,
+            checkpoint.h5 ([output] checkpoint_every), summary.json.
             """)
 
     @Argument(help: "Config file (TOML).")
@@ -20,12 +22,15 @@ struct DeanCommand: ParsableCommand {
     @Option(help: "Output folder (overrides [output] directory).")
     var output: String?
 
+    @Flag(help: "Continue from checkpoint.h5 in the output folder, bit for bit (a deterministic run on as many ranks as wrote it).")
+    var restart = false
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
     func run() throws {
         let communicator = Communicator.world
         let settings = try communicator.agree { try DeanConfig(contentsOf: config) }
-        try DeanRun(config: settings, outputDirectory: output, quiet: quiet, communicator: communicator).run()
+        try DeanRun(config: settings, outputDirectory: output, restart: restart, quiet: quiet, communicator: communicator).run()
     }
 }

@@ -71,6 +71,8 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         public var thermoEvery = 10
         /// Steps between `fields-<step>.h5` + `.xmf`; 0: the last step's only.
         public var fieldsEvery = 0
+        /// Steps between `checkpoint.h5` (`--restart` continues from it); 0: the last step's only.
+        public var checkpointEvery = 1000
     }
 
     public var grid = Grid()
@@ -134,6 +136,7 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         c.output.directory = try t.string("directory", default: c.output.directory)!
         c.output.thermoEvery = try t.int("thermo_every", default: c.output.thermoEvery)
         c.output.fieldsEvery = try t.int("fields_every", default: c.output.fieldsEvery)
+        c.output.checkpointEvery = try t.int("checkpoint_every", default: c.output.checkpointEvery)
         try t.finish()
         try c.validate()
         self = c
@@ -186,8 +189,9 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         }
         guard initial.wavevector.count == d else { throw Self.bad("[initial] wavevector", initial.wavevector, "must be \(d) whole numbers of periods") }
         guard initial.cutoff >= 1 else { throw Self.bad("[initial] cutoff", initial.cutoff, "must be at least 1") }
-        guard output.thermoEvery >= 0, output.fieldsEvery >= 0 else {
-            throw Self.bad("[output] thermo_every", "\(output.thermoEvery), fields_every = \(output.fieldsEvery)", "must be zero or positive")
+        for (key, value) in [("thermo_every", output.thermoEvery), ("fields_every", output.fieldsEvery), ("checkpoint_every", output.checkpointEvery)]
+        where value < 0 {
+            throw Self.bad("[output] \(key)", value, "must be zero or positive")
         }
         _ = try forcing.forcing(dimension: d)
         let h = zip(grid.box, grid.points).map { $0 / Double($1) }.max()!

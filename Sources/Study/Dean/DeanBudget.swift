@@ -41,9 +41,9 @@ final class DeanBudget {
                         + ["Qth", "Ne", "Nfluxe"].flatMap { term in names.map { CSVColumn("\(term)_\($0)", unit: rate) } })
     }
 
-    /// Collective: rank 0 starts `budget.csv`.
-    func begin() throws {
-        try fft.decomposition.communicator.agree { if fft.decomposition.communicator.isRoot { try log.begin(restartingAt: nil) } }
+    /// Collective: rank 0 starts `budget.csv`, or on restart keeps its rows up to `step`.
+    func begin(restartingAt step: Int?) throws {
+        try fft.decomposition.communicator.agree { if fft.decomposition.communicator.isRoot { try log.begin(restartingAt: step) } }
     }
 
     /// Collective: the rows of the density `rho` (owned samples) at `step` and `time`; returns each scale's residual.

@@ -17,6 +17,8 @@ public final class DeanRun {
     public let config: DeanConfig
     public let outputDirectory: String
     let quiet: Bool
+    /// Continue from `checkpoint.h5` (``DeanCheckpoint``).
+    let restart: Bool
     let communicator: Communicator
 
     /// `summary.json`.
@@ -43,9 +45,10 @@ public final class DeanRun {
         public var config: DeanConfig
     }
 
-    public init(config: DeanConfig, outputDirectory: String? = nil, quiet: Bool = false, communicator: Communicator) {
+    public init(config: DeanConfig, outputDirectory: String? = nil, restart: Bool = false, quiet: Bool = false, communicator: Communicator) {
         self.config = config
         self.outputDirectory = outputDirectory ?? config.output.directory
+        self.restart = restart
         self.quiet = quiet
         self.communicator = communicator
     }
@@ -75,20 +78,26 @@ public final class DeanRun {
         // FFTW_ESTIMATE: the same transforms in every process, so a run's numbers do not depend on the planner's timing.
         let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
         let equation = DeanEquation(fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, forcing: try forcing())
-        let start = initialDensity(fft)
+        let resumed = restart ? try communicator.agree {
+            try DeanCheckpoint.read(path: path(DeanCheckpoint.file), fft: fft, species: 1, stochastic: config.dynamics.stochastic)
+        } : nil
         let stepper: DeanStepper = config.dynamics.stochastic
             ? try DeanKawasakiStepper(fft: fft, potential: config.potential.kind == .ideal ? nil : bondPotential, temperature: config.dynamics.temperature,
-                                      forcing: try forcing(), seed: config.dynamics.seed, density: start)
-            : IMEXStepper(equation: equation, scheme: IMEXStepper.Scheme(rawValue: config.dynamics.scheme)!, spectra: equation.spectra([start]))
+                                      forcing: try forcing(), seed: config.dynamics.seed, density: resumed?.density ?? initialDensity(fft),
+                                      time: resumed?.time ?? 0, step: resumed?.step ?? 0)
+            : IMEXStepper(equation: equation, scheme: IMEXStepper.Scheme(rawValue: config.dynamics.scheme)!,
+                          spectra: resumed?.spectra ?? equation.spectra([initialDensity(fft)]), time: resumed?.time ?? 0, step: resumed?.step ?? 0,
+                          history: resumed?.history)
         say("StressFlux \(BuildInfo.version): Dean equation, \(d)D grid " + config.grid.points.map(String.init).joined(separator: "x")
             + " on box " + config.grid.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", \(config.potential.kind.rawValue), "
-            + "T_v = \(config.dynamics.temperature), \(config.dynamics.stochastic ? "Dean-Kawasaki, Euler-Maruyama" : config.dynamics.scheme), dt = \(config.dynamics.dt), \(communicator.size) rank(s)")
+            + "T_v = \(config.dynamics.temperature), \(config.dynamics.stochastic ? "Dean-Kawasaki, Euler-Maruyama" : config.dynamics.scheme), dt = \(config.dynamics.dt), \(communicator.size) rank(s)"
+            + (resumed.map { ", restarting at step \($0.step)" } ?? ""))
         typealias U = ReducedUnit
         let log = StepLog(path: path("dean.csv"), columns: [
             CSVColumn("time", unit: U.time), "mass", CSVColumn("min_rho", unit: U.density(dimension: d)),
             CSVColumn("max_rho", unit: U.density(dimension: d)), CSVColumn("free_energy", unit: U.energy),
         ])
-        try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: nil) } }
+        try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: resumed?.step) } }
         let cell = decomposition.spacing.reduce(1, *)
         var observed = (mass0: Double.nan, mass: Double.nan, smallest: Double.infinity, negative: Int?.none, energy: Double.nan)
         func observe() throws {
@@ -114,7 +123,7 @@ public final class DeanRun {
         let budget = config.analysis.scales.isEmpty ? nil : DeanBudget(
             scales: config.analysis.scales, kernel: try KernelChoice.kernel(named: config.analysis.kernel, dimension: d, field: "[analysis] kernel"),
             fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, force: try physicalForce(fft), directory: outputDirectory)
-        try budget?.begin()
+        try budget?.begin(restartingAt: resumed?.step)
         let budgetEvery = config.analysis.every > 0 ? config.analysis.every : config.output.thermoEvery
         var largestResidual = 0.0
         func analyse() throws {
@@ -122,16 +131,22 @@ public final class DeanRun {
             let residuals = try budget.measure(step: stepper.step, time: stepper.time, rho: stepper.currentDensities()[0])
             largestResidual = max(largestResidual, residuals.max() ?? 0)
         }
-        try observe()
-        try analyse()
+        if resumed == nil {
+            try observe()
+            try analyse()
+        }
         let steps = config.dynamics.steps, every = config.output.thermoEvery, fieldsEvery = config.output.fieldsEvery
-        var progress = ProgressLine(label: "dean", from: 0, total: steps, atoms: decomposition.grid.pointCount, enabled: communicator.isRoot && !quiet)
+        let checkpointEvery = config.output.checkpointEvery
+        var progress = ProgressLine(label: "dean", from: stepper.step, total: steps, atoms: decomposition.grid.pointCount, enabled: communicator.isRoot && !quiet)
         let clock = PhaseTimers.now()
         while stepper.step < steps {
             stepper.advance(by: config.dynamics.dt)
             if (every > 0 && stepper.step % every == 0) || stepper.step == steps { try observe() }
             if (budgetEvery > 0 && stepper.step % budgetEvery == 0) || stepper.step == steps { try analyse() }
             if (fieldsEvery > 0 && stepper.step % fieldsEvery == 0) || stepper.step == steps { try writeFields(fft, stepper) }
+            if (checkpointEvery > 0 && stepper.step % checkpointEvery == 0) || stepper.step == steps {
+                try DeanCheckpoint.write(stepper, fft: fft, to: path(DeanCheckpoint.file))
+            }
             progress.update(step: stepper.step)
         }
         let wall = communicator.allreduce(PhaseTimers.now() - clock, .max)
