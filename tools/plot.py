@@ -18,6 +18,9 @@ A run folder (it holds thermo.csv or aqs.csv) gets, in DIR/plots/ unless --out s
                             (runs with [events] predictor_windows);
   roc.png                   the ROC curves of the indicators with the diagonal, and their AUCs with 95 % intervals
                             (runs with predictor_windows; a study's pooled over its runs).
+A Dean folder (`stressflux dean`: it holds dean.csv) gets dean.png (min and max of rho and the free energy against
+time), dean-fields.png (rho of up to four field files) and, with [analysis] scales, dean-budget.png (the box means of
+the budget's xy terms against time at each l).
 A study folder (it holds study.csv) gets study.png, roc.png (the final sigma_xy and energy per particle against the first scanned
 key, one line per seed) and every run's figures in <run>/plots/. Prints the files it wrote.
 Units are those of the CSV headers (physics.md section 1.2): lengths l0, energies V0, time l0^2/(mu V0).
@@ -366,6 +369,95 @@ def predictor_maps(run, out, written):
     save(figure, out, "event-1-predictors.png", written)
 
 
+def dean_series(run, out, written):
+    """dean.csv: the density's range and the free energy against time, the mass change stated."""
+    names, units, rows = table(os.path.join(run, "dean.csv"))
+    if not rows:
+        return
+    time = [r["time"] for r in rows]
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=SIZE, sharex=True)
+    top.plot(time, [r["max_rho"] for r in rows], "-", color="C3", label="max ρ")
+    top.plot(time, [r["min_rho"] for r in rows], "-", color="C0", label="min ρ")
+    top.axhline(0, color="k", lw=0.5)
+    top.set_ylabel(label("max_rho", units, "density"))
+    top.legend(loc="best")
+    energy = [(r["time"], r["free_energy"]) for r in rows if isinstance(r.get("free_energy"), float)]
+    if energy:
+        bottom.plot([t for t, _ in energy], [f for _, f in energy], "-", color="C2")
+    bottom.set_ylabel(label("free_energy", units, "free energy F"))
+    bottom.set_xlabel(label("time", units, "time"))
+    mass = [r["mass"] for r in rows]
+    top.set_title(f"Dean equation: density range and free energy (mass change {abs(mass[-1] - mass[0]) / mass[0]:.1e})")
+    figure.tight_layout()
+    save(figure, out, "dean.png", written)
+
+
+def dean_fields(run, out, written):
+    """rho of up to four field files (first, two between, last) side by side; 3D: the plane z = 0."""
+    files = sorted((n for n in os.listdir(run) if n.startswith("fields-") and n.endswith(".h5")), key=lambda n: int(n[7:-3]))
+    if not files:
+        return
+    import h5py
+
+    chosen = [files[round(k * (len(files) - 1) / 3)] for k in range(4)] if len(files) >= 4 else files
+    chosen = list(dict.fromkeys(chosen))
+    columns = 2 if len(chosen) > 1 else 1
+    figure, panels = plt.subplots((len(chosen) + 1) // 2 if columns == 2 else 1, columns, figsize=SIZE, squeeze=False)
+    for axes in panels.flat[len(chosen):]:
+        axes.set_visible(False)
+    for axes, name in zip(panels.flat, chosen):
+        with h5py.File(os.path.join(run, name), "r") as f:
+            rho = f["rho"][...]
+            box = list(f.attrs["box"])
+            time = float(f.attrs["time"])
+        if rho.ndim == 3:
+            rho = rho[:, :, 0]
+        image = axes.imshow(rho, origin="lower", extent=[0, box[0], 0, box[1]], cmap="viridis")
+        figure.colorbar(image, ax=axes, label=f"ρ [1/l0^{len(box)}]", format="%.4g")
+        axes.set_title(f"t = {time:.3g}", fontsize="medium")
+        axes.set_xlabel("x [l0]")
+        axes.set_ylabel("y [l0]")
+    figure.suptitle("density ρ of the Dean equation" + (" (the plane z = 0)" if len(box) == 3 else ""))
+    figure.tight_layout()
+    save(figure, out, "dean-fields.png", written)
+
+
+def dean_budget(run, out, written):
+    """budget.csv: the box means of the budget's xy sources against time at each l (symmetric log scale)."""
+    path = os.path.join(run, "budget.csv")
+    if not os.path.exists(path):
+        return
+    names, units, rows = table(path)
+    scales = sorted({r["ell"] for r in rows})
+    if not scales:
+        return
+    figure, panels = plt.subplots(len(scales), 1, figsize=SIZE, sharex=True, squeeze=False)
+    terms = [("W_xy", "W_ℓ"), ("Qflux_xy", "Q^flux_ℓ"), ("Qth_xy", "Q^th_ℓ"), ("Ne_xy", "N^e_ℓ"), ("Nfluxe_xy", "N^flux,e_ℓ"),
+             ("dsigma_dt_xy", "d⟨σ̲_ℓ⟩/dt")]
+    for axes, ell in zip(panels[:, 0], scales):
+        series = [r for r in rows if r["ell"] == ell]
+        for k, (column, name) in enumerate(terms):
+            if column in names:
+                axes.plot([r["time"] for r in series], [r[column] for r in series], "-", color=f"C{k}", label=name,
+                          lw=2 if column == "Qflux_xy" else 1)
+        values = [abs(r[c]) for r in series for c, _ in terms if c in names and isinstance(r.get(c), float) and r[c] != 0]
+        axes.set_yscale("symlog", linthresh=max(min(values), 1e-12) if values else 1e-12)
+        axes.set_ylabel(f"ℓ = {ell:g}\n[{units.get('W_xy', '')}]", fontsize="small")
+    panels[0, 0].legend(loc="best", fontsize="x-small", ncol=3)
+    panels[-1, 0].set_xlabel(label("time", units, "time"))
+    figure.suptitle("box means of the stress budget's xy terms (physics.md 5.3)")
+    figure.tight_layout()
+    save(figure, out, "dean-budget.png", written)
+
+
+def dean_figures(run, out):
+    os.makedirs(out, exist_ok=True)
+    written = []
+    for figure in (dean_series, dean_fields, dean_budget):
+        figure(run, out, written)
+    return written
+
+
 def run_figures(run, out):
     os.makedirs(out, exist_ok=True)
     written = []
@@ -408,7 +500,7 @@ def study_figures(folder, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", help="a run folder (thermo.csv or aqs.csv) or a study folder (study.csv)")
+    parser.add_argument("folder", help="a run folder (thermo.csv or aqs.csv), a Dean folder (dean.csv) or a study folder (study.csv)")
     parser.add_argument("--out", help="where the figures go (default: FOLDER/plots)")
     args = parser.parse_args()
     folder = args.folder
@@ -417,8 +509,11 @@ def main():
         written = study_figures(folder, out)
     elif any(os.path.exists(os.path.join(folder, f)) for f in ("thermo.csv", "aqs.csv")):
         written = run_figures(folder, out)
+    elif os.path.exists(os.path.join(folder, "dean.csv")):
+        written = dean_figures(folder, out)
     else:
-        print(f"error: {folder}: neither a run folder (thermo.csv or aqs.csv) nor a study folder (study.csv)", file=sys.stderr)
+        print(f"error: {folder}: neither a run folder (thermo.csv or aqs.csv), a Dean folder (dean.csv) nor a study folder (study.csv)",
+              file=sys.stderr)
         return 2
     for path in written:
         print(path)

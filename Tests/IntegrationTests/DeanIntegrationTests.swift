@@ -123,7 +123,8 @@ import Testing
     ///   the rows' d⟨σ̲⟩/dt within 5e-3 of its size, and within 2e-4 over the last step (measured at ℓ = 0.5: 1.6e-3 over
     ///   the first step, SBDF1's first-order start, halving with Δt, then 5.3e-4, 1.8e-4, 5.4e-5 as SBDF2's start-up mode
     ///   decays by 3 per step; ℓ = 1: 8e-5 and less); a rate of the wrong sign or time scale would miss by O(1);
-    /// - 2 ranks agree with 1 to 1e-9 relative per column.
+    /// - 2 ranks agree with 1 to 1e-9 relative per column;
+    /// - tools/plot.py draws the run's dean.png, dean-fields.png and dean-budget.png.
     @Test func fieldBudgetClosesAndFollowsTheField() throws {
         let dir = try Scratch.url("dean-budget")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -180,6 +181,7 @@ import Testing
                 #expect(abs(x - y) <= 1e-9 * max(abs(x), 1e-12), "\(names[k]): \(x) vs \(y)")
             }
         }
+        try StudyIntegrationTests.plots(of: dir.appendingPathComponent("r1"), expect: ["plots/dean.png", "plots/dean-fields.png", "plots/dean-budget.png"])
     }
 
     /// `--restart` continues bit for bit on 2 ranks: a run of 40 steps stopped at 20 (its checkpoint) and continued to 40
