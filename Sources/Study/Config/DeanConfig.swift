@@ -41,12 +41,13 @@ public struct DeanConfig: Sendable, Codable, Equatable {
 
     public struct Initial: Sendable, Codable, Equatable {
         public enum Kind: String, Sendable, Codable, CaseIterable {
-            case mode, noise
+            /// mean + amplitude·cos(k·x); mean + amplitude·(smooth random)/max; mean + N(0, amplitude²) per cell, re-centred.
+            case mode, noise, white
         }
         public var kind = Kind.noise
         /// ρ₀ in ℓ₀^-d.
         public var mean = 2.0
-        /// mode: the cosine's amplitude; noise: the largest deviation from the mean (ℓ₀^-d).
+        /// mode: the cosine's amplitude; noise: the largest deviation from the mean; white: the standard deviation (ℓ₀^-d).
         public var amplitude = 0.1
         /// mode: whole periods along x, y[, z].
         public var wavevector = [1, 0]

@@ -96,6 +96,7 @@ public final class DeanRun {
         let log = StepLog(path: path("dean.csv"), columns: [
             CSVColumn("time", unit: U.time), "mass", CSVColumn("min_rho", unit: U.density(dimension: d)),
             CSVColumn("max_rho", unit: U.density(dimension: d)), CSVColumn("free_energy", unit: U.energy),
+            CSVColumn("rho_variance", unit: "1/l0^\(2 * d)"),
         ])
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: resumed?.step) } }
         let cell = decomposition.spacing.reduce(1, *)
@@ -103,7 +104,9 @@ public final class DeanRun {
         func observe() throws {
             let rho = stepper.currentDensities()
             let extremes = communicator.allreduce([-(rho[0].min() ?? .infinity), rho[0].max() ?? -.infinity], .max)
-            let mass = cell * communicator.allreduce(rho[0].reduce(0, +), .sum), energy = equation.freeEnergy(equation.spectra(rho))
+            let sums = communicator.allreduce([rho[0].reduce(0, +), rho[0].reduce(0) { $0 + $1 * $1 }], .sum)
+            let points = Double(fft.decomposition.grid.pointCount), mean = sums[0] / points, variance = sums[1] / points - mean * mean
+            let mass = cell * sums[0], energy = equation.freeEnergy(equation.spectra(rho))
             if observed.mass0.isNaN { observed.mass0 = mass }
             observed.mass = mass
             observed.energy = energy
@@ -116,7 +119,7 @@ public final class DeanRun {
                 }
             }
             try communicator.agree {
-                if communicator.isRoot { try log.append(step: stepper.step, values: [stepper.time, mass, -extremes[0], extremes[1], energy].map { $0.isFinite ? "\($0)" : "" }) }
+                if communicator.isRoot { try log.append(step: stepper.step, values: [stepper.time, mass, -extremes[0], extremes[1], energy, variance].map { $0.isFinite ? "\($0)" : "" }) }
             }
         }
         // The budget (physics.md §5.3) of the density at each ℓ, f^e in physical components at the owned samples.
@@ -209,6 +212,15 @@ public final class DeanRun {
         let i = config.initial, n = fft.extents, d = n.count, start = fft.decomposition.start
         var terms: [(wave: [Int], weight: Double, phase: Double)] = []
         switch i.kind {
+        case .white:
+            // Box–Muller on two uniforms of the global cell index, re-centred so that the mean is exact.
+            let plane = n.dropFirst().reduce(1, *), first = start * plane
+            let values = (0..<(fft.decomposition.count * plane)).map { k -> Double in
+                let u = 0.5 * (TestPattern.uniform(2 * (first + k), seed: i.seed) + 1) + 0x1.0p-54, v = TestPattern.uniform(2 * (first + k) + 1, seed: i.seed)
+                return i.amplitude * (-2 * log(u)).squareRoot() * cos(Double.pi * v)
+            }
+            let offset = communicator.allreduce(values.reduce(0, +), .sum) / Double(fft.decomposition.grid.pointCount)
+            return values.map { i.mean + $0 - offset }
         case .mode:
             terms = [((0..<d).map { i.wavevector[Self.physicalAxis($0)] }, 1, 0)]
         case .noise:
