@@ -26,8 +26,6 @@ public final class DeanEquation {
     /// Scratch: Σ_b V̂_ab ρ̂_b (masked, 1/N folded in) and ρ_a on the padded real layout.
     private var meanField: [Double]
     private var density: [Double]
-    /// max over the grid and species of |u_a − f^e| at the last ``rates(_:time:into:)`` (every rank has it).
-    public private(set) var largestVelocity = 0.0
 
     /// Collective: tabulates V̂_ab of `potential` on `fft`'s grid (the box of its decomposition).
     public init(fft: SlabFFT, potential: BondPotential, temperature: Double, forcing: DeanForcing?) {
@@ -51,7 +49,6 @@ public final class DeanEquation {
     public func rates(_ spectra: [[Double]], time: Double, into rates: inout [[Double]]) {
         let d = fft.extents.count, scale = 1 / Double(fft.decomposition.grid.pointCount)
         if let forcing, !forcing.steady { fillForce(time: time) }
-        var largest = 0.0
         for a in 0..<species {
             meanField.withUnsafeMutableBufferPointer { phi in
                 for m in 0..<modes.count {
@@ -81,7 +78,7 @@ public final class DeanEquation {
                         fft.spectral[2 * m + 1] = k[m] * meanField[2 * m]
                     }
                     fft.inverse(normalised: false)
-                    largest = max(largest, fluxInPlace(axis: axis))
+                    fluxInPlace(axis: axis)
                     fft.forward()
                     for m in 0..<modes.count {
                         let w = modes.kept[m] * k[m]
@@ -91,30 +88,12 @@ public final class DeanEquation {
                 }
             }
         }
-        largestVelocity = fft.decomposition.communicator.allreduce(largest, .max)
     }
 
-    /// Local: ``SlabFFT/real`` holds u_α; makes it ρ (u_α − f_α) at the owned samples and returns max |u_α − f_α|.
-    private func fluxInPlace(axis: Int) -> Double {
-        var largest = 0.0
+    /// Local: ``SlabFFT/real`` holds u_α; makes it ρ (u_α − f_α) at the owned samples.
+    private func fluxInPlace(axis: Int) {
         let f = force.isEmpty ? nil : force[axis]
-        forEachOwnedSample { r in
-            let v = fft.real[r] - (f?[r] ?? 0)
-            largest = max(largest, abs(v))
-            fft.real[r] = density[r] * v
-        }
-        return largest
-    }
-
-    /// Calls `body` with the index into the padded real layout of every owned sample.
-    func forEachOwnedSample(_ body: (Int) -> Void) {
-        let n = fft.extents, rows = n.count == 3 ? n[1] : 1, last = n[n.count - 1]
-        for i0 in 0..<fft.decomposition.count {
-            for r in 0..<rows {
-                let start = n.count == 3 ? fft.realIndex(i0, r, 0) : fft.realIndex(i0, 0)
-                for c in 0..<last { body(start + c) }
-            }
-        }
+        fft.forEachOwnedSample { r in fft.real[r] = density[r] * (fft.real[r] - (f?[r] ?? 0)) }
     }
 
     /// Local: ``force`` at `time`.

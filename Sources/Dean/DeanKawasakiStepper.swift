@@ -27,6 +27,8 @@ public final class DeanKawasakiStepper {
     private let forcing: GhostedField?
     public private(set) var time: Double
     public private(set) var step: Int
+    /// Σ_α (J_{n−½e_α} − J_{n+½e_α}) of each owned cell, refilled every step (kept: no allocation per step).
+    private var change: [Double]
 
     /// `density`: ρ at the owned cells; `potential` nil for an ideal gas; `forcing` steady (a time-dependent force
     /// is not supported here).
@@ -41,6 +43,7 @@ public final class DeanKawasakiStepper {
         let h = fft.decomposition.spacing
         precondition(h.allSatisfy { abs($0 - h[0]) <= 1e-12 * h[0] }, "Dean–Kawasaki cells are cubes: equal spacings")
         field = try GhostedField(decomposition: fft.decomposition, width: 1, planeLength: plane, components: 2)
+        change = [Double](repeating: 0, count: fft.decomposition.count * plane)
         transforms = potential.map { PotentialGradient(potential: $0, dimension: d).modeTransforms(on: SpectralCalculus(fft: fft))[0][0] }
         if let forcing {
             precondition(forcing.steady, "the Dean–Kawasaki step takes a steady force")
@@ -48,7 +51,7 @@ public final class DeanKawasakiStepper {
             for (mode, table) in zip(forcing.modes, forcing.tables(on: fft)) {
                 let c = mode.amplitude * cos(-mode.phase), s = mode.amplitude * sin(-mode.phase)
                 var k = 0
-                Self.forEachOwned(fft) { r in
+                fft.forEachOwnedSample { r in
                     cells.plane(slot: 1 + k / plane, component: mode.axis)[k % plane] += c * table.cos[r] + s * table.sin[r]
                     k += 1
                 }
@@ -59,17 +62,6 @@ public final class DeanKawasakiStepper {
             self.forcing = nil
         }
         for (k, value) in density.enumerated() { field.plane(slot: 1 + k / plane)[k % plane] = value }
-    }
-
-    /// Calls `body` with the padded real index of every owned sample, in plane-major order.
-    static func forEachOwned(_ fft: SlabFFT, _ body: (Int) -> Void) {
-        let n = fft.extents, rows = n.count == 3 ? n[1] : 1, last = n[n.count - 1]
-        for i0 in 0..<fft.decomposition.count {
-            for r in 0..<rows {
-                let start = n.count == 3 ? fft.realIndex(i0, r, 0) : fft.realIndex(i0, 0)
-                for c in 0..<last { body(start + c) }
-            }
-        }
     }
 
     /// ρ at the owned cells.
@@ -106,7 +98,7 @@ public final class DeanKawasakiStepper {
             let random = t > 0 ? noise * face.squareRoot() * normal(cell: global, axis: axis) : 0
             return -t * (b - a) / h + face * (f - u) + random
         }
-        var change = [Double](repeating: 0, count: count * plane)
+        for k in change.indices { change[k] = 0 }
         for slot in 0...count {  // slot 0: the ghost plane below, for the faces below the first owned plane
             for e in 0..<plane {
                 if slot >= 1 {

@@ -36,8 +36,7 @@ public final class IMEXStepper {
         rates = zero
     }
 
-    /// Collective: one step of size `dt` from the current state (its explicit rates, which also set
-    /// ``DeanEquation/largestVelocity``, then the implicit solve).
+    /// Collective: one step of size `dt` from the current state (its explicit rates, then the implicit solve).
     public func advance(by dt: Double) {
         equation.rates(spectra, time: time, into: &rates)
         let t = equation.temperature, k2 = equation.modes.squared

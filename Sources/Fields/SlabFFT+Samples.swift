@@ -26,6 +26,13 @@ extension SlabFFT {
         }
     }
 
+    /// Local: calls `body` with the index into ``real`` of every owned sample, in the order of ``ownedSamples()``.
+    public func forEachOwnedSample(_ body: (Int) -> Void) {
+        forEachOwnedRow { start, count, _ in
+            for c in 0..<count { body(start + c) }
+        }
+    }
+
     /// Calls `body(start in real, row length, offset in the unpadded samples)` for every owned row.
     private func forEachOwnedRow(_ body: (Int, Int, Int) -> Void) {
         let n = extents, last = n[n.count - 1], rows = n.count == 3 ? n[1] : 1
