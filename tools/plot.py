@@ -19,7 +19,8 @@ A run folder (it holds thermo.csv or aqs.csv) gets, in DIR/plots/ unless --out s
   roc.png                   the ROC curves of the indicators with the diagonal, and their AUCs with 95 % intervals
                             (runs with predictor_windows; a study's pooled over its runs).
 A Dean folder (`stressflux dean`: it holds dean.csv) gets dean.png (min and max of rho and the free energy against
-time), dean-fields.png (rho of up to four field files) and, with [analysis] scales, dean-budget.png (the box means of
+time), dean-fields.png (rho of up to four field files), with [compare] dean-compare.png (the NDE against the particles)
+and, with [analysis] scales, dean-budget.png (the box means of
 the budget's xy terms against time at each l).
 A study folder (it holds study.csv) gets study.png, roc.png (the final sigma_xy and energy per particle against the first scanned
 key, one line per seed) and every run's figures in <run>/plots/. Prints the files it wrote.
@@ -450,10 +451,39 @@ def dean_budget(run, out, written):
     save(figure, out, "dean-budget.png", written)
 
 
+def dean_compare(run, out, written):
+    """compare.csv: the NDE's distance to the particles over the particles' own change, and the two ⟨Q^flux_ℓ,xy⟩,
+    against time at each l."""
+    path = os.path.join(run, "compare.csv")
+    if not os.path.exists(path):
+        return
+    names, units, rows = table(path)
+    scales = sorted({r["ell"] for r in rows})
+    if not scales:
+        return
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=SIZE, sharex=True)
+    for k, ell in enumerate(scales):
+        series = [r for r in rows if r["ell"] == ell and isinstance(r.get("rho_distance_rel_change"), float)]
+        top.plot([r["time"] for r in series], [r["rho_distance_rel_change"] for r in series], "o-", color=f"C{k}", label=f"ℓ = {ell:g}")
+        every = [r for r in rows if r["ell"] == ell]
+        bottom.plot([r["time"] for r in every], [r["Qflux_xy_particles"] for r in every], "o-", color=f"C{k}", label=f"particles, ℓ = {ell:g}")
+        bottom.plot([r["time"] for r in every], [r["Qflux_xy_dean"] for r in every], "s--", color=f"C{k}", label=f"NDE, ℓ = {ell:g}")
+    top.axhline(1, color="0.5", lw=0.8)
+    top.set_ylabel("‖ρ̄ NDE − ρ̄ particles‖ / ‖ρ̄ particles(t) − (0)‖", fontsize="small")
+    top.legend(loc="best", fontsize="x-small")
+    bottom.set_yscale("symlog", linthresh=1e-9)
+    bottom.set_ylabel(label("Qflux_xy_particles", units, "⟨Q^flux_ℓ,xy⟩"), fontsize="small")
+    bottom.set_xlabel(label("time", units, "time"))
+    bottom.legend(loc="best", fontsize="xx-small", ncol=2)
+    figure.suptitle("particles against the noiseless Dean equation (below 1: the NDE predicts part of the change)")
+    figure.tight_layout()
+    save(figure, out, "dean-compare.png", written)
+
+
 def dean_figures(run, out):
     os.makedirs(out, exist_ok=True)
     written = []
-    for figure in (dean_series, dean_fields, dean_budget):
+    for figure in (dean_series, dean_fields, dean_budget, dean_compare):
         figure(run, out, written)
     return written
 

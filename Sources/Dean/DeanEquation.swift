@@ -45,55 +45,77 @@ public final class DeanEquation {
     /// Complex entries of a spectral field on this rank (``SlabFFT/spectral``'s length in doubles).
     public var spectralLength: Int { fft.spectral.count }
 
-    /// Collective: N̂_a of every species at `time` from the spectra ρ̂_a (this rank's entries) into `rates`.
+    /// Collective: N̂_a of every species at `time` from the spectra ρ̂_a (this rank's entries) into `rates`. The loops run
+    /// on buffer pointers (no bounds checks or copy-on-write checks per mode); the products are formed on the whole
+    /// padded real array, whose padding the r2c transform ignores.
     public func rates(_ spectra: [[Double]], time: Double, into rates: inout [[Double]]) {
-        let d = fft.extents.count, scale = 1 / Double(fft.decomposition.grid.pointCount)
+        let d = fft.extents.count, scale = 1 / Double(fft.decomposition.grid.pointCount), count = modes.count
+        let spectral = fft.spectral, real = fft.real
         if let forcing, !forcing.steady { fillForce(time: time) }
         for a in 0..<species {
-            meanField.withUnsafeMutableBufferPointer { phi in
-                for m in 0..<modes.count {
-                    var re = 0.0, im = 0.0
-                    for b in 0..<species {
-                        re += transforms[a][b][m] * spectra[b][2 * m]
-                        im += transforms[a][b][m] * spectra[b][2 * m + 1]
+            modes.kept.withUnsafeBufferPointer { kept in
+                meanField.withUnsafeMutableBufferPointer { phi in
+                    for m in 0..<count {
+                        var re = 0.0, im = 0.0
+                        for b in 0..<species {
+                            re += transforms[a][b].withUnsafeBufferPointer { v in spectra[b].withUnsafeBufferPointer { v[m] * $0[2 * m] } }
+                            im += transforms[a][b].withUnsafeBufferPointer { v in spectra[b].withUnsafeBufferPointer { v[m] * $0[2 * m + 1] } }
+                        }
+                        let w = kept[m] * scale
+                        phi[2 * m] = w * re
+                        phi[2 * m + 1] = w * im
                     }
-                    let w = modes.kept[m] * scale
-                    phi[2 * m] = w * re
-                    phi[2 * m + 1] = w * im
+                }
+                spectra[a].withUnsafeBufferPointer { rho in
+                    for m in 0..<count {
+                        let w = kept[m] * scale
+                        spectral[2 * m] = w * rho[2 * m]
+                        spectral[2 * m + 1] = w * rho[2 * m + 1]
+                    }
                 }
             }
-            for m in 0..<modes.count {
-                let w = modes.kept[m] * scale
-                fft.spectral[2 * m] = w * spectra[a][2 * m]
-                fft.spectral[2 * m + 1] = w * spectra[a][2 * m + 1]
-            }
             fft.inverse(normalised: false)
-            for i in density.indices { density[i] = fft.real[i] }
+            density.withUnsafeMutableBufferPointer { rho in for i in 0..<real.count { rho[i] = real[i] } }
             rates[a].withUnsafeMutableBufferPointer { rate in
-                for i in rate.indices { rate[i] = 0 }
+                rate.update(repeating: 0)
                 for axis in 0..<d {
-                    let k = modes.wavevectors[axis]
-                    for m in 0..<modes.count {
-                        fft.spectral[2 * m] = -k[m] * meanField[2 * m + 1]
-                        fft.spectral[2 * m + 1] = k[m] * meanField[2 * m]
+                    modes.wavevectors[axis].withUnsafeBufferPointer { k in
+                        meanField.withUnsafeBufferPointer { phi in
+                            for m in 0..<count {
+                                spectral[2 * m] = -k[m] * phi[2 * m + 1]
+                                spectral[2 * m + 1] = k[m] * phi[2 * m]
+                            }
+                        }
                     }
                     fft.inverse(normalised: false)
                     fluxInPlace(axis: axis)
                     fft.forward()
-                    for m in 0..<modes.count {
-                        let w = modes.kept[m] * k[m]
-                        rate[2 * m] -= w * fft.spectral[2 * m + 1]
-                        rate[2 * m + 1] += w * fft.spectral[2 * m]
+                    modes.wavevectors[axis].withUnsafeBufferPointer { k in
+                        modes.kept.withUnsafeBufferPointer { kept in
+                            for m in 0..<count {
+                                let w = kept[m] * k[m]
+                                rate[2 * m] -= w * spectral[2 * m + 1]
+                                rate[2 * m + 1] += w * spectral[2 * m]
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Local: ``SlabFFT/real`` holds u_α; makes it ρ (u_α − f_α) at the owned samples.
+    /// Local: ``SlabFFT/real`` holds u_α; makes it ρ (u_α − f_α) (padding included, which the r2c ignores).
     private func fluxInPlace(axis: Int) {
-        let f = force.isEmpty ? nil : force[axis]
-        fft.forEachOwnedSample { r in fft.real[r] = density[r] * (fft.real[r] - (f?[r] ?? 0)) }
+        let real = fft.real
+        density.withUnsafeBufferPointer { rho in
+            if force.isEmpty {
+                for i in 0..<real.count { real[i] = rho[i] * real[i] }
+            } else {
+                force[axis].withUnsafeBufferPointer { f in
+                    for i in 0..<real.count { real[i] = rho[i] * (real[i] - f[i]) }
+                }
+            }
+        }
     }
 
     /// Local: ``force`` at `time`.

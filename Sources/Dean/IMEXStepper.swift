@@ -45,13 +45,21 @@ public final class IMEXStepper {
                 rates[a].withUnsafeBufferPointer { rate in
                     olderRates[a].withUnsafeBufferPointer { before in
                         older[a].withUnsafeMutableBufferPointer { out in
-                            if scheme == .sbdf2, let last = lastTimeStep {
-                                let w = dt / last, a0 = (1 + 2 * w) / (1 + w), a1 = 1 + w, a2 = w * w / (1 + w), b0 = 1 + w, b1 = w
-                                for i in out.indices {
-                                    out[i] = (a1 * now[i] - a2 * out[i] + dt * (b0 * rate[i] - b1 * before[i])) / (a0 + dt * t * k2[i / 2])
+                            k2.withUnsafeBufferPointer { k2 in
+                                if scheme == .sbdf2, let last = lastTimeStep {
+                                    let w = dt / last, a0 = (1 + 2 * w) / (1 + w), a1 = 1 + w, a2 = w * w / (1 + w), b0 = 1 + w, b1 = w
+                                    for m in 0..<(out.count / 2) {
+                                        let denominator = a0 + dt * t * k2[m]
+                                        for i in (2 * m)...(2 * m + 1) {
+                                            out[i] = (a1 * now[i] - a2 * out[i] + dt * (b0 * rate[i] - b1 * before[i])) / denominator
+                                        }
+                                    }
+                                } else {
+                                    for m in 0..<(out.count / 2) {
+                                        let denominator = 1 + dt * t * k2[m]
+                                        for i in (2 * m)...(2 * m + 1) { out[i] = (now[i] + dt * rate[i]) / denominator }
+                                    }
                                 }
-                            } else {
-                                for i in out.indices { out[i] = (now[i] + dt * rate[i]) / (1 + dt * t * k2[i / 2]) }
                             }
                         }
                     }

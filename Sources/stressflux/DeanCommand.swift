@@ -6,14 +6,15 @@ import Study
 struct DeanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dean",
-        abstract: "Solve the deterministic Dean equation (physics.md 7.2) on the slabs of one grid.",
+        abstract: "Solve the Dean equation (physics.md 7.2) or the Dean-Kawasaki equation (7.3) on the slabs of one grid.",
         discussion: """
-            Sections: [grid] dimension, points, box; [potential] kind (gem4, gaussian, harmonic, hertzian), epsilon, sigma;
-            [dynamics] dt, steps or time, temperature, scheme (sbdf1, sbdf2); [initial] kind (mode, noise), mean, amplitude,
-            wavevector, cutoff, seed; [forcing] as for run; [output] directory, thermo_every, fields_every.
-            [analysis] scales, kernel, every; stochastic = true in [dynamics]: Dean-Kawasaki (physics.md 7.3).
-            Outputs: dean.csv (step, time, mass, min_rho, max_rho, free_energy), fields-<step>.h5 + .xmf (rho), budget.csv,
-            checkpoint.h5 ([output] checkpoint_every), summary.json.
+            Sections: [grid] dimension, points, box; [potential] kind (gem4, gaussian, harmonic, hertzian, ideal), epsilon, sigma;
+            [dynamics] dt, steps or time, temperature, scheme (sbdf1, sbdf2), stochastic (Dean-Kawasaki), seed;
+            [initial] kind (mode, noise, white, file, particles), mean, amplitude, wavevector, cutoff, seed, file, dataset, scale;
+            [forcing] as for run; [analysis] scales, kernel, every; [compare] trajectory, scales;
+            [output] directory, thermo_every, fields_every, checkpoint_every.
+            Outputs: dean.csv (step, time, mass, min_rho, max_rho, free_energy, rho_variance), fields-<step>.h5 + .xmf (rho),
+            budget.csv ([analysis]), compare.csv ([compare]: the particles of a run against the NDE), checkpoint.h5, summary.json.
             """)
 
     @Argument(help: "Config file (TOML).")

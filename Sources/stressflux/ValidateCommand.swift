@@ -2,20 +2,20 @@ import ArgumentParser
 import Parallel
 import Study
 
-/// `stressflux validate CONFIG.toml`: every problem of a run or study config at once (issue 19 item 4).
+/// `stressflux validate CONFIG.toml`: every problem of a run, study or dean config at once (issue 19 item 4).
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check a run or study config: every problem at once, one line each naming its key; exit status 1 if any.")
+        abstract: "Check a run, study or dean config: every problem at once, one line each naming its key; exit status 1 if any.")
 
-    @Argument(help: "Config file (TOML): a run config, or a study config (with [study]).")
+    @Argument(help: "Config file (TOML): a run config, a study config (with [study]) or a dean config (with [grid], [initial] or [compare]).")
     var config: String
 
     func run() throws {
         let check = try Communicator.world.agree { ConfigCheck(contentsOf: config) }
         guard check.problems.isEmpty else { throw Problems(lines: check.problems) }
         if Communicator.world.isRoot {
-            Console.line("\(config): valid " + (check.isStudy ? "study config, \(check.runs ?? 0) runs" : "run config"))
+            Console.line("\(config): valid " + (check.isStudy ? "study config, \(check.runs ?? 0) runs" : "\(check.kind.rawValue) config"))
         }
     }
 

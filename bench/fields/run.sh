@@ -25,6 +25,7 @@ WORK="${WORK:-/tmp/bench-fields}"
 RESULTS_MD="${RESULTS_MD:-$HERE/RESULTS.md}"
 ANCHORS="${ANCHORS:-$REPO/../shared/anchors}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+. "$HERE/../fft-floor.sh"
 [ -x "$BIN" ] || (cd "$REPO" && make build)
 mkdir -p "$WORK"
 rm -rf "$WORK"/out-*  # the table reads every out-*/deposit.json
@@ -49,16 +50,8 @@ box_of() { python3 -c "import json; print(json.load(open('$WORK/$1/summary.json'
 make_config 2d-1e6 2 1000000 0.9
 make_config 2d-1e5 2 100000 0.9
 make_config 3d-1e5 3 100000 0.6
-floor=""
-if [ -f "$ANCHORS/fft_mpi_bench.c" ] && command -v mpicc >/dev/null; then
-  mpicc -O3 "$ANCHORS/fft_mpi_bench.c" -o "$WORK/fft_mpi_bench" -lfftw3_mpi -lfftw3 -lm
-  floor="$WORK/fft_mpi_bench"
-fi
 for np in $NPS; do
-  if [ -n "$floor" ]; then
-    echo "FFTW-MPI floor on $np rank(s)"
-    mpirun -q --oversubscribe --bind-to none -n "$np" "$floor" 10 | grep FFTSUMMARY > "$WORK/floor-np$np.txt"
-  fi
+  fft_floor "$WORK" "$ANCHORS" "$np"
   for c in "2d-1e6 2 2048 4.5 gridded --" "2d-1e6 2 4096 9 gridded --" "2d-1e5 2 1024 4.5 gridded --stress" \
            "2d-1e5 2 1024 4.5 real --stress" "3d-1e5 3 256 3.0 gridded --"; do
     set -- $c

@@ -3,18 +3,13 @@
 import glob
 import json
 import os
-import re
 import sys
 
-work = sys.argv[1]
-floors = {}  # (grid, ranks) -> median seconds of the plain FFTW-MPI pair, same run
-for path in glob.glob(os.path.join(work, "floor-np*.txt")):
-    for line in open(path):
-        m = re.search(r"grid=(\S+) layout=transposed np=(\d+) .* median=([0-9.]+)", line)
-        if m:
-            grid = {"3d_256": "256x256x256", "2d_4096": "4096x4096"}[m.group(1)]
-            floors[(grid, int(m.group(2)))] = float(m.group(3))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import fftfloor  # noqa: E402
 
+work = sys.argv[1]
+floors = fftfloor.floors(work)  # (grid, ranks) -> median seconds of the plain FFTW-MPI pair, same run
 print("# Fields benchmark: FFT floor, deposition, Hardy stress, multi-scale pass\n")
 print("Made by `bench/fields/run.sh`; times on the slowest rank. Routes: `gridded` spreads each point with a narrow"
       " Gaussian (nodes per axis in the table, 1e-12 requested) then filters by FFT; `real` samples the kernel itself on"

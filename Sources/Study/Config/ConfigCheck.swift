@@ -2,16 +2,21 @@ import Foundation
 import Parallel
 import TOMLKit
 
-/// Every problem of a run or study config at once (`stressflux validate`, issue 19 item 4). The config is read exactly
-/// as `run` or `study` reads it, so the rules live in one place (``RunConfig``, ``StudyConfig``); after each error the
+/// Every problem of a run, study or dean config at once (`stressflux validate`, issue 19 item 4). The config is read exactly
+/// as `run`, `study` or `dean` reads it, so the rules live in one place (``RunConfig``, ``StudyConfig``, ``DeanConfig``); after each error the
 /// key it names is taken out — its default then stands — or, when the key is not set (a required one missing), its
 /// section, and the config is read again, until it reads cleanly, an error names nothing that can be taken out, or an
 /// error comes back. A study's error about one run's scanned value takes that value's key out of `[study.scan]`.
 public struct ConfigCheck: Sendable {
     /// One line per problem, `<key>: <what is wrong>, <what to do>`, in the order found.
     public private(set) var problems: [String] = []
-    /// Whether the config is a study's (it has `[study]`), and then how many runs it makes (nil while it has problems).
-    public private(set) var isStudy = false
+    /// Which command reads the config: `study` (it has `[study]`), `dean` (it has `[grid]`, `[initial]` or `[compare]`) or `run`.
+    public enum Kind: String, Sendable {
+        case run, study, dean
+    }
+    public private(set) var kind = Kind.run
+    public var isStudy: Bool { kind == .study }
+    /// How many runs a study makes (nil while it has problems).
     public private(set) var runs: Int?
 
     /// Checks the TOML text `text`; `source` names the file in messages.
@@ -21,14 +26,15 @@ public struct ConfigCheck: Sendable {
             problems = ["\(error)"]
             return
         }
-        isStudy = root["study"] != nil
+        kind = root["study"] != nil ? .study : ["grid", "initial", "compare"].contains { root[$0] != nil } ? .dean : .run
         while true {
             do {
-                if isStudy {
+                switch kind {
+                case .study:
                     let count = try StudyConfig(toml: root.convert(), source: source).members.count
                     if problems.isEmpty { runs = count }
-                } else {
-                    _ = try RunConfig(toml: root.convert(), source: source)
+                case .dean: _ = try DeanConfig(toml: root.convert(), source: source)
+                case .run: _ = try RunConfig(toml: root.convert(), source: source)
                 }
                 return
             } catch {

@@ -43,6 +43,11 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         public enum Kind: String, Sendable, Codable, CaseIterable {
             /// mean + amplitude·cos(k·x); mean + amplitude·(smooth random)/max; mean + N(0, amplitude²) per cell, re-centred.
             case mode, noise, white
+            /// Dataset `dataset` of the HDF5 file `file` on the grid (storage order y, x[, z], as `fields-<step>.h5`).
+            case file
+            /// The coarse-grained density ρ̄_ℓ₀ = Σ_i G_ℓ₀(x − x_i) of the particle snapshot `file` (H5MD, GSD or LAMMPS
+            /// data) at ℓ₀ = `scale` with `[analysis] kernel` (physics.md §4.1); the box is the snapshot's.
+            case particles
         }
         public var kind = Kind.noise
         /// ρ₀ in ℓ₀^-d.
@@ -54,6 +59,21 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         /// noise: Fourier modes with every |n_α| ≤ this, Gaussian-weighted exp(−|n|²/(2·cutoff²/4)).
         public var cutoff = 4
         public var seed: UInt64 = 1
+        /// file, particles: the input's path (relative: to the config file's folder).
+        public var file: String?
+        /// file: the dataset holding ρ.
+        public var dataset = "rho"
+        /// particles: ℓ₀ in ℓ₀ units of length (the coarse-graining scale of the initial density).
+        public var scale = 1.0
+    }
+
+    /// The particles-against-NDE test (issue 20 item 5): the snapshots `snapshot-<step>.h5` of a `run` started from the
+    /// `[initial]` particle snapshot, compared at each common time and each ℓ ≥ ℓ₀ (``DeanComparison``).
+    public struct Compare: Sendable, Codable, Equatable {
+        /// The run's output folder (relative: to the config file's folder); nil: no comparison.
+        public var trajectory: String?
+        /// ℓ in ℓ₀, increasing, each ≥ `[initial] scale`; empty: ℓ₀, 2ℓ₀ and 4ℓ₀.
+        public var scales: [Double] = []
     }
 
     /// The field-form stress budget (physics.md §5.3, ``DeanBudget``) at each scale.
@@ -82,14 +102,18 @@ public struct DeanConfig: Sendable, Codable, Equatable {
     public var initial = Initial()
     public var forcing = RunConfig.Forcing()
     public var analysis = Analysis()
+    public var compare = Compare()
     public var output = Output()
 
     public init() {}
 
+    /// `[compare] scales`, or ℓ₀, 2ℓ₀ and 4ℓ₀.
+    public var compareScales: [Double] { compare.scales.isEmpty ? [1, 2, 4].map { $0 * initial.scale } : compare.scales }
+
     /// Parses and validates TOML text; `source` names the file in error messages.
     public init(toml text: String, source: String) throws {
         let root = try RunConfig.table(toml: text, source: source)
-        let sections = ["grid", "potential", "dynamics", "initial", "forcing", "analysis", "output"]
+        let sections = ["grid", "potential", "dynamics", "initial", "forcing", "analysis", "compare", "output"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section of a dean config, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -100,8 +124,9 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         guard c.grid.dimension == 2 || c.grid.dimension == 3 else { throw Self.bad("[grid] dimension", c.grid.dimension, "must be 2 or 3") }
         let d = c.grid.dimension
         c.grid.points = try t.ints("points", repeated: d, default: Array(repeating: 64, count: d))!
+        let fromParticles = (root["initial"]?.table?["kind"]?.string).flatMap(Initial.Kind.init(rawValue:)) == .particles
         c.grid.box = t.has("box") && (try? t.double("box", default: 0)) != nil
-            ? Array(repeating: try t.double("box", default: 0), count: d) : try t.doubles("box", default: Array(repeating: 8, count: d))
+            ? Array(repeating: try t.double("box", default: 0), count: d) : try t.doubles("box", default: fromParticles ? [] : Array(repeating: 8, count: d))
         try t.finish()
         t = try ConfigTable(root, section: "potential")
         c.potential.kind = try t.choice("kind", default: c.potential.kind)
@@ -126,12 +151,19 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         c.initial.wavevector = try t.ints("wavevector", repeated: d, default: [1] + Array(repeating: 0, count: d - 1))!
         c.initial.cutoff = try t.int("cutoff", default: c.initial.cutoff)
         c.initial.seed = try t.seed("seed", default: c.initial.seed)
+        c.initial.file = try t.string("file", default: nil)
+        c.initial.dataset = try t.string("dataset", default: c.initial.dataset)!
+        c.initial.scale = try t.double("scale", default: c.initial.scale)
         try t.finish()
         c.forcing = try RunConfig.Forcing(root)
         t = try ConfigTable(root, section: "analysis")
         c.analysis.scales = try t.doubles("scales", default: c.analysis.scales)
         c.analysis.kernel = try t.string("kernel", default: c.analysis.kernel)!
         c.analysis.every = try t.int("every", default: c.analysis.every)
+        try t.finish()
+        t = try ConfigTable(root, section: "compare")
+        c.compare.trajectory = try t.string("trajectory", default: nil)
+        c.compare.scales = try t.doubles("scales", default: c.compare.scales)
         try t.finish()
         t = try ConfigTable(root, section: "output")
         c.output.directory = try t.string("directory", default: c.output.directory)!
@@ -143,12 +175,17 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         self = c
     }
 
-    /// Reads and validates a config file.
+    /// Reads and validates a config file; a relative `[initial] file` or `[compare] trajectory` is taken from the
+    /// config file's folder (as `run` takes `[system] input`).
     public init(contentsOf path: String) throws {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw StudyError.invalidOption(name: "config", value: path, expected: "cannot be read, check the path")
         }
         try self.init(toml: text, source: path)
+        let folder = (path as NSString).deletingLastPathComponent
+        let resolve = { (name: String?) in name.map { $0.hasPrefix("/") || folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) } }
+        initial.file = resolve(initial.file)
+        compare.trajectory = resolve(compare.trajectory)
     }
 
     private static func bad(_ name: String, _ value: Any, _ expected: String) -> StudyError {
@@ -161,7 +198,8 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         guard grid.points.count == d, grid.points.allSatisfy({ $0 >= 4 }) else {
             throw Self.bad("[grid] points", grid.points, "must be \(d) integers ≥ 4 (x, y\(d == 3 ? ", z" : ""))")
         }
-        guard grid.box.count == d, grid.box.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+        // An empty box is the particle snapshot's, set by the run once it has read the file.
+        guard grid.box.isEmpty && initial.kind == .particles || grid.box.count == d && grid.box.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw Self.bad("[grid] box", grid.box, "must be \(d) positive lengths in l0 (or one for a square box)")
         }
         for (name, value) in [("epsilon", potential.epsilon), ("sigma", potential.sigma)] where !(value > 0 && value.isFinite) {
@@ -175,13 +213,34 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         guard ["sbdf1", "sbdf2"].contains(dynamics.scheme) else {
             throw Self.bad("[dynamics] scheme", "\"\(dynamics.scheme)\"", "must be \"sbdf1\" or \"sbdf2\"")
         }
-        if dynamics.stochastic {
+        if dynamics.stochastic && !grid.box.isEmpty {
             let h = zip(grid.box, grid.points).map { $0 / Double($1) }
             guard h.allSatisfy({ abs($0 - h[0]) <= 1e-12 * h[0] }) else {
                 throw Self.bad("[grid] points", grid.points, "the Dean-Kawasaki cells are cubes: make box/points the same along every axis (spacings \(h))")
             }
             guard try forcing.forcing(dimension: d)?.modes.allSatisfy({ $0.frequency == 0 }) ?? true else {
                 throw Self.bad("[forcing] modes", "frequency", "the Dean-Kawasaki step takes a steady force: set every frequency to 0")
+            }
+        }
+        if [.file, .particles].contains(initial.kind) && (initial.file ?? "").isEmpty {
+            throw Self.bad("[initial] file", "", "kind = \"\(initial.kind.rawValue)\" reads its density from a file: give file = \"PATH\"")
+        }
+        guard initial.scale > 0, initial.scale.isFinite else { throw Self.bad("[initial] scale", initial.scale, "must be a positive length in l0") }
+        if let trajectory = compare.trajectory {
+            guard initial.kind == .particles else {
+                throw Self.bad("[compare] trajectory", "\"\(trajectory)\"", "compares with the particles the run started from: set [initial] kind = \"particles\"")
+            }
+            guard [.harmonic, .hertzian].contains(potential.kind) else {
+                throw Self.bad("[potential] kind", "\"\(potential.kind.rawValue)\"", "the particles of [compare] interact by harmonic or hertzian contacts: use one of them")
+            }
+            guard analysis.kernel == "gauss" else {
+                throw Self.bad("[analysis] kernel", "\"\(analysis.kernel)\"", "[compare] filters the NDE density from l0 to l by the Gaussian semigroup: use \"gauss\"")
+            }
+            guard compare.scales.allSatisfy({ $0 >= initial.scale && $0.isFinite }), compare.scales == compare.scales.sorted() else {
+                throw Self.bad("[compare] scales", compare.scales, "must increase and be at least [initial] scale = \(initial.scale) l0")
+            }
+            guard !dynamics.stochastic else {
+                throw Self.bad("[dynamics] stochastic", true, "[compare] tests the noiseless Dean equation: set stochastic = false")
             }
         }
         guard initial.mean > 0, initial.mean.isFinite else { throw Self.bad("[initial] mean", initial.mean, "must be a positive density, in 1/l0^\(d)") }
@@ -195,7 +254,7 @@ public struct DeanConfig: Sendable, Codable, Equatable {
             throw Self.bad("[output] \(key)", value, "must be zero or positive")
         }
         _ = try forcing.forcing(dimension: d)
-        let h = zip(grid.box, grid.points).map { $0 / Double($1) }.max()!
+        let h = zip(grid.box.isEmpty ? [0] : grid.box, grid.points).map { $0 / Double($1) }.max()!
         guard analysis.scales.allSatisfy({ $0 >= h && $0.isFinite }), analysis.scales == analysis.scales.sorted() else {
             throw Self.bad("[analysis] scales", analysis.scales, "must increase and be at least the grid spacing \(h) l0 (the filter must be resolved)")
         }

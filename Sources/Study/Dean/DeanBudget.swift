@@ -12,7 +12,10 @@ import Particles
 /// `budget.csv` with `run`'s columns (box means of σ̲_ℓ, its rate, W_ℓ and Q^flux_ℓ per component; RMS of ∇·J̄_ℓ and
 /// |Q^flux_ℓ|, mean |Q^flux_ℓ|, and the relative residual of the §5.3 closure), then the thermal and forcing terms
 /// Q^th_ℓ, N^e_ℓ, N^{flux,e}_ℓ. The residual is that of the split against the same currents: it closes to round-off
-/// whatever the quadrature, and a sign or piece missing in the split shows there.
+/// whatever the quadrature, and a sign or piece missing in the split shows there. Beside it, at the same steps, `fine.csv`:
+/// the box means of the fine-grained balance (physics.md §5.5, ``Budget/FineGrainedBalance``: σ with its ideal part,
+/// ∂_tσ, W^ni, Q^thermal, F^e) and its residual, the ℓ → 0 limit that the coarse sources W_ℓ + Q^flux_ℓ + Q^th_ℓ + N^e_ℓ
+/// + N^{flux,e}_ℓ approach (physics.md §5.6, paper Eq. 47; in box means the fluxes drop out).
 final class DeanBudget {
     let scales: [Double]
     let kernel: any Kernel
@@ -22,6 +25,8 @@ final class DeanBudget {
     /// f^e in physical components at the owned samples, nil without forcing.
     let force: [[Double]]?
     private let log: StepLog
+    /// `fine.csv`: the fine-grained balance (physics.md §5.5) of the same density at the same steps.
+    private let fineLog: StepLog
     private let components: [String]
 
     init(scales: [Double], kernel: any Kernel, fft: SlabFFT, potential: BondPotential, temperature: Double, force: [[Double]]?,
@@ -39,43 +44,74 @@ final class DeanBudget {
         log = StepLog(path: (directory as NSString).appendingPathComponent("budget.csv"),
                       columns: InlineAnalysis.columns(names, stress: stress, rate: rate)
                         + ["Qth", "Ne", "Nfluxe"].flatMap { term in names.map { CSVColumn("\(term)_\($0)", unit: rate) } })
+        fineLog = StepLog(path: (directory as NSString).appendingPathComponent("fine.csv"),
+                          columns: [CSVColumn("time", unit: ReducedUnit.time)] + names.map { CSVColumn("sigma_\($0)", unit: stress) }
+                            + ["dsigma_dt", "W", "Qth", "Fe"].flatMap { term in names.map { CSVColumn("\(term)_\($0)", unit: rate) } }
+                            + ["residual_rel"])
     }
 
     /// Collective: rank 0 starts `budget.csv`, or on restart keeps its rows up to `step`.
     func begin(restartingAt step: Int?) throws {
-        try fft.decomposition.communicator.agree { if fft.decomposition.communicator.isRoot { try log.begin(restartingAt: step) } }
+        try fft.decomposition.communicator.agree {
+            if fft.decomposition.communicator.isRoot {
+                try log.begin(restartingAt: step)
+                try fineLog.begin(restartingAt: step)
+            }
+        }
     }
 
     /// Collective: the rows of the density `rho` (owned samples) at `step` and `time`; returns each scale's residual.
     @discardableResult
     func measure(step: Int, time: Double, rho: [Double]) throws -> [Double] {
-        let communicator = fft.decomposition.communicator, d = fft.extents.count, tv = temperature
-        let calculus = SpectralCalculus(fft: fft)
+        let communicator = fft.decomposition.communicator
         let reduce = GridReductions(components: components, communicator: communicator)
-        let bonds = BondIntegral(fft: fft, quadrature: BondQuadrature(dimension: d, breaks: potential.breaks), potential: potential)
-        let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: [rho], calculus: calculus)[0]
-        let gradient = calculus.gradient(rho)
-        let products = (0..<d).map { c in zip(rho, u[c]).map { $0 * $1 } }
-        let forced = (0..<d).map { c in force.map { f in zip(rho, f[c]).map { $0 * $1 } } ?? [Double](repeating: 0, count: rho.count) }
+        let mean = { (tensor: [[Double]]) in self.components.map { reduce.means(tensor)[$0]! } }
         var residuals: [Double] = []
-        for ell in scales {
-            let covariance = SubfilterCovariance(fft: fft, kernel: kernel, scale: ell)
-            let currents = (0..<d).map { c in covariance.filter(rho.indices.map { -products[c][$0] - tv * gradient[c][$0] + forced[c][$0] }) }
-            let state = CoarseGrainedState(densities: [covariance.filter(rho)], forceTerms: [products.map { covariance.filter($0) }],
-                                           currents: [currents])
-            let filteredForce = (0..<d).map { c in force.map { covariance.filter($0[c]) } ?? [Double](repeating: 0, count: rho.count) }
-            let budget = ForcedThermalBudget(state: state, forcing: [forced.map { covariance.filter($0) }], filteredForce: filteredForce,
-                                             temperature: tv, bonds: bonds, calculus: calculus)
+        for (ell, (density, budget)) in zip(scales, budgets(of: rho, at: scales)) {
             let residual = budget.residual(communicator: communicator)
             residuals.append(residual)
-            let mean = { (tensor: [[Double]]) in self.components.map { reduce.means(tensor)[$0]! } }
+            let spacing = fft.decomposition.spacing[0], box = fft.decomposition.box
+            let xi3 = try InlineAnalysis.xi3(density, decomposition: fft.decomposition, spacing: spacing, ell: ell, box: box)
             let divergence = reduce.norms(budget.fluxDivergence).rms, flux = reduce.norms(budget.interScaleFlux)
             let values = [time, 0, ell] + mean(budget.sigma) + mean(budget.rate) + mean(budget.work) + mean(budget.interScaleFlux)
-                + [divergence, flux.rms, flux.mean, .nan, residual] + mean(budget.thermal) + mean(budget.externalWork) + mean(budget.forcingFlux)
+                + [divergence, flux.rms, flux.mean, xi3 ?? .nan, residual] + mean(budget.thermal) + mean(budget.externalWork) + mean(budget.forcingFlux)
             try communicator.agree {
                 if communicator.isRoot { try log.append(step: step, values: values.map { $0.isFinite ? "\($0)" : "" }) }
             }
         }
+        let fine = FineGrainedBalance(densities: [rho], externalForce: force ?? (0..<fft.extents.count).map { _ in [Double](repeating: 0, count: rho.count) },
+                                      temperature: temperature, bonds: bondIntegral(), calculus: SpectralCalculus(fft: fft))
+        let values = [time] + mean(fine.sigma) + mean(fine.rate) + mean(fine.work) + mean(fine.thermal) + mean(fine.external)
+            + [fine.residual(communicator: communicator)]
+        try communicator.agree {
+            if communicator.isRoot { try fineLog.append(step: step, values: values.map { $0.isFinite ? "\($0)" : "" }) }
+        }
         return residuals
+    }
+
+    /// The bond integrals of the potential on this grid (physics.md §3.5).
+    private func bondIntegral() -> BondIntegral {
+        BondIntegral(fft: fft, quadrature: BondQuadrature(dimension: fft.extents.count, breaks: potential.breaks), potential: potential)
+    }
+
+    /// Collective: ρ̄_ℓ and the §5.3 budget of `rho` (owned samples) at each of `scales`.
+    func budgets(of rho: [Double], at scales: [Double]) -> [(density: [Double], terms: ForcedThermalBudget)] {
+        let d = fft.extents.count, tv = temperature
+        let calculus = SpectralCalculus(fft: fft)
+        let bonds = bondIntegral()
+        let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: [rho], calculus: calculus)[0]
+        let gradient = calculus.gradient(rho)
+        let products = (0..<d).map { c in zip(rho, u[c]).map { $0 * $1 } }
+        let forced = (0..<d).map { c in force.map { f in zip(rho, f[c]).map { $0 * $1 } } ?? [Double](repeating: 0, count: rho.count) }
+        return scales.map { ell in
+            let covariance = SubfilterCovariance(fft: fft, kernel: kernel, scale: ell)
+            let currents = (0..<d).map { c in covariance.filter(rho.indices.map { -products[c][$0] - tv * gradient[c][$0] + forced[c][$0] }) }
+            let density = covariance.filter(rho)
+            let state = CoarseGrainedState(densities: [density], forceTerms: [products.map { covariance.filter($0) }],
+                                           currents: [currents])
+            let filteredForce = (0..<d).map { c in force.map { covariance.filter($0[c]) } ?? [Double](repeating: 0, count: rho.count) }
+            return (density, ForcedThermalBudget(state: state, forcing: [forced.map { covariance.filter($0) }], filteredForce: filteredForce,
+                                                 temperature: tv, bonds: bonds, calculus: calculus))
+        }
     }
 }

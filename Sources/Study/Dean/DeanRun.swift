@@ -14,7 +14,8 @@ import Particles
 /// `[initial]` density, with `dean.csv` (mass, min and max ρ, free energy), the fields `fields-<step>.h5` + `.xmf`
 /// (dataset `rho`, ParaView) and `summary.json`. The grid's axes are the slabs' (y, x[, z]); the config speaks x, y, z.
 public final class DeanRun {
-    public let config: DeanConfig
+    /// The run's config; a box left to the particle snapshot (`[initial] kind = "particles"`) is filled in by ``run()``.
+    public private(set) var config: DeanConfig
     public let outputDirectory: String
     let quiet: Bool
     /// Continue from `checkpoint.h5` (``DeanCheckpoint``).
@@ -39,9 +40,18 @@ public final class DeanRun {
         public var freeEnergy: Double?
         /// The largest relative residual of the budget's closure over its rows (`[analysis] scales`), nil without.
         public var budgetResidual: Double?
+        /// With `[compare]`: the particle snapshots compared (the initial one included) and those whose time no Dean step
+        /// met within half a step (a `dt` that does not divide the snapshots' interval).
+        public var comparedSnapshots: Int?
+        public var missedSnapshots: Int?
+        /// The step loop with its outputs (slowest rank).
         public var wallSeconds: Double
-        /// Time per step (slowest rank).
+        /// The steps alone (`advance`), per step: the slowest rank's sum over the run divided by the steps taken.
         public var secondsPerStep: Double
+        /// One r2c + c2r pair on the grid without the 1/N pass (slowest rank, median of 5, timed before the first step as
+        /// `deposit`'s `fft_pair`), and the step in such pairs (`secondsPerStep / fftPairSeconds`; bench/dean).
+        public var fftPairSeconds: Double
+        public var stepInFFTPairs: Double
         public var config: DeanConfig
     }
 
@@ -69,6 +79,9 @@ public final class DeanRun {
                 throw FormatError.write(path: outputDirectory, reason: error.localizedDescription)
             }
         }
+        let particles = config.initial.kind == .particles
+            ? try DeanInitialDensity.particles(config.initial, dimension: d, communicator: communicator) : nil
+        if let particles { try adopt(particles) }
         let extents = (0..<d).map { config.grid.points[Self.physicalAxis($0)] }, box = (0..<d).map { config.grid.box[Self.physicalAxis($0)] }
         guard extents[0] >= communicator.size else {
             throw StudyError.invalidOption(name: "[grid] points", value: "= \(config.grid.points)",
@@ -77,16 +90,22 @@ public final class DeanRun {
         let decomposition = try SlabDecomposition(grid: GridShape(extents), box: box, communicator: communicator)
         // FFTW_ESTIMATE: the same transforms in every process, so a run's numbers do not depend on the planner's timing.
         let fft = SlabFFT(decomposition: decomposition, effort: .estimate)
+        let pair = Self.timedPair(fft)
         let equation = DeanEquation(fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, forcing: try forcing())
+        let kernel = try KernelChoice.kernel(named: config.analysis.kernel, dimension: d, field: "[analysis] kernel")
+        func initialDensity(_ fft: SlabFFT) throws -> [Double] {
+            try DeanInitialDensity(initial: config.initial, communicator: communicator).density(on: fft, particles: particles, kernel: kernel)
+        }
         let resumed = restart ? try communicator.agree {
             try DeanCheckpoint.read(path: path(DeanCheckpoint.file), fft: fft, species: 1, stochastic: config.dynamics.stochastic)
         } : nil
+        let start = resumed == nil ? try initialDensity(fft) : nil
         let stepper: DeanStepper = config.dynamics.stochastic
             ? try DeanKawasakiStepper(fft: fft, potential: config.potential.kind == .ideal ? nil : bondPotential, temperature: config.dynamics.temperature,
-                                      forcing: try forcing(), seed: config.dynamics.seed, density: resumed?.density ?? initialDensity(fft),
+                                      forcing: try forcing(), seed: config.dynamics.seed, density: resumed?.density ?? start!,
                                       time: resumed?.time ?? 0, step: resumed?.step ?? 0)
             : IMEXStepper(equation: equation, scheme: IMEXStepper.Scheme(rawValue: config.dynamics.scheme)!,
-                          spectra: resumed?.spectra ?? equation.spectra([initialDensity(fft)]), time: resumed?.time ?? 0, step: resumed?.step ?? 0,
+                          spectra: resumed?.spectra ?? equation.spectra([start!]), time: resumed?.time ?? 0, step: resumed?.step ?? 0,
                           history: resumed?.history)
         say("StressFlux \(BuildInfo.version): Dean equation, \(d)D grid " + config.grid.points.map(String.init).joined(separator: "x")
             + " on box " + config.grid.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", \(config.potential.kind.rawValue), "
@@ -123,10 +142,21 @@ public final class DeanRun {
             }
         }
         // The budget (physics.md §5.3) of the density at each ℓ, f^e in physical components at the owned samples.
-        let budget = config.analysis.scales.isEmpty ? nil : DeanBudget(
-            scales: config.analysis.scales, kernel: try KernelChoice.kernel(named: config.analysis.kernel, dimension: d, field: "[analysis] kernel"),
+        let terms = config.analysis.scales.isEmpty && config.compare.trajectory == nil ? nil : DeanBudget(
+            scales: config.analysis.scales, kernel: kernel,
             fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, force: try physicalForce(fft), directory: outputDirectory)
+        let budget = config.analysis.scales.isEmpty ? nil : terms
         try budget?.begin(restartingAt: resumed?.step)
+        let comparison = try config.compare.trajectory.map { trajectory in
+            try DeanComparison(trajectory: trajectory, initial: .init(path: config.initial.file ?? "", time: 0), scales: config.compareScales,
+                               ell0: config.initial.scale, points: config.grid.points, box: config.grid.box, fft: fft,
+                               potential: PotentialKind(rawValue: config.potential.kind.rawValue)!.potential(epsilon: config.potential.epsilon),
+                               terms: terms!, particleCount: communicator.allreduce(particles?.count ?? 0, .sum), directory: outputDirectory)
+        }
+        try comparison?.begin(restartingAt: resumed?.step, time: resumed?.time ?? 0, timeStep: config.dynamics.dt)
+        func compare() throws {
+            try comparison?.observe(step: stepper.step, time: stepper.time, timeStep: config.dynamics.dt, rho: stepper.currentDensities()[0])
+        }
         let budgetEvery = config.analysis.every > 0 ? config.analysis.every : config.output.thermoEvery
         var largestResidual = 0.0
         func analyse() throws {
@@ -137,15 +167,20 @@ public final class DeanRun {
         if resumed == nil {
             try observe()
             try analyse()
+            try compare()
         }
         let steps = config.dynamics.steps, every = config.output.thermoEvery, fieldsEvery = config.output.fieldsEvery
         let checkpointEvery = config.output.checkpointEvery
         var progress = ProgressLine(label: "dean", from: stepper.step, total: steps, atoms: decomposition.grid.pointCount, enabled: communicator.isRoot && !quiet)
-        let clock = PhaseTimers.now()
+        let clock = PhaseTimers.now(), firstStep = stepper.step
+        var stepping = 0.0
         while stepper.step < steps {
+            let before = PhaseTimers.now()
             stepper.advance(by: config.dynamics.dt)
+            stepping += PhaseTimers.now() - before
             if (every > 0 && stepper.step % every == 0) || stepper.step == steps { try observe() }
             if (budgetEvery > 0 && stepper.step % budgetEvery == 0) || stepper.step == steps { try analyse() }
+            try compare()
             if (fieldsEvery > 0 && stepper.step % fieldsEvery == 0) || stepper.step == steps { try writeFields(fft, stepper) }
             if (checkpointEvery > 0 && stepper.step % checkpointEvery == 0) || stepper.step == steps {
                 try DeanCheckpoint.write(stepper, fft: fft, to: path(DeanCheckpoint.file))
@@ -154,19 +189,58 @@ public final class DeanRun {
         }
         let wall = communicator.allreduce(PhaseTimers.now() - clock, .max)
         progress.update(step: stepper.step, force: true)
-        let summary = Summary(ranks: communicator.size, steps: stepper.step, time: stepper.time, mass: observed.mass,
+        var summary = Summary(ranks: communicator.size, steps: stepper.step, time: stepper.time, mass: observed.mass,
                               relativeMassChange: abs(observed.mass - observed.mass0) / observed.mass0, minimumDensity: observed.smallest,
                               firstNegativeStep: observed.negative, freeEnergy: observed.energy.isFinite ? observed.energy : nil,
-                              budgetResidual: budget == nil ? nil : largestResidual, wallSeconds: wall,
-                              secondsPerStep: wall / Double(max(steps, 1)), config: config)
+                              budgetResidual: budget == nil ? nil : largestResidual,
+                              comparedSnapshots: comparison?.compared, missedSnapshots: comparison.map { $0.pending.count + $0.missed }, wallSeconds: wall,
+                              secondsPerStep: communicator.allreduce(stepping, .max) / Double(max(stepper.step - firstStep, 1)),
+                              fftPairSeconds: pair, stepInFFTPairs: 0, config: config)
+        summary.stepInFFTPairs = summary.secondsPerStep / pair
         try communicator.agree { if communicator.isRoot { try JSONReport.write(summary, to: path("summary.json")) } }
+        if let comparison, let missed = summary.missedSnapshots, missed > 0 {
+            say("warning: [compare] \(missed) snapshot(s) of \(config.compare.trajectory ?? "") met no Dean step within dt/2 (or lie beyond the run's end): "
+                + "make [dynamics] dt divide the run's snapshot interval and time cover it (\(comparison.compared) compared)")
+        }
         say("done: step \(stepper.step), time \(String(format: "%.6g", stepper.time)), mass change \(String(format: "%.2g", summary.relativeMassChange)), "
             + "min rho \(String(format: "%.6g", observed.smallest)), \(String(format: "%.3g", 1e3 * summary.secondsPerStep)) ms/step; outputs in \(outputDirectory)")
         return summary
     }
 
+    /// Collective: the median of five r2c + c2r pairs on `fft` (slowest rank), its real array zeroed first.
+    static func timedPair(_ fft: SlabFFT) -> Double {
+        for i in fft.real.indices { fft.real[i] = 0 }
+        let times = (0..<5).map { _ -> Double in
+            fft.decomposition.communicator.barrier()
+            let start = PhaseTimers.now()
+            fft.forward()
+            fft.inverse(normalised: false)
+            return fft.decomposition.communicator.allreduce(PhaseTimers.now() - start, .max)
+        }
+        return times.sorted()[2]
+    }
+
     /// The physical axis (x, y[, z]) of grid axis `g` (y, x[, z]).
     static func physicalAxis(_ g: Int) -> Int { gridAxis(g) }
+
+    /// Values per grid axis (y, x[, z]) in physical order (x, y[, z]).
+    static func physical<T>(_ values: [T]) -> [T] { values.indices.map { values[gridAxis($0)] } }
+
+    /// Collective: takes the box of the `[initial]` particle snapshot (a `[grid] box` must agree with it), checks the
+    /// config again with it, and says when the snapshot is not the one species of diameter σ the Dean equation has.
+    private func adopt(_ particles: ParticleSnapshot) throws {
+        if !config.grid.box.isEmpty && config.grid.box != particles.box {
+            throw StudyError.invalidOption(name: "[grid] box", value: "= \(config.grid.box)",
+                                           expected: "differs from the box \(particles.box) of [initial] file: leave [grid] box out to take the snapshot's")
+        }
+        config.grid.box = particles.box
+        try config.validate()
+        let sizes = communicator.allreduce([particles.diameters.min() ?? .infinity, -(particles.diameters.max() ?? -.infinity)], .min)
+        if communicator.isRoot && !(sizes[0] == -sizes[1] && sizes[0] == config.potential.sigma) {
+            Console.error("warning: [initial] file holds diameters \(sizes[0])...\(-sizes[1]): the Dean equation here has one species of "
+                          + "diameter [potential] sigma = \(config.potential.sigma), and the particles are deposited as that one density")
+        }
+    }
 
     /// V of `[potential]` as the Dean equation takes it (one species of diameter σ).
     var bondPotential: BondPotential {
@@ -203,58 +277,6 @@ public final class DeanRun {
             }
         }
         return force
-    }
-
-    /// Collective: ρ at the owned samples from `[initial]`: ρ₀ + A cos(k·x) (mode), or ρ₀ + A·(smooth random)/max|·|
-    /// (noise: cosines of random amplitude and phase for every |n_α| ≤ cutoff, weighted exp(−|n|²/(2(cutoff/2)²)), drawn
-    /// from the seed alone, so the field is the same on any number of ranks).
-    func initialDensity(_ fft: SlabFFT) -> [Double] {
-        let i = config.initial, n = fft.extents, d = n.count, start = fft.decomposition.start
-        var terms: [(wave: [Int], weight: Double, phase: Double)] = []
-        switch i.kind {
-        case .white:
-            // Box–Muller on two uniforms of the global cell index, re-centred so that the mean is exact.
-            let plane = n.dropFirst().reduce(1, *), first = start * plane
-            let values = (0..<(fft.decomposition.count * plane)).map { k -> Double in
-                let u = 0.5 * (TestPattern.uniform(2 * (first + k), seed: i.seed) + 1) + 0x1.0p-54, v = TestPattern.uniform(2 * (first + k) + 1, seed: i.seed)
-                return i.amplitude * (-2 * log(u)).squareRoot() * cos(Double.pi * v)
-            }
-            let offset = communicator.allreduce(values.reduce(0, +), .sum) / Double(fft.decomposition.grid.pointCount)
-            return values.map { i.mean + $0 - offset }
-        case .mode:
-            terms = [((0..<d).map { i.wavevector[Self.physicalAxis($0)] }, 1, 0)]
-        case .noise:
-            let c = i.cutoff, width = 0.5 * Double(c)
-            for (j, wave) in Self.lattice(dimension: d, cutoff: c).enumerated() where wave.contains(where: { $0 != 0 }) {
-                let norm2 = Double(wave.reduce(0) { $0 + $1 * $1 })
-                terms.append((wave, TestPattern.uniform(2 * j, seed: i.seed) * exp(-norm2 / (2 * width * width)),
-                              Double.pi * (TestPattern.uniform(2 * j + 1, seed: i.seed) + 1)))
-            }
-        }
-        var field = [Double](repeating: 0, count: fft.decomposition.count * n.dropFirst().reduce(1, *))
-        var k = 0
-        for i0 in 0..<fft.decomposition.count {
-            for i1 in 0..<n[1] {
-                for i2 in 0..<(d == 3 ? n[2] : 1) {
-                    let index = [start + i0, i1, i2]
-                    for term in terms {
-                        var phase = term.phase
-                        for a in 0..<d { phase += 2 * Double.pi * Double(term.wave[a] * index[a]) / Double(n[a]) }
-                        field[k] += term.weight * cos(phase)
-                    }
-                    k += 1
-                }
-            }
-        }
-        let largest = communicator.allreduce(field.map(abs).max() ?? 0, .max)
-        return field.map { i.mean + (largest > 0 ? i.amplitude * $0 / largest : 0) }
-    }
-
-    /// Every integer vector with components in −cutoff…cutoff, in a fixed order.
-    static func lattice(dimension d: Int, cutoff c: Int) -> [[Int]] {
-        var out: [[Int]] = [[]]
-        for _ in 0..<d { out = out.flatMap { v in (-c...c).map { v + [$0] } } }
-        return out
     }
 
     /// Collective: `fields-<step>.h5` + `.xmf` with ρ on the grid.

@@ -68,7 +68,7 @@ final class InlineAnalysis {
             let space = try workspaces.workspace(scale.points)
             let result = try ScaleAnalysis(scale: scale, plan: plan, space: space, particles: particles, potential: bonds, communicator: communicator,
                                            reportsProgress: false).run(displaced: nil, fields: fields?.sink(space))
-            let xi3 = try Self.xi3(result.density, space: space, ell: scale.ell, box: particles.box)
+            let xi3 = try Self.xi3(result.density, decomposition: space.decomposition, spacing: space.spacing, ell: scale.ell, box: particles.box)
             let row = result.row
             let means = [row.sigma_mean, row.dsigma_dt_instantaneous_mean, row.W_mean, row.Qflux_mean].flatMap { t in components.map { String(t[$0]!) } }
             let values = [time.map { String($0) } ?? "", String(particles.strain), String(scale.ell)] + means
@@ -81,9 +81,9 @@ final class InlineAnalysis {
     }
 
     /// Collective: ξ_3 of ρ̄_ℓ (physics.md §6.1) fitted over [2ℓ, L/8]; nil when the range holds too few lags.
-    static func xi3(_ density: [Double], space: ScaleWorkspaces.Workspace, ell: Double, box: [Double]) throws -> Double? {
-        let functions = try StructureFunctions(field: density, decomposition: space.decomposition, orders: [3])
-        let fit = ScalingExponents(functions, spacing: space.spacing, range: 2 * ell...max(2 * ell, box.min()! / 8))
+    static func xi3(_ density: [Double], decomposition: SlabDecomposition, spacing: Double, ell: Double, box: [Double]) throws -> Double? {
+        let functions = try StructureFunctions(field: density, decomposition: decomposition, orders: [3])
+        let fit = ScalingExponents(functions, spacing: spacing, range: 2 * ell...max(2 * ell, box.min()! / 8))
         return fit.xi[0].isFinite ? fit.xi[0] : nil
     }
 }
