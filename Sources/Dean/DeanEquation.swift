@@ -47,8 +47,12 @@ public final class DeanEquation {
 
     /// Collective: N̂_a of every species at `time` from the spectra ρ̂_a (this rank's entries) into `rates`. The loops run
     /// on buffer pointers (no bounds checks or copy-on-write checks per mode); the products are formed on the whole
-    /// padded real array, whose padding the r2c transform ignores.
-    public func rates(_ spectra: [[Double]], time: Double, into rates: inout [[Double]]) {
+    /// padded real array, whose padding the r2c transform ignores. With `measuringSpeed`, returns the explicit part's
+    /// largest rate of crossing a grid cell, max over species, axes and all ranks' samples of |u_a,α − f_α|/h_α (one
+    /// allreduce), else 0.
+    @discardableResult
+    public func rates(_ spectra: [[Double]], time: Double, into rates: inout [[Double]], measuringSpeed: Bool = false) -> Double {
+        var speed = 0.0
         let d = fft.extents.count, scale = 1 / Double(fft.decomposition.grid.pointCount), count = modes.count
         let spectral = fft.spectral, real = fft.real
         if let forcing, !forcing.steady { fillForce(time: time) }
@@ -88,7 +92,11 @@ public final class DeanEquation {
                         }
                     }
                     fft.inverse(normalised: false)
-                    fluxInPlace(axis: axis)
+                    if measuringSpeed {
+                        speed = max(speed, fluxInPlaceMeasuringSpeed(axis: axis) / fft.decomposition.spacing[axis])
+                    } else {
+                        fluxInPlace(axis: axis)
+                    }
                     fft.forward()
                     modes.wavevectors[axis].withUnsafeBufferPointer { k in
                         modes.kept.withUnsafeBufferPointer { kept in
@@ -102,6 +110,26 @@ public final class DeanEquation {
                 }
             }
         }
+        return measuringSpeed ? fft.decomposition.communicator.allreduce(speed, .max) : 0
+    }
+
+    /// Local: as ``fluxInPlace(axis:)`` at the owned samples, returning their largest |u_α − f_α|.
+    private func fluxInPlaceMeasuringSpeed(axis: Int) -> Double {
+        let real = fft.real
+        var largest = 0.0
+        density.withUnsafeBufferPointer { rho in
+            func sweep(_ f: UnsafeBufferPointer<Double>?) {
+                fft.forEachOwnedRow { start, count, _ in
+                    for i in start..<(start + count) {
+                        let v = real[i] - (f?[i] ?? 0)
+                        largest = max(largest, abs(v))
+                        real[i] = rho[i] * v
+                    }
+                }
+            }
+            if force.isEmpty { sweep(nil) } else { force[axis].withUnsafeBufferPointer { sweep($0) } }
+        }
+        return largest
     }
 
     /// Local: ``SlabFFT/real`` holds u_α; makes it ρ (u_α − f_α) (padding included, which the r2c ignores).

@@ -5,6 +5,9 @@ public protocol DeanStepper: AnyObject {
     var step: Int { get }
     /// Collective: one step of size `dt`.
     func advance(by dt: Double)
+    /// Collective: one step of at most `limit`, as short as the explicit velocity's `courant` number asks (the deterministic
+    /// stepper; the Dean–Kawasaki one takes `limit`). Returns the step taken.
+    func advance(upTo limit: Double, courant: Double) -> Double
     /// Collective: ρ_a at the owned samples (plane-major, unpadded).
     func currentDensities() -> [[Double]]
 }
@@ -15,4 +18,10 @@ extension IMEXStepper: DeanStepper {
 
 extension DeanKawasakiStepper: DeanStepper {
     public func currentDensities() -> [[Double]] { [density] }
+
+    /// Euler–Maruyama at a fixed step (`[dynamics] adaptive` is refused for the stochastic equation).
+    public func advance(upTo limit: Double, courant: Double) -> Double {
+        advance(by: limit)
+        return limit
+    }
 }

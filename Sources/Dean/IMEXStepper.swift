@@ -36,9 +36,29 @@ public final class IMEXStepper {
         rates = zero
     }
 
+    /// The largest ratio of one step to the one before in ``advance(upTo:courant:)`` (variable-step SBDF2 is zero-stable
+    /// below 1 + √2).
+    public static let largestGrowth = 1.5
+
     /// Collective: one step of size `dt` from the current state (its explicit rates, then the implicit solve).
     public func advance(by dt: Double) {
         equation.rates(spectra, time: time, into: &rates)
+        update(dt)
+    }
+
+    /// Collective: one step of at most `limit` (adaptive Δt, physics.md §7.2: the explicit part bounds the step): the
+    /// explicit velocity crosses at most `courant` grid cells, Δt = min(limit, C / max_α max_x |u_α − f_α|/h_α), and
+    /// grows at most ``largestGrowth``-fold over the previous step. Returns the step taken.
+    public func advance(upTo limit: Double, courant: Double) -> Double {
+        let speed = equation.rates(spectra, time: time, into: &rates, measuringSpeed: true)
+        var dt = speed > 0 ? min(limit, courant / speed) : limit
+        if let last = lastTimeStep { dt = min(dt, Self.largestGrowth * last) }
+        update(dt)
+        return dt
+    }
+
+    /// Local: the implicit solve of a step of `dt` with the rates of the current state.
+    private func update(_ dt: Double) {
         let t = equation.temperature, k2 = equation.modes.squared
         for a in spectra.indices {
             spectra[a].withUnsafeBufferPointer { now in

@@ -33,8 +33,9 @@ extension SlabFFT {
         }
     }
 
-    /// Calls `body(start in real, row length, offset in the unpadded samples)` for every owned row.
-    private func forEachOwnedRow(_ body: (Int, Int, Int) -> Void) {
+    /// Local: calls `body(start in real, row length, offset in the unpadded samples)` for every owned row (the last axis's
+    /// samples are contiguous in ``real``; its padding follows each row).
+    public func forEachOwnedRow(_ body: (Int, Int, Int) -> Void) {
         let n = extents, last = n[n.count - 1], rows = n.count == 3 ? n[1] : 1
         for i0 in 0..<decomposition.count {
             for r in 0..<rows {

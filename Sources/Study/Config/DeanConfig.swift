@@ -27,8 +27,11 @@ public struct DeanConfig: Sendable, Codable, Equatable {
     }
 
     public struct Dynamics: Sendable, Codable, Equatable {
-        /// Δt in ℓ₀²/(μV₀).
+        /// Δt in ℓ₀²/(μV₀); with `adaptive`, the largest step.
         public var dt = 1e-3
+        /// Steps shortened so that the explicit velocity ∇(V*ρ) − f^e crosses at most `courant` grid cells (``IMEXStepper``).
+        public var adaptive = false
+        public var courant = 0.5
         public var steps = 1000
         /// T_v = k_BT/V₀.
         public var temperature = 0.1
@@ -141,6 +144,8 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         c.dynamics.steps = t.has("time") ? Int((try t.double("time", default: 0) / c.dynamics.dt).rounded()) : try t.int("steps", default: c.dynamics.steps)
         c.dynamics.temperature = try t.double("temperature", default: c.dynamics.temperature)
         c.dynamics.scheme = try t.string("scheme", default: c.dynamics.scheme)!
+        c.dynamics.adaptive = try t.bool("adaptive", default: c.dynamics.adaptive)
+        c.dynamics.courant = try t.double("courant", default: c.dynamics.courant)
         c.dynamics.stochastic = try t.bool("stochastic", default: c.dynamics.stochastic)
         c.dynamics.seed = try t.seed("seed", default: c.dynamics.seed)
         try t.finish()
@@ -212,6 +217,12 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         }
         guard ["sbdf1", "sbdf2"].contains(dynamics.scheme) else {
             throw Self.bad("[dynamics] scheme", "\"\(dynamics.scheme)\"", "must be \"sbdf1\" or \"sbdf2\"")
+        }
+        guard dynamics.courant > 0, dynamics.courant <= 1 else {
+            throw Self.bad("[dynamics] courant", dynamics.courant, "must lie in (0, 1]: the grid cells the explicit velocity may cross per step")
+        }
+        if dynamics.adaptive && dynamics.stochastic {
+            throw Self.bad("[dynamics] adaptive", true, "the Dean-Kawasaki step is Euler-Maruyama at a fixed dt: set adaptive = false")
         }
         if dynamics.stochastic && !grid.box.isEmpty {
             let h = zip(grid.box, grid.points).map { $0 / Double($1) }

@@ -102,6 +102,9 @@ final class DeanComparison {
         return found
     }
 
+    /// The time of the next snapshot to compare, where an adaptive step should land.
+    var nextTime: Double? { pending.first?.time }
+
     /// Collective: rank 0 starts `compare.csv`, or on restart keeps its rows up to `step`, and drops the snapshots before
     /// `time`.
     func begin(restartingAt step: Int?, time: Double, timeStep: Double) throws {

@@ -42,6 +42,9 @@ public final class DeanRun {
         public var budgetResidual: Double?
         /// With `[compare]`: the particle snapshots compared (the initial one included) and those whose time no Dean step
         /// met within half a step (a `dt` that does not divide the snapshots' interval).
+        /// The shortest and longest step taken (equal to `dt` without `[dynamics] adaptive`).
+        public var smallestTimeStep: Double
+        public var largestTimeStep: Double
         public var comparedSnapshots: Int?
         public var missedSnapshots: Int?
         /// The step loop with its outputs (slowest rank).
@@ -112,10 +115,11 @@ public final class DeanRun {
             + "T_v = \(config.dynamics.temperature), \(config.dynamics.stochastic ? "Dean-Kawasaki, Euler-Maruyama" : config.dynamics.scheme), dt = \(config.dynamics.dt), \(communicator.size) rank(s)"
             + (resumed.map { ", restarting at step \($0.step)" } ?? ""))
         typealias U = ReducedUnit
+        var lastStep = config.dynamics.dt, stepRange = (smallest: Double.infinity, largest: 0.0)
         let log = StepLog(path: path("dean.csv"), columns: [
             CSVColumn("time", unit: U.time), "mass", CSVColumn("min_rho", unit: U.density(dimension: d)),
             CSVColumn("max_rho", unit: U.density(dimension: d)), CSVColumn("free_energy", unit: U.energy),
-            CSVColumn("rho_variance", unit: "1/l0^\(2 * d)"),
+            CSVColumn("rho_variance", unit: "1/l0^\(2 * d)"), CSVColumn("dt", unit: U.time),
         ])
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: resumed?.step) } }
         let cell = decomposition.spacing.reduce(1, *)
@@ -138,7 +142,7 @@ public final class DeanRun {
                 }
             }
             try communicator.agree {
-                if communicator.isRoot { try log.append(step: stepper.step, values: [stepper.time, mass, -extremes[0], extremes[1], energy, variance].map { $0.isFinite ? "\($0)" : "" }) }
+                if communicator.isRoot { try log.append(step: stepper.step, values: [stepper.time, mass, -extremes[0], extremes[1], energy, variance, lastStep].map { $0.isFinite ? "\($0)" : "" }) }
             }
         }
         // The budget (physics.md §5.3) of the density at each ℓ, f^e in physical components at the owned samples.
@@ -155,7 +159,7 @@ public final class DeanRun {
         }
         try comparison?.begin(restartingAt: resumed?.step, time: resumed?.time ?? 0, timeStep: config.dynamics.dt)
         func compare() throws {
-            try comparison?.observe(step: stepper.step, time: stepper.time, timeStep: config.dynamics.dt, rho: stepper.currentDensities()[0])
+            try comparison?.observe(step: stepper.step, time: stepper.time, timeStep: lastStep, rho: stepper.currentDensities()[0])
         }
         let budgetEvery = config.analysis.every > 0 ? config.analysis.every : config.output.thermoEvery
         var largestResidual = 0.0
@@ -169,30 +173,45 @@ public final class DeanRun {
             try analyse()
             try compare()
         }
+        // Adaptive steps run to the time the fixed ones would reach, landing on it and on the compared snapshots' times.
         let steps = config.dynamics.steps, every = config.output.thermoEvery, fieldsEvery = config.output.fieldsEvery
+        let adaptive = config.dynamics.adaptive, endTime = Double(steps) * config.dynamics.dt
+        var finished: Bool { adaptive ? stepper.time >= endTime * (1 - 1e-12) : stepper.step >= steps }
         let checkpointEvery = config.output.checkpointEvery
         var progress = ProgressLine(label: "dean", from: stepper.step, total: steps, atoms: decomposition.grid.pointCount, enabled: communicator.isRoot && !quiet)
         let clock = PhaseTimers.now(), firstStep = stepper.step
         var stepping = 0.0
-        while stepper.step < steps {
+        while !finished {
             let before = PhaseTimers.now()
-            stepper.advance(by: config.dynamics.dt)
+            if adaptive {
+                let stop = min(endTime, comparison?.nextTime ?? .infinity)
+                lastStep = stepper.advance(upTo: min(config.dynamics.dt, stop - stepper.time), courant: config.dynamics.courant)
+                guard lastStep.isFinite, lastStep > 1e-9 * config.dynamics.dt else {
+                    throw StudyError.invalidOption(name: "[dynamics] dt", value: "= \(config.dynamics.dt)", expected:
+                        "the adaptive step fell to \(lastStep) at step \(stepper.step), time \(stepper.time): the explicit velocity grew without "
+                        + "bound (the density is collapsing), refine [grid] points or raise [dynamics] temperature")
+                }
+            } else {
+                stepper.advance(by: config.dynamics.dt)
+            }
+            stepRange = (min(stepRange.smallest, lastStep), max(stepRange.largest, lastStep))
             stepping += PhaseTimers.now() - before
-            if (every > 0 && stepper.step % every == 0) || stepper.step == steps { try observe() }
-            if (budgetEvery > 0 && stepper.step % budgetEvery == 0) || stepper.step == steps { try analyse() }
+            if (every > 0 && stepper.step % every == 0) || finished { try observe() }
+            if (budgetEvery > 0 && stepper.step % budgetEvery == 0) || finished { try analyse() }
             try compare()
-            if (fieldsEvery > 0 && stepper.step % fieldsEvery == 0) || stepper.step == steps { try writeFields(fft, stepper) }
-            if (checkpointEvery > 0 && stepper.step % checkpointEvery == 0) || stepper.step == steps {
+            if (fieldsEvery > 0 && stepper.step % fieldsEvery == 0) || finished { try writeFields(fft, stepper) }
+            if (checkpointEvery > 0 && stepper.step % checkpointEvery == 0) || finished {
                 try DeanCheckpoint.write(stepper, fft: fft, to: path(DeanCheckpoint.file))
             }
-            progress.update(step: stepper.step)
+            progress.update(step: adaptive ? Int(stepper.time / config.dynamics.dt) : stepper.step)
         }
         let wall = communicator.allreduce(PhaseTimers.now() - clock, .max)
-        progress.update(step: stepper.step, force: true)
+        progress.update(step: adaptive ? steps : stepper.step, force: true)
         var summary = Summary(ranks: communicator.size, steps: stepper.step, time: stepper.time, mass: observed.mass,
                               relativeMassChange: abs(observed.mass - observed.mass0) / observed.mass0, minimumDensity: observed.smallest,
                               firstNegativeStep: observed.negative, freeEnergy: observed.energy.isFinite ? observed.energy : nil,
                               budgetResidual: budget == nil ? nil : largestResidual,
+                              smallestTimeStep: min(stepRange.smallest, lastStep), largestTimeStep: max(stepRange.largest, lastStep),
                               comparedSnapshots: comparison?.compared, missedSnapshots: comparison.map { $0.pending.count + $0.missed }, wallSeconds: wall,
                               secondsPerStep: communicator.allreduce(stepping, .max) / Double(max(stepper.step - firstStep, 1)),
                               fftPairSeconds: pair, stepInFFTPairs: 0, config: config)
