@@ -8,7 +8,7 @@ struct DeanCommand: ParsableCommand {
         commandName: "dean",
         abstract: "Solve the Dean equation (physics.md 7.2) or the Dean-Kawasaki equation (7.3) on the slabs of one grid.",
         discussion: """
-            Sections: [grid] dimension, points, box; [potential] kind (gem4, gaussian, harmonic, hertzian, ideal), epsilon, sigma;
+            Sections: [grid] dimension, points, box; [potential] kind (gem4, gaussian, harmonic, hertzian, ideal), epsilon, sigma; [species] names, diameters, fractions;
             [dynamics] dt, steps or time, temperature, scheme (sbdf1, sbdf2), adaptive, courant, stochastic (Dean-Kawasaki), seed;
             [initial] kind (mode, noise, white, file, particles), mean, amplitude, wavevector, cutoff, seed, file, dataset, scale;
             [forcing] as for run; [analysis] scales, kernel, every; [compare] trajectory, scales;

@@ -8,7 +8,7 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a run, study or dean config: every problem at once, one line each naming its key; exit status 1 if any.")
 
-    @Argument(help: "Config file (TOML): a run config, a study config (with [study]) or a dean config (with [grid], [initial] or [compare]).")
+    @Argument(help: "Config file (TOML): a run config, a study config (with [study]) or a dean config (with [grid], [species], [initial] or [compare]).")
     var config: String
 
     func run() throws {

@@ -136,13 +136,13 @@ import Testing
     /// - the energy identity −ΔU = ∫Σ|F_i|²dt within the step tolerance 1e-2 (measured 0.2 %);
     /// - one row of events_budget.csv per event and scale, and `samples` states per scale in event-<k>-budget.csv (one
     ///   more when the state of largest Σ|F_i|², whose fields event-<k>-fields.h5 holds, is not among them);
-    /// - the same rows on 1, 2 and 4 ranks: 1e-10 relative to the terms, |∫⟨W⟩dt| and |∫⟨W⟩_w dt| (the changes of σ̲ are
+    /// - the same rows at ℓ = 8 on 1, 2 and 4 ranks: 1e-10 relative to the terms, |∫⟨W⟩dt| and |∫⟨W⟩_w dt| (the changes of σ̲ are
     ///   small differences of numbers of that size, rounded differently by FFTs over other slabs);
     /// - `closure_box` ≤ 1e-3 at every scale at the default step tolerance (3e-3 with the event budget), the box integrals
     ///   being taken at every accepted step (measured 3.7e-4 at ℓ = 8; over the 20 measured states it was 0.48);
     /// - with bisected onsets the replay holds the event's energy drop (below);
     /// - events_anomaly.csv: Φ_ℓ's limit is the fit a + bℓ of the rows' Φ_ℓ over ℓ ≥ d_s/4 (1e-9: the same fit of the
-    ///   printed values), ξ_3 inside and outside the event a roughness exponent (0 < ξ_3 < 1) and the same on 1, 2 and 4
+    ///   printed values), ξ_3 inside and outside the event a roughness exponent (0 < ξ_3 < 1) and the same on 1 and 2
     ///   ranks to 1e-8 (logarithms of sums over other slabs); event-1-structure.csv holds p = 1…6 before and after.
     @Test func eventBudgetThroughTheRelaxation() throws {
         let dir = try P.scratch()
@@ -156,10 +156,11 @@ import Testing
         // ℓ = 8 for the closures (cheap), 1 and 2 for a limit of Φ_ℓ over three scales and ξ_3 on ρ̄_1 (2ℓ ≤ h·r ≤ L/8 = 4.5).
         // Four measured states: the box means at every step (2724 of them) are most of the cost at ℓ = 1.
         var rows: [[[String]]] = [], anomalies: [[[String]]] = []
+        // 4 ranks at ℓ = 8 alone (ℓ = 1 on 4 oversubscribed ranks was a third of the suite's time): its rows are compared.
         for ranks in [1, 2, 4] {
-            let out = try P.run(budget(samples: 4, scales: "1.0, 2.0, 8.0"), in: dir, name: "b\(ranks)", ranks: ranks)
+            let out = try P.run(budget(samples: 4, scales: ranks == 4 ? "8.0" : "1.0, 2.0, 8.0"), in: dir, name: "b\(ranks)", ranks: ranks)
             rows.append(try Self.table(out.appendingPathComponent("events_budget.csv")).filter { $0[3] == "8.0" })
-            anomalies.append(try Self.table(out.appendingPathComponent("events_anomaly.csv")))
+            if ranks < 4 { anomalies.append(try Self.table(out.appendingPathComponent("events_anomaly.csv"))) }
         }
         let out = dir.appendingPathComponent("b1")
         let curve = try Self.table(out.appendingPathComponent("aqs.csv")), events = try Self.table(out.appendingPathComponent("events.csv"))

@@ -59,13 +59,14 @@ import Testing
     /// and not, quadrature route: ⟨σ̲⟩, ⟨∂_t σ̲⟩, ⟨W⟩, ⟨Q^flux⟩ to 1e-12 of each tensor's largest entry and the norms to
     /// 1e-12 relative (the engine holds positions up to skin/2 outside the box, the snapshot wrapped: the deposition is
     /// image-invariant, so only rounding differs). The rows are the same on 1, 2 and 4 ranks to 1e-12 (the trajectory
-    /// is bitwise rank-independent, the reductions are not), 2D and 3D. analysis-100.h5 + .xmf exist; analysis-50.h5 does not.
+    /// is bitwise rank-independent, the reductions are not), 2D sheared. analysis-100.h5 + .xmf exist; analysis-50.h5 does not.
     @Test(arguments: [(2, false), (2, true), (3, true)])
     func inlineEqualsAnalyzeOfTheSnapshots(dimension: Int, sheared: Bool) throws {
         let dir = try Scratch.url("inline")
         defer { try? FileManager.default.removeItem(at: dir) }
         var byRanks: [[String: [String: Double]]] = []
-        for ranks in [1, 2, 4] {
+        // The rank counts on the 2D sheared case; the others compare with analyze on 1 rank (the reductions are the same code).
+        for ranks in dimension == 2 && sheared ? [1, 2, 4] : [1] {
             let out = try ParticleIntegrationTests.run(Self.config(dimension: dimension, steps: 100, sheared: sheared, route: "quadrature"),
                                                        in: dir, name: "run\(ranks)", ranks: ranks)
             byRanks.append(try Self.rows(out))

@@ -10,7 +10,7 @@ import TOMLKit
 public struct ConfigCheck: Sendable {
     /// One line per problem, `<key>: <what is wrong>, <what to do>`, in the order found.
     public private(set) var problems: [String] = []
-    /// Which command reads the config: `study` (it has `[study]`), `dean` (it has `[grid]`, `[initial]` or `[compare]`) or `run`.
+    /// Which command reads the config: `study` (it has `[study]`), `dean` (it has `[grid]`, `[species]`, `[initial]` or `[compare]`) or `run`.
     public enum Kind: String, Sendable {
         case run, study, dean
     }
@@ -26,7 +26,7 @@ public struct ConfigCheck: Sendable {
             problems = ["\(error)"]
             return
         }
-        kind = root["study"] != nil ? .study : ["grid", "initial", "compare"].contains { root[$0] != nil } ? .dean : .run
+        kind = root["study"] != nil ? .study : ["grid", "species", "initial", "compare"].contains { root[$0] != nil } ? .dean : .run
         while true {
             do {
                 switch kind {

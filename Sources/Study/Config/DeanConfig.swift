@@ -26,6 +26,17 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         public var sigma = 1.0
     }
 
+    /// Several species (physics.md §7.1 summed over species): V_ab(r) = v(r/σ_ab), σ_ab = σ (d_a + d_b)/2 with σ of
+    /// `[potential]`; each species' share of `[initial] mean`. Empty: one species of d = 1. With `[initial] kind =
+    /// "particles"` the snapshot's species and diameters are taken instead.
+    public struct Species: Sendable, Codable, Equatable {
+        public var names: [String] = []
+        /// d_a, relative to σ.
+        public var diameters: [Double] = []
+        /// x_a: number fractions, summing to 1 (default: equal).
+        public var fractions: [Double] = []
+    }
+
     public struct Dynamics: Sendable, Codable, Equatable {
         /// Δt in ℓ₀²/(μV₀); with `adaptive`, the largest step.
         public var dt = 1e-3
@@ -101,6 +112,7 @@ public struct DeanConfig: Sendable, Codable, Equatable {
 
     public var grid = Grid()
     public var potential = Potential()
+    public var species = Species()
     public var dynamics = Dynamics()
     public var initial = Initial()
     public var forcing = RunConfig.Forcing()
@@ -116,7 +128,7 @@ public struct DeanConfig: Sendable, Codable, Equatable {
     /// Parses and validates TOML text; `source` names the file in error messages.
     public init(toml text: String, source: String) throws {
         let root = try RunConfig.table(toml: text, source: source)
-        let sections = ["grid", "potential", "dynamics", "initial", "forcing", "analysis", "compare", "output"]
+        let sections = ["grid", "potential", "species", "dynamics", "initial", "forcing", "analysis", "compare", "output"]
         if let unknown = root.keys.sorted().first(where: { !sections.contains($0) }) {
             throw StudyError.invalidOption(name: "[\(unknown)]", value: "", expected: "unknown section of a dean config, valid sections are "
                                            + sections.map { "[\($0)]" }.joined(separator: ", "))
@@ -135,6 +147,11 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         c.potential.kind = try t.choice("kind", default: c.potential.kind)
         c.potential.epsilon = try t.double("epsilon", default: c.potential.epsilon)
         c.potential.sigma = try t.double("sigma", default: c.potential.sigma)
+        try t.finish()
+        t = try ConfigTable(root, section: "species")
+        c.species.names = try t.strings("names", default: [])
+        c.species.diameters = try t.doubles("diameters", default: c.species.names.map { _ in 1 })
+        c.species.fractions = try t.doubles("fractions", default: c.species.names.map { _ in 1 / Double(c.species.names.count) })
         try t.finish()
         t = try ConfigTable(root, section: "dynamics")
         c.dynamics.dt = try t.double("dt", default: c.dynamics.dt)
@@ -209,6 +226,24 @@ public struct DeanConfig: Sendable, Codable, Equatable {
         }
         for (name, value) in [("epsilon", potential.epsilon), ("sigma", potential.sigma)] where !(value > 0 && value.isFinite) {
             throw Self.bad("[potential] \(name)", value, "must be positive")
+        }
+        if !species.names.isEmpty || !species.diameters.isEmpty {
+            let s = species.names.count
+            guard s >= 1, Set(species.names).count == s, species.names.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) else {
+                throw Self.bad("[species] names", species.names, "give distinct names of letters, digits and _, like [\"A\", \"B\"]")
+            }
+            guard species.diameters.count == s, species.diameters.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw Self.bad("[species] diameters", species.diameters, "give \(s) positive diameters, one per name")
+            }
+            guard species.fractions.count == s, species.fractions.allSatisfy({ $0 > 0 }), abs(species.fractions.reduce(0, +) - 1) < 1e-9 else {
+                throw Self.bad("[species] fractions", species.fractions, "give \(s) positive number fractions summing to 1")
+            }
+            guard initial.kind != .particles else {
+                throw Self.bad("[species] names", species.names, "the particle snapshot of [initial] gives the species: leave [species] out")
+            }
+            guard s == 1 || !dynamics.stochastic else {
+                throw Self.bad("[species] names", species.names, "the Dean-Kawasaki step has one species")
+            }
         }
         guard dynamics.dt > 0, dynamics.dt.isFinite else { throw Self.bad("[dynamics] dt", dynamics.dt, "must be positive, in l0^2/(mu V0)") }
         guard dynamics.steps >= 1 else { throw Self.bad("[dynamics] steps", dynamics.steps, "must be at least 1 (or give time > 0)") }

@@ -60,9 +60,10 @@ final class DeanBudget {
         }
     }
 
-    /// Collective: the rows of the density `rho` (owned samples) at `step` and `time`; returns each scale's residual.
+    /// Collective: the rows of the densities `rho` (one per species, owned samples) at `step` and `time`; returns each
+    /// scale's residual.
     @discardableResult
-    func measure(step: Int, time: Double, rho: [Double]) throws -> [Double] {
+    func measure(step: Int, time: Double, rho: [[Double]]) throws -> [Double] {
         let communicator = fft.decomposition.communicator
         let reduce = GridReductions(components: components, communicator: communicator)
         let mean = { (tensor: [[Double]]) in self.components.map { reduce.means(tensor)[$0]! } }
@@ -79,7 +80,8 @@ final class DeanBudget {
                 if communicator.isRoot { try log.append(step: step, values: values.map { $0.isFinite ? "\($0)" : "" }) }
             }
         }
-        let fine = FineGrainedBalance(densities: [rho], externalForce: force ?? (0..<fft.extents.count).map { _ in [Double](repeating: 0, count: rho.count) },
+        let count = rho[0].count
+        let fine = FineGrainedBalance(densities: rho, externalForce: force ?? (0..<fft.extents.count).map { _ in [Double](repeating: 0, count: count) },
                                       temperature: temperature, bonds: bondIntegral(), calculus: SpectralCalculus(fft: fft))
         let values = [time] + mean(fine.sigma) + mean(fine.rate) + mean(fine.work) + mean(fine.thermal) + mean(fine.external)
             + [fine.residual(communicator: communicator)]
@@ -94,24 +96,28 @@ final class DeanBudget {
         BondIntegral(fft: fft, quadrature: BondQuadrature(dimension: fft.extents.count, breaks: potential.breaks), potential: potential)
     }
 
-    /// Collective: ρ̄_ℓ and the §5.3 budget of `rho` (owned samples) at each of `scales`.
-    func budgets(of rho: [Double], at scales: [Double]) -> [(density: [Double], terms: ForcedThermalBudget)] {
-        let d = fft.extents.count, tv = temperature
+    /// Collective: ρ̄_ℓ (all species) and the §5.3 budget of the densities `rho` (one per species, owned samples) at each
+    /// of `scales`.
+    func budgets(of rho: [[Double]], at scales: [Double]) -> [(density: [Double], terms: ForcedThermalBudget)] {
+        let d = fft.extents.count, tv = temperature, species = rho.indices, count = rho[0].count
         let calculus = SpectralCalculus(fft: fft)
         let bonds = bondIntegral()
-        let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: [rho], calculus: calculus)[0]
-        let gradient = calculus.gradient(rho)
-        let products = (0..<d).map { c in zip(rho, u[c]).map { $0 * $1 } }
-        let forced = (0..<d).map { c in force.map { f in zip(rho, f[c]).map { $0 * $1 } } ?? [Double](repeating: 0, count: rho.count) }
+        let zero = [Double](repeating: 0, count: count)
+        let u = PotentialGradient(potential: potential, dimension: d).evaluate(densities: rho, calculus: calculus)
+        let gradients = rho.map { calculus.gradient($0) }
+        let products = species.map { a in (0..<d).map { c in zip(rho[a], u[a][c]).map { $0 * $1 } } }
+        let forced = species.map { a in (0..<d).map { c in force.map { f in zip(rho[a], f[c]).map { $0 * $1 } } ?? zero } }
         return scales.map { ell in
             let covariance = SubfilterCovariance(fft: fft, kernel: kernel, scale: ell)
-            let currents = (0..<d).map { c in covariance.filter(rho.indices.map { -products[c][$0] - tv * gradient[c][$0] + forced[c][$0] }) }
-            let density = covariance.filter(rho)
-            let state = CoarseGrainedState(densities: [density], forceTerms: [products.map { covariance.filter($0) }],
-                                           currents: [currents])
-            let filteredForce = (0..<d).map { c in force.map { covariance.filter($0[c]) } ?? [Double](repeating: 0, count: rho.count) }
-            return (density, ForcedThermalBudget(state: state, forcing: [forced.map { covariance.filter($0) }], filteredForce: filteredForce,
-                                                 temperature: tv, bonds: bonds, calculus: calculus))
+            let currents = species.map { a in
+                (0..<d).map { c in covariance.filter((0..<count).map { -products[a][c][$0] - tv * gradients[a][c][$0] + forced[a][c][$0] }) }
+            }
+            let densities = rho.map { covariance.filter($0) }
+            let state = CoarseGrainedState(densities: densities, forceTerms: products.map { $0.map { covariance.filter($0) } }, currents: currents)
+            let filteredForce = (0..<d).map { c in force.map { covariance.filter($0[c]) } ?? zero }
+            let total = densities.dropFirst().reduce(densities[0]) { zip($0, $1).map { $0 + $1 } }
+            return (total, ForcedThermalBudget(state: state, forcing: forced.map { $0.map { covariance.filter($0) } }, filteredForce: filteredForce,
+                                               temperature: tv, bonds: bonds, calculus: calculus))
         }
     }
 }

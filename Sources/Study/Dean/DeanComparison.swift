@@ -112,9 +112,9 @@ final class DeanComparison {
         if step != nil { pending.removeAll { $0.time < time + 0.5 * timeStep } }
     }
 
-    /// Collective: compares the Dean density `rho` (owned samples) at `step` and `time` with every pending snapshot whose
+    /// Collective: compares the Dean densities `rho` (one per species, owned samples; their sum against all the particles) at `step` and `time` with every pending snapshot whose
     /// time is within half of `timeStep`; snapshots passed over are counted as missed.
-    func observe(step: Int, time: Double, timeStep: Double, rho: [Double]) throws {
+    func observe(step: Int, time: Double, timeStep: Double, rho: [[Double]]) throws {
         while let next = pending.first, next.time <= time + 0.5 * timeStep * (1 + 1e-9) {
             pending.removeFirst()
             guard abs(next.time - time) <= 0.5 * timeStep * (1 + 1e-9) else {
@@ -149,7 +149,7 @@ final class DeanComparison {
     }
 
     /// Collective: the rows of one snapshot.
-    private func compare(_ snapshot: Snapshot, step: Int, time: Double, rho: [Double]) throws {
+    private func compare(_ snapshot: Snapshot, step: Int, time: Double, rho: [[Double]]) throws {
         let particles = try measured(snapshot)
         if initialDensities == nil {  // a restarted run measures the initial snapshot again
             initialDensities = snapshot.path == initial.path ? particles.map(\.density) : try measured(initial).map(\.density)
@@ -158,7 +158,8 @@ final class DeanComparison {
         let reduce = GridReductions(components: components, communicator: communicator)
         for (k, scale) in plan.scales.enumerated() {
             let lifted = scale.ell * scale.ell - ell0 * ell0
-            let filtered = lifted > 1e-12 * ell0 * ell0 ? SubfilterCovariance(fft: fft, kernel: kernel, scale: lifted.squareRoot()).filter(rho) : rho
+            let total = DeanRun.total(rho)
+            let filtered = lifted > 1e-12 * ell0 * ell0 ? SubfilterCovariance(fft: fft, kernel: kernel, scale: lifted.squareRoot()).filter(total) : total
             let theirs = particles[k].density, before = initialDensities![k]
             let mean = communicator.allreduce(theirs.reduce(0, +), .sum) / points
             var sums = [Double](repeating: 0, count: 5)

@@ -12,6 +12,9 @@ import Particles
 /// dataset of an HDF5 file, or the coarse-grained density of a particle snapshot (physics.md §4.1).
 struct DeanInitialDensity {
     let initial: DeanConfig.Initial
+    /// The species' names and number fractions x_a (one species: any name, x = 1).
+    let species: [String]
+    let fractions: [Double]
     let communicator: Communicator
 
     /// Collective: this rank's block of the `[initial]` particle snapshot (each rank reads its share, never the whole).
@@ -24,13 +27,14 @@ struct DeanInitialDensity {
         return block
     }
 
-    /// Collective: ρ at the owned samples of `fft`'s grid; `particles` is this rank's block of the snapshot for kind
-    /// `particles`, deposited with `kernel` at ℓ₀ = `[initial] scale`.
-    func density(on fft: SlabFFT, particles: ParticleSnapshot?, kernel: any Kernel) throws -> [Double] {
+    /// Collective: ρ_a of each species at the owned samples of `fft`'s grid; `particles` is this rank's block of the snapshot
+    /// for kind `particles`, each species deposited with `kernel` at ℓ₀ = `[initial] scale`. The drawn kinds give species a
+    /// x_a times the pattern drawn from `seed` + a (a mode: the same for all).
+    func densities(on fft: SlabFFT, particles: ParticleSnapshot?, kernel: any Kernel) throws -> [[Double]] {
         switch initial.kind {
-        case .white: return white(fft)
-        case .mode, .noise: return smooth(fft)
-        case .file: return try read(fft)
+        case .white: return fractions.indices.map { a in white(fft, seed: initial.seed &+ UInt64(a)).map { fractions[a] * $0 } }
+        case .mode, .noise: return fractions.indices.map { a in smooth(fft, seed: initial.seed &+ UInt64(a)).map { fractions[a] * $0 } }
+        case .file: return try species.map { try read(fft, dataset: species.count == 1 ? initial.dataset : "rho_\($0)") }
         case .particles:
             guard let particles else { preconditionFailure("the particle snapshot is read before the grid is made") }
             return try deposited(particles, on: fft, kernel: kernel)
@@ -38,10 +42,10 @@ struct DeanInitialDensity {
     }
 
     /// ρ₀ + N(0, A²) per sample by Box–Muller on two uniforms of the global sample index, re-centred so that the mean is exact.
-    private func white(_ fft: SlabFFT) -> [Double] {
+    private func white(_ fft: SlabFFT, seed: UInt64) -> [Double] {
         let n = fft.extents, plane = n.dropFirst().reduce(1, *), first = fft.decomposition.start * plane, i = initial
         let values = (0..<(fft.decomposition.count * plane)).map { k -> Double in
-            let u = 0.5 * (TestPattern.uniform(2 * (first + k), seed: i.seed) + 1) + 0x1.0p-54, v = TestPattern.uniform(2 * (first + k) + 1, seed: i.seed)
+            let u = 0.5 * (TestPattern.uniform(2 * (first + k), seed: seed) + 1) + 0x1.0p-54, v = TestPattern.uniform(2 * (first + k) + 1, seed: seed)
             return i.amplitude * (-2 * log(u)).squareRoot() * cos(Double.pi * v)
         }
         let offset = communicator.allreduce(values.reduce(0, +), .sum) / Double(fft.decomposition.grid.pointCount)
@@ -50,7 +54,7 @@ struct DeanInitialDensity {
 
     /// ρ₀ + A cos(k·x) (mode), or ρ₀ + A·(smooth random)/max|·| (noise: cosines of random amplitude and phase for every
     /// |n_α| ≤ cutoff, weighted exp(−|n|²/(2(cutoff/2)²))).
-    private func smooth(_ fft: SlabFFT) -> [Double] {
+    private func smooth(_ fft: SlabFFT, seed: UInt64) -> [Double] {
         let i = initial, n = fft.extents, d = n.count, start = fft.decomposition.start
         var terms: [(wave: [Int], weight: Double, phase: Double)] = []
         if i.kind == .mode {
@@ -59,8 +63,8 @@ struct DeanInitialDensity {
             let c = i.cutoff, width = 0.5 * Double(c)
             for (j, wave) in Self.lattice(dimension: d, cutoff: c).enumerated() where wave.contains(where: { $0 != 0 }) {
                 let norm2 = Double(wave.reduce(0) { $0 + $1 * $1 })
-                terms.append((wave, TestPattern.uniform(2 * j, seed: i.seed) * exp(-norm2 / (2 * width * width)),
-                              Double.pi * (TestPattern.uniform(2 * j + 1, seed: i.seed) + 1)))
+                terms.append((wave, TestPattern.uniform(2 * j, seed: seed) * exp(-norm2 / (2 * width * width)),
+                              Double.pi * (TestPattern.uniform(2 * j + 1, seed: seed) + 1)))
             }
         }
         var field = [Double](repeating: 0, count: fft.decomposition.count * n.dropFirst().reduce(1, *))
@@ -90,8 +94,8 @@ struct DeanInitialDensity {
     }
 
     /// Collective: each rank's planes of the dataset, which must have the grid's extents and be positive everywhere.
-    private func read(_ fft: SlabFFT) throws -> [Double] {
-        let path = initial.file ?? "", name = initial.dataset, plane = fft.extents.dropFirst().reduce(1, *)
+    private func read(_ fft: SlabFFT, dataset name: String) throws -> [Double] {
+        let path = initial.file ?? "", plane = fft.extents.dropFirst().reduce(1, *)
         guard FileManager.default.fileExists(atPath: path) else {
             throw StudyError.invalidOption(name: "[initial] file", value: path, expected: "no such file, check the path")
         }
@@ -99,7 +103,8 @@ struct DeanInitialDensity {
             let file = try HDF5File.openForReading(path: path, communicator: communicator)
             defer { try? file.close() }
             guard file.contains(name) else {
-                throw StudyError.invalidOption(name: "[initial] dataset", value: "\"\(name)\"", expected: "is not in \(path): name the dataset holding rho")
+                throw StudyError.invalidOption(name: "[initial] dataset", value: "\"\(name)\"", expected: "is not in \(path): name the dataset holding rho"
+                                               + (species.count > 1 ? " (several species read rho_<name> each)" : ""))
             }
             let extents = try file.extents(of: name)
             guard extents == fft.extents else {
@@ -117,13 +122,15 @@ struct DeanInitialDensity {
         return values
     }
 
-    /// Collective: ρ̄_ℓ₀ = Σ_i G_ℓ₀(x − x_i) of the particles (the gridded deposition, physics.md §3.3).
-    private func deposited(_ block: ParticleSnapshot, on fft: SlabFFT, kernel: any Kernel) throws -> [Double] {
+    /// Collective: ρ̄_ℓ₀,a = Σ_{i∈a} G_ℓ₀(x − x_i) of each species' particles (the gridded deposition, physics.md §3.3).
+    private func deposited(_ block: ParticleSnapshot, on fft: SlabFFT, kernel: any Kernel) throws -> [[Double]] {
         let deposition = try GriddedDeposition(fft: fft, kernel: kernel, scale: initial.scale, strain: block.strain)
         guard deposition.strain == 0 else {
             throw StudyError.invalidOption(name: "[initial] file", value: initial.file ?? "",
                                            expected: "is sheared (Lees-Edwards strain \(block.strain)): the Dean grid is periodic without a shift, give a snapshot at zero strain")
         }
-        return try deposition.deposit(positions: block.positions, values: [Double](repeating: 1, count: block.count), components: 1)[0]
+        return try species.indices.map { a in
+            try deposition.deposit(positions: block.positions, values: block.species.map { $0 == a ? 1 : 0 }, components: 1)[0]
+        }
     }
 }

@@ -21,12 +21,16 @@ public final class DeanRun {
     /// Continue from `checkpoint.h5` (``DeanCheckpoint``).
     let restart: Bool
     let communicator: Communicator
+    /// The species solved for (``DeanConfig/Species``, or the particle snapshot's): names, d_a and x_a.
+    public private(set) var species = (names: ["A"], diameters: [1.0], fractions: [1.0])
 
     /// `summary.json`.
     public struct Summary: Codable, Sendable {
         public var stressflux = BuildInfo.version
         public var ranks: Int
         public var units = FileMetadata.units
+        /// The species' names (one: whatever its name, its field is `rho`).
+        public var species: [String]
         public var steps: Int
         public var time: Double
         public var mass: Double
@@ -84,7 +88,11 @@ public final class DeanRun {
         }
         let particles = config.initial.kind == .particles
             ? try DeanInitialDensity.particles(config.initial, dimension: d, communicator: communicator) : nil
-        if let particles { try adopt(particles) }
+        if let particles {
+            try adopt(particles)
+        } else if !config.species.names.isEmpty {
+            species = (config.species.names, config.species.diameters, config.species.fractions)
+        }
         let extents = (0..<d).map { config.grid.points[Self.physicalAxis($0)] }, box = (0..<d).map { config.grid.box[Self.physicalAxis($0)] }
         guard extents[0] >= communicator.size else {
             throw StudyError.invalidOption(name: "[grid] points", value: "= \(config.grid.points)",
@@ -96,23 +104,25 @@ public final class DeanRun {
         let pair = Self.timedPair(fft)
         let equation = DeanEquation(fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, forcing: try forcing())
         let kernel = try KernelChoice.kernel(named: config.analysis.kernel, dimension: d, field: "[analysis] kernel")
-        func initialDensity(_ fft: SlabFFT) throws -> [Double] {
-            try DeanInitialDensity(initial: config.initial, communicator: communicator).density(on: fft, particles: particles, kernel: kernel)
+        func initialDensities(_ fft: SlabFFT) throws -> [[Double]] {
+            try DeanInitialDensity(initial: config.initial, species: species.names, fractions: species.fractions, communicator: communicator)
+                .densities(on: fft, particles: particles, kernel: kernel)
         }
         let resumed = restart ? try communicator.agree {
-            try DeanCheckpoint.read(path: path(DeanCheckpoint.file), fft: fft, species: 1, stochastic: config.dynamics.stochastic)
+            try DeanCheckpoint.read(path: path(DeanCheckpoint.file), fft: fft, species: species.names.count, stochastic: config.dynamics.stochastic)
         } : nil
-        let start = resumed == nil ? try initialDensity(fft) : nil
+        let start = resumed == nil ? try initialDensities(fft) : nil
         let stepper: DeanStepper = config.dynamics.stochastic
             ? try DeanKawasakiStepper(fft: fft, potential: config.potential.kind == .ideal ? nil : bondPotential, temperature: config.dynamics.temperature,
-                                      forcing: try forcing(), seed: config.dynamics.seed, density: resumed?.density ?? start!,
+                                      forcing: try forcing(), seed: config.dynamics.seed, density: resumed?.density ?? start![0],
                                       time: resumed?.time ?? 0, step: resumed?.step ?? 0)
             : IMEXStepper(equation: equation, scheme: IMEXStepper.Scheme(rawValue: config.dynamics.scheme)!,
-                          spectra: resumed?.spectra ?? equation.spectra([start!]), time: resumed?.time ?? 0, step: resumed?.step ?? 0,
+                          spectra: resumed?.spectra ?? equation.spectra(start!), time: resumed?.time ?? 0, step: resumed?.step ?? 0,
                           history: resumed?.history)
         say("StressFlux \(BuildInfo.version): Dean equation, \(d)D grid " + config.grid.points.map(String.init).joined(separator: "x")
             + " on box " + config.grid.box.map { String(format: "%.6g", $0) }.joined(separator: " x ") + ", \(config.potential.kind.rawValue), "
             + "T_v = \(config.dynamics.temperature), \(config.dynamics.stochastic ? "Dean-Kawasaki, Euler-Maruyama" : config.dynamics.scheme), dt = \(config.dynamics.dt), \(communicator.size) rank(s)"
+            + (species.names.count > 1 ? ", species " + zip(species.names, species.diameters).map { "\($0) (d = \($1))" }.joined(separator: ", ") : "")
             + (resumed.map { ", restarting at step \($0.step)" } ?? ""))
         typealias U = ReducedUnit
         var lastStep = config.dynamics.dt, stepRange = (smallest: Double.infinity, largest: 0.0)
@@ -120,14 +130,14 @@ public final class DeanRun {
             CSVColumn("time", unit: U.time), "mass", CSVColumn("min_rho", unit: U.density(dimension: d)),
             CSVColumn("max_rho", unit: U.density(dimension: d)), CSVColumn("free_energy", unit: U.energy),
             CSVColumn("rho_variance", unit: "1/l0^\(2 * d)"), CSVColumn("dt", unit: U.time),
-        ])
+        ] + (species.names.count > 1 ? species.names.map { CSVColumn("mass_\($0)") } : []))
         try communicator.agree { if communicator.isRoot { try log.begin(restartingAt: resumed?.step) } }
         let cell = decomposition.spacing.reduce(1, *)
         var observed = (mass0: Double.nan, mass: Double.nan, smallest: Double.infinity, negative: Int?.none, energy: Double.nan)
         func observe() throws {
-            let rho = stepper.currentDensities()
-            let extremes = communicator.allreduce([-(rho[0].min() ?? .infinity), rho[0].max() ?? -.infinity], .max)
-            let sums = communicator.allreduce([rho[0].reduce(0, +), rho[0].reduce(0) { $0 + $1 * $1 }], .sum)
+            let rho = stepper.currentDensities(), total = Self.total(rho)
+            let extremes = communicator.allreduce([-(total.min() ?? .infinity), total.max() ?? -.infinity], .max)
+            let sums = communicator.allreduce([total.reduce(0, +), total.reduce(0) { $0 + $1 * $1 }] + (rho.count > 1 ? rho.map { $0.reduce(0, +) } : []), .sum)
             let points = Double(fft.decomposition.grid.pointCount), mean = sums[0] / points, variance = sums[1] / points - mean * mean
             let mass = cell * sums[0], energy = equation.freeEnergy(equation.spectra(rho))
             if observed.mass0.isNaN { observed.mass0 = mass }
@@ -142,7 +152,7 @@ public final class DeanRun {
                 }
             }
             try communicator.agree {
-                if communicator.isRoot { try log.append(step: stepper.step, values: [stepper.time, mass, -extremes[0], extremes[1], energy, variance, lastStep].map { $0.isFinite ? "\($0)" : "" }) }
+                if communicator.isRoot { try log.append(step: stepper.step, values: ([stepper.time, mass, -extremes[0], extremes[1], energy, variance, lastStep] + sums.dropFirst(2).map { cell * $0 }).map { $0.isFinite ? "\($0)" : "" }) }
             }
         }
         // The budget (physics.md §5.3) of the density at each ℓ, f^e in physical components at the owned samples.
@@ -159,13 +169,13 @@ public final class DeanRun {
         }
         try comparison?.begin(restartingAt: resumed?.step, time: resumed?.time ?? 0, timeStep: config.dynamics.dt)
         func compare() throws {
-            try comparison?.observe(step: stepper.step, time: stepper.time, timeStep: lastStep, rho: stepper.currentDensities()[0])
+            try comparison?.observe(step: stepper.step, time: stepper.time, timeStep: lastStep, rho: stepper.currentDensities())
         }
         let budgetEvery = config.analysis.every > 0 ? config.analysis.every : config.output.thermoEvery
         var largestResidual = 0.0
         func analyse() throws {
             guard let budget else { return }
-            let residuals = try budget.measure(step: stepper.step, time: stepper.time, rho: stepper.currentDensities()[0])
+            let residuals = try budget.measure(step: stepper.step, time: stepper.time, rho: stepper.currentDensities())
             largestResidual = max(largestResidual, residuals.max() ?? 0)
         }
         if resumed == nil {
@@ -207,7 +217,7 @@ public final class DeanRun {
         }
         let wall = communicator.allreduce(PhaseTimers.now() - clock, .max)
         progress.update(step: adaptive ? steps : stepper.step, force: true)
-        var summary = Summary(ranks: communicator.size, steps: stepper.step, time: stepper.time, mass: observed.mass,
+        var summary = Summary(ranks: communicator.size, species: species.names, steps: stepper.step, time: stepper.time, mass: observed.mass,
                               relativeMassChange: abs(observed.mass - observed.mass0) / observed.mass0, minimumDensity: observed.smallest,
                               firstNegativeStep: observed.negative, freeEnergy: observed.energy.isFinite ? observed.energy : nil,
                               budgetResidual: budget == nil ? nil : largestResidual,
@@ -245,8 +255,9 @@ public final class DeanRun {
     /// Values per grid axis (y, x[, z]) in physical order (x, y[, z]).
     static func physical<T>(_ values: [T]) -> [T] { values.indices.map { values[gridAxis($0)] } }
 
-    /// Collective: takes the box of the `[initial]` particle snapshot (a `[grid] box` must agree with it), checks the
-    /// config again with it, and says when the snapshot is not the one species of diameter σ the Dean equation has.
+    /// Collective: takes the box of the `[initial]` particle snapshot (a `[grid] box` must agree with it) and its species
+    /// (names, the largest diameter of each relative to σ, number fractions), checks the config again with the box, and
+    /// warns when a species' particles are not all of one size (the Dean equation has one size per species).
     private func adopt(_ particles: ParticleSnapshot) throws {
         if !config.grid.box.isEmpty && config.grid.box != particles.box {
             throw StudyError.invalidOption(name: "[grid] box", value: "= \(config.grid.box)",
@@ -254,22 +265,36 @@ public final class DeanRun {
         }
         config.grid.box = particles.box
         try config.validate()
-        let sizes = communicator.allreduce([particles.diameters.min() ?? .infinity, -(particles.diameters.max() ?? -.infinity)], .min)
-        if communicator.isRoot && !(sizes[0] == -sizes[1] && sizes[0] == config.potential.sigma) {
-            Console.error("warning: [initial] file holds diameters \(sizes[0])...\(-sizes[1]): the Dean equation here has one species of "
-                          + "diameter [potential] sigma = \(config.potential.sigma), and the particles are deposited as that one density")
+        let s = particles.speciesNames.count
+        var sizes = [Double](repeating: -.infinity, count: 2 * s), counts = [Double](repeating: 0, count: s)
+        for (i, a) in particles.species.enumerated() {
+            sizes[Int(a)] = max(sizes[Int(a)], particles.diameters[i])
+            sizes[s + Int(a)] = max(sizes[s + Int(a)], -particles.diameters[i])
+            counts[Int(a)] += 1
+        }
+        sizes = communicator.allreduce(sizes, .max)
+        counts = communicator.allreduce(counts, .sum)
+        let total = counts.reduce(0, +)
+        // A species the file names without particles keeps d = 1 and a zero density.
+        species = (particles.speciesNames, (0..<s).map { counts[$0] > 0 ? sizes[$0] / config.potential.sigma : 1 }, counts.map { $0 / total })
+        if communicator.isRoot, let mixed = (0..<s).first(where: { counts[$0] > 0 && sizes[$0] != -sizes[s + $0] }) {
+            Console.error("warning: [initial] file: species \(particles.speciesNames[mixed]) has diameters \(-sizes[s + mixed])...\(sizes[mixed]): "
+                          + "the Dean equation takes the largest for all of them")
         }
     }
 
-    /// V of `[potential]` as the Dean equation takes it (one species of diameter σ).
+    /// The densities' sum over species.
+    static func total(_ rho: [[Double]]) -> [Double] { rho.count == 1 ? rho[0] : rho.dropFirst().reduce(rho[0]) { zip($0, $1).map { $0 + $1 } } }
+
+    /// V_ab of `[potential]` as the Dean equation takes it: σ_ab = σ (d_a + d_b)/2 over the species.
     var bondPotential: BondPotential {
-        let p = config.potential
+        let p = config.potential, d = species.diameters
         switch p.kind {
-        case .harmonic: return .harmonic(diameters: [p.sigma], epsilon: p.epsilon)
-        case .hertzian: return .hertzian(diameters: [p.sigma], epsilon: p.epsilon)
-        case .gaussian: return .gaussianCore(sigma: p.sigma, epsilon: p.epsilon)
-        case .gem4: return .gem4(sigma: p.sigma, epsilon: p.epsilon)
-        case .ideal: return BondPotential(ranges: [[p.sigma]], value: { _, _, _ in 0 }, derivative: { _, _, _ in 0 })
+        case .harmonic: return .harmonic(diameters: d.map { p.sigma * $0 }, epsilon: p.epsilon)
+        case .hertzian: return .hertzian(diameters: d.map { p.sigma * $0 }, epsilon: p.epsilon)
+        case .gaussian: return .gaussianCore(diameters: d, sigma: p.sigma, epsilon: p.epsilon)
+        case .gem4: return .gem4(diameters: d, sigma: p.sigma, epsilon: p.epsilon)
+        case .ideal: return BondPotential(ranges: d.map { _ in d.map { _ in p.sigma } }, value: { _, _, _ in 0 }, derivative: { _, _, _ in 0 })
         }
     }
 
@@ -307,7 +332,11 @@ public final class DeanRun {
             lists: [:], words: ["equation": config.dynamics.stochastic ? "Dean-Kawasaki (physics.md 7.3), Euler-Maruyama" : "Dean (physics.md 7.2), \(config.dynamics.scheme)", "potential": config.potential.kind.rawValue,
                                 "axes": d == 2 ? "y, x" : "y, x, z"]))
         try file.addGrid("dean", decomposition: fft.decomposition, shear: 0)
-        try file.write("rho", grid: "dean", quantity: "density", unit: ReducedUnit.density(dimension: d), values: stepper.currentDensities()[0])
+        let rho = stepper.currentDensities(), unit = ReducedUnit.density(dimension: d)
+        try file.write("rho", grid: "dean", quantity: "density", unit: unit, values: Self.total(rho))
+        if rho.count > 1 {
+            for (name, values) in zip(species.names, rho) { try file.write("rho_\(name)", grid: "dean", quantity: "density of species \(name)", unit: unit, values: values) }
+        }
         try file.close(sidecars: [(stem + ".xmf", nil)])
     }
 }
