@@ -8,13 +8,17 @@ import Parallel
 import Particles
 
 /// The initial density of `stressflux dean` (`[initial]`, physics.md §7) at the owned samples of the grid (storage order
-/// y, x[, z]): a mode, smooth or white noise drawn from the seed alone (the same field on any number of ranks), a
-/// dataset of an HDF5 file, or the coarse-grained density of a particle snapshot (physics.md §4.1).
+/// y, x[, z]): a mode, smooth or white noise drawn from the seed alone (the same field on any number of ranks: to the
+/// bit where ``bitwise``, else to the FFT's rounding), a dataset of an HDF5 file, or the coarse-grained density of a
+/// particle snapshot (physics.md §4.1).
 struct DeanInitialDensity {
     let initial: DeanConfig.Initial
     /// The species' names and number fractions x_a (one species: any name, x = 1).
     let species: [String]
     let fractions: [Double]
+    /// The same bits on any number of ranks (the Dean–Kawasaki runs' promise): smooth noise by the direct sum, not the
+    /// c2r transform, whose rounding depends on the slabs.
+    let bitwise: Bool
     let communicator: Communicator
 
     /// Collective: this rank's block of the `[initial]` particle snapshot (each rank reads its share, never the whole).
@@ -53,7 +57,7 @@ struct DeanInitialDensity {
     }
 
     /// ρ₀ + A cos(k·x) (mode), or ρ₀ + A·(smooth random)/max|·| (noise: cosines of random amplitude and phase for every
-    /// |n_α| ≤ cutoff, weighted exp(−|n|²/(2(cutoff/2)²))).
+    /// |n_α| ≤ cutoff, weighted exp(−|n|²/(2(cutoff/2)²)), summed by ``synthesised(_:cutoff:on:)`` below Nyquist).
     private func smooth(_ fft: SlabFFT, seed: UInt64) -> [Double] {
         let i = initial, n = fft.extents, d = n.count, start = fft.decomposition.start
         var terms: [(wave: [Int], weight: Double, phase: Double)] = []
@@ -66,6 +70,11 @@ struct DeanInitialDensity {
                 terms.append((wave, TestPattern.uniform(2 * j, seed: seed) * exp(-norm2 / (2 * width * width)),
                               Double.pi * (TestPattern.uniform(2 * j + 1, seed: seed) + 1)))
             }
+        }
+        let largest = { (field: [Double]) in self.communicator.allreduce(field.map(abs).max() ?? 0, .max) }
+        if i.kind == .noise && !bitwise && 2 * i.cutoff < n.min()! {
+            let field = Self.synthesised(terms, cutoff: i.cutoff, on: fft), top = largest(field)
+            return field.map { i.mean + (top > 0 ? i.amplitude * $0 / top : 0) }
         }
         var field = [Double](repeating: 0, count: fft.decomposition.count * n.dropFirst().reduce(1, *))
         var k = 0
@@ -82,8 +91,39 @@ struct DeanInitialDensity {
                 }
             }
         }
-        let largest = communicator.allreduce(field.map(abs).max() ?? 0, .max)
-        return field.map { i.mean + (largest > 0 ? i.amplitude * $0 / largest : 0) }
+        let top = largest(field)
+        return field.map { i.mean + (top > 0 ? i.amplitude * $0 / top : 0) }
+    }
+
+    /// Collective: Σ_j w_j cos(2π n_j·i/N + φ_j) at the owned samples by one c2r (O(N log N) where the sum is O(N·terms):
+    /// minutes at 256³), for waves with every |n_α| ≤ `cutoff` < N_α/2 (below Nyquist). A term puts (w/2)e^{iφ} at +n
+    /// and (w/2)e^{−iφ} at −n; the half spectrum keeps the one whose last index is ≥ 0 (both in the plane of 0).
+    static func synthesised(_ terms: [(wave: [Int], weight: Double, phase: Double)], cutoff c: Int, on fft: SlabFFT) -> [Double] {
+        let n = fft.extents, d = n.count, side = 2 * c + 1
+        func slot(_ wave: [Int]) -> Int { wave.reduce(0) { $0 * side + $1 + c } }
+        var table = [Double](repeating: 0, count: 2 * Int(pow(Double(side), Double(d))))
+        for term in terms {
+            let re = 0.5 * term.weight * cos(term.phase), im = 0.5 * term.weight * sin(term.phase)
+            if term.wave[d - 1] >= 0 {
+                table[2 * slot(term.wave)] += re
+                table[2 * slot(term.wave) + 1] += im
+            }
+            if term.wave[d - 1] <= 0 {
+                let opposite = slot(term.wave.map { -$0 })
+                table[2 * opposite] += re
+                table[2 * opposite + 1] -= im
+            }
+        }
+        for i in fft.spectral.indices { fft.spectral[i] = 0 }
+        fft.forEachMode { index, modes in
+            var wave = modes
+            for a in 0..<d where a < d - 1 && wave[a] > n[a] / 2 { wave[a] -= n[a] }
+            guard wave.allSatisfy({ abs($0) <= c }) else { return }
+            fft.spectral[index] = table[2 * slot(wave)]
+            fft.spectral[index + 1] = table[2 * slot(wave) + 1]
+        }
+        fft.inverse(normalised: false)
+        return fft.ownedSamples()
     }
 
     /// Every integer vector with components in −cutoff…cutoff, in a fixed order.

@@ -105,7 +105,8 @@ public final class DeanRun {
         let equation = DeanEquation(fft: fft, potential: bondPotential, temperature: config.dynamics.temperature, forcing: try forcing())
         let kernel = try KernelChoice.kernel(named: config.analysis.kernel, dimension: d, field: "[analysis] kernel")
         func initialDensities(_ fft: SlabFFT) throws -> [[Double]] {
-            try DeanInitialDensity(initial: config.initial, species: species.names, fractions: species.fractions, communicator: communicator)
+            try DeanInitialDensity(initial: config.initial, species: species.names, fractions: species.fractions,
+                                   bitwise: config.dynamics.stochastic, communicator: communicator)
                 .densities(on: fft, particles: particles, kernel: kernel)
         }
         let resumed = restart ? try communicator.agree {
