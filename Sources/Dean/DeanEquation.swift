@@ -59,15 +59,22 @@ public final class DeanEquation {
         for a in 0..<species {
             modes.kept.withUnsafeBufferPointer { kept in
                 meanField.withUnsafeMutableBufferPointer { phi in
-                    for m in 0..<count {
-                        var re = 0.0, im = 0.0
-                        for b in 0..<species {
-                            re += transforms[a][b].withUnsafeBufferPointer { v in spectra[b].withUnsafeBufferPointer { v[m] * $0[2 * m] } }
-                            im += transforms[a][b].withUnsafeBufferPointer { v in spectra[b].withUnsafeBufferPointer { v[m] * $0[2 * m + 1] } }
+                    // Σ_b V̂_ab ρ̂_b species by species (the same sums, in the same order, as per mode), then masked.
+                    phi.update(repeating: 0)
+                    for b in 0..<species {
+                        transforms[a][b].withUnsafeBufferPointer { v in
+                            spectra[b].withUnsafeBufferPointer { rho in
+                                for m in 0..<count {
+                                    phi[2 * m] += v[m] * rho[2 * m]
+                                    phi[2 * m + 1] += v[m] * rho[2 * m + 1]
+                                }
+                            }
                         }
+                    }
+                    for m in 0..<count {
                         let w = kept[m] * scale
-                        phi[2 * m] = w * re
-                        phi[2 * m + 1] = w * im
+                        phi[2 * m] *= w
+                        phi[2 * m + 1] *= w
                     }
                 }
                 spectra[a].withUnsafeBufferPointer { rho in
