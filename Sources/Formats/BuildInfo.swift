@@ -1,5 +1,10 @@
+import Particles
+
 /// Versions recorded in every output's metadata and printed by `stressflux info`.
 public enum BuildInfo {
+    /// Pairs the pair loop evaluates at once: 8 on AVX-512 builds, else 4 (scripts/arch-flags.sh).
+    public static let pairLanes = PairLanes.scalarCount
+
     /// StressFlux's own version.
     public static let version = "0.1.1"
 

@@ -173,16 +173,20 @@ extension MPIHandle {
     /// one message per peer, so the pairing never depends on arrival order.
     func exchange(sends: [(peer: Int, buffer: UnsafeBufferPointer<Double>)],
                   receives: [(peer: Int, buffer: UnsafeMutableBufferPointer<Double>)], tag: Int) {
-        var requests = [MPI_Request?](repeating: sf_mpi_request_null(), count: sends.count + receives.count)
-        for (i, r) in receives.enumerated() {
-            check(MPI_Irecv(r.buffer.baseAddress, mpiCount(r.buffer.count, "MPI_Irecv"), sf_mpi_double(),
-                            Int32(r.peer), Int32(tag), comm, &requests[i]), "MPI_Irecv", self)
+        guard !sends.isEmpty || !receives.isEmpty else { return }
+        // The requests on the stack: the ghost refresh calls this every step.
+        withUnsafeTemporaryAllocation(of: MPI_Request?.self, capacity: sends.count + receives.count) { requests in
+            let request = requests.baseAddress!
+            for (i, r) in receives.enumerated() {
+                check(MPI_Irecv(r.buffer.baseAddress, mpiCount(r.buffer.count, "MPI_Irecv"), sf_mpi_double(),
+                                Int32(r.peer), Int32(tag), comm, request + i), "MPI_Irecv", self)
+            }
+            for (i, s) in sends.enumerated() {
+                check(MPI_Isend(s.buffer.baseAddress, mpiCount(s.buffer.count, "MPI_Isend"), sf_mpi_double(),
+                                Int32(s.peer), Int32(tag), comm, request + receives.count + i), "MPI_Isend", self)
+            }
+            check(MPI_Waitall(Int32(requests.count), request, sf_mpi_statuses_ignore()), "MPI_Waitall", self)
         }
-        for (i, s) in sends.enumerated() {
-            check(MPI_Isend(s.buffer.baseAddress, mpiCount(s.buffer.count, "MPI_Isend"), sf_mpi_double(),
-                            Int32(s.peer), Int32(tag), comm, &requests[receives.count + i]), "MPI_Isend", self)
-        }
-        check(MPI_Waitall(Int32(requests.count), &requests, sf_mpi_statuses_ignore()), "MPI_Waitall", self)
     }
 }
 

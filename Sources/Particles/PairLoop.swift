@@ -2,8 +2,8 @@ import Parallel
 
 /// The pair loop, generic over the potential (style.md §2) and written once for forces alone and for
 /// forces with thermo. Each particle's force is summed over its full neighbour list in global-id order,
-/// ``PairLanes/scalarCount`` neighbours at a time: entry k of the list always goes to lane k mod 4 and the
-/// lanes are added at the end, so the sum is a fixed function of the id-ordered list and the forces are
+/// ``PairLanes/scalarCount`` neighbours at a time (4, or 8 on AVX-512 builds): entry k of the list always goes to
+/// lane k mod width and the lanes are added at the end, so the sum is a fixed function of the id-ordered list and the forces are
 /// the same bits on any number of ranks, with or without thermo.
 extension ParticleSystem {
     /// Partial sums of one rank, for ``Thermo``.
@@ -41,7 +41,7 @@ extension ParticleSystem {
         let ratio = potential.cutoffRatio
         let lx = box[0], lz = d == 3 ? box[2] : 1, halfX = 0.5 * lx, halfZ = 0.5 * lz
         var result = LocalThermo()
-        var largestForce = V(), contacts = SIMD4<Int64>(), largestOverlap = V()
+        var largestForce = SIMD4<Double>(), contacts = PairLaneCounts(), largestOverlap = V()
         packed.withUnsafeBufferPointer { q in
         neighborStart.withUnsafeBufferPointer { start in
         neighbors.withUnsafeBufferPointer { list in
@@ -51,26 +51,20 @@ extension ParticleSystem {
         contactCounts.withUnsafeMutableBufferPointer { particleContacts in
             let rows = UnsafeRawPointer(q.baseAddress!)
             for i in 0..<n {
-                let row = rows.loadUnaligned(fromByteOffset: 32 * i, as: V.self)  // x, y, z, d of particle i
+                let row = rows.loadUnaligned(fromByteOffset: 32 * i, as: SIMD4<Double>.self)  // x, y, z, d of particle i
                 let xi = V(repeating: row[0]), yi = V(repeating: row[1]), zi = V(repeating: row[2]), di = V(repeating: row[3])
                 var fx = V(), fy = V(), fz = V()
                 var s = (V(), V(), V(), V(), V(), V())  // xx, yy, zz, xy, xz, yz
-                var energy = V(), touches = SIMD4<Int64>()
+                var energy = V(), touches = PairLaneCounts()
                 let last = Int(start[i + 1])
                 var k = Int(start[i])
                 while k < last {
                     // Lists are padded to whole groups with a far-away row: no lane needs masking.
-                    let j = (Int(list[k]), Int(list[k + 1]), Int(list[k + 2]), Int(list[k + 3]))
+                    let (xj, yj, zj, dj) = V.neighbourRows(rows, list.baseAddress! + k)
                     k += width
-                    // The four neighbours' rows, transposed into x, y, z and d lanes.
-                    let row0 = rows.loadUnaligned(fromByteOffset: 32 &* j.0, as: V.self)
-                    let row1 = rows.loadUnaligned(fromByteOffset: 32 &* j.1, as: V.self)
-                    let row2 = rows.loadUnaligned(fromByteOffset: 32 &* j.2, as: V.self)
-                    let row3 = rows.loadUnaligned(fromByteOffset: 32 &* j.3, as: V.self)
-                    var dx = xi - V(row0[0], row1[0], row2[0], row3[0])
-                    let dy = yi - V(row0[1], row1[1], row2[1], row3[1])
-                    var dz = d == 3 ? zi - V(row0[2], row1[2], row2[2], row3[2]) : V()
-                    let dj = V(row0[3], row1[3], row2[3], row3[3])
+                    var dx = xi - xj
+                    let dy = yi - yj
+                    var dz = d == 3 ? zi - zj : V()
                     // Minimum image on the periodic axes (|dx| < L + skin, so one correction suffices);
                     // along the slab axis y the ghosts carry their periodic shift.
                     dx.replace(with: dx - lx, where: dx .> halfX)
@@ -101,7 +95,7 @@ extension ParticleSystem {
                             s.5 += h * dy * dz
                         }
                         let touching = (r2 .< sigma * sigma) .& (r2 .> 0)
-                        touches &+= SIMD4<Int64>(repeating: 0).replacing(with: 1, where: touching)
+                        touches &+= PairLaneCounts(repeating: 0).replacing(with: 1, where: touching)
                         largestOverlap.raise(to: V(repeating: 0).replacing(with: 1 - r2.laneSquareRoot / sigma, where: touching))
                     }
                 }
@@ -109,7 +103,7 @@ extension ParticleSystem {
                 force[i * d] = gx
                 force[i * d + 1] = gy
                 if d == 3 { force[i * d + 2] = gz }
-                largestForce.raise(to: V(gx, gy, gz, 0).magnitude)
+                largestForce.raise(to: SIMD4(gx, gy, gz, 0).magnitude)
                 if thermo {
                     // components (xx, yy, xy) in 2D, (xx, yy, zz, xy, xz, yz) in 3D (physics.md §2.2)
                     let t = (s.0.sum(), s.1.sum(), s.2.sum(), s.3.sum(), s.4.sum(), s.5.sum())
@@ -182,11 +176,31 @@ extension ParticleSystem {
     }
 }
 
-extension PairLanes {
+extension SIMD where Scalar == Double {
     /// |x| per lane (the standard library's `pointwiseMax` and friends are not inlined here).
-    @inline(__always) var magnitude: PairLanes { replacing(with: -self, where: self .< 0) }
+    @inline(__always) var magnitude: Self { replacing(with: -self, where: self .< 0) }
     /// Lane-wise max(self, other).
-    @inline(__always) mutating func raise(to other: PairLanes) { replace(with: other, where: other .> self) }
+    @inline(__always) mutating func raise(to other: Self) { replace(with: other, where: other .> self) }
+}
+
+extension PairLanes {
+    /// The rows (x, y, z, d) of the ``PairLanes/scalarCount`` neighbours whose indices start at `list`, transposed
+    /// into x, y, z and d lanes: neighbour k of the group in lane k.
+    @inline(__always)
+    static func neighbourRows(_ rows: UnsafeRawPointer, _ list: UnsafePointer<Int32>) -> (Self, Self, Self, Self) {
+        @inline(__always) func row(_ k: Int) -> SIMD4<Double> {
+            rows.loadUnaligned(fromByteOffset: 32 &* Int(list[k]), as: SIMD4<Double>.self)
+        }
+        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3)
+        #if STRESSFLUX_WIDE_PAIRS
+        let r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+        return (Self(r0[0], r1[0], r2[0], r3[0], r4[0], r5[0], r6[0], r7[0]), Self(r0[1], r1[1], r2[1], r3[1], r4[1], r5[1], r6[1], r7[1]),
+                Self(r0[2], r1[2], r2[2], r3[2], r4[2], r5[2], r6[2], r7[2]), Self(r0[3], r1[3], r2[3], r3[3], r4[3], r5[3], r6[3], r7[3]))
+        #else
+        return (Self(r0[0], r1[0], r2[0], r3[0]), Self(r0[1], r1[1], r2[1], r3[1]),
+                Self(r0[2], r1[2], r2[2], r3[2]), Self(r0[3], r1[3], r2[3], r3[3]))
+        #endif
+    }
 }
 
 /// The dimension as a type, so loops over components unroll (2 or 3).

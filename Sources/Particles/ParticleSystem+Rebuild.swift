@@ -160,6 +160,8 @@ extension ParticleSystem {
         releaseGhostBuffers()
         sendBuffers = ghostSends.map { .allocate(capacity: $0.indices.count * d) }
         receiveBuffers = ghostReceives.map { .allocate(capacity: $0.count * d) }
+        ghostSendMessages = zip(ghostSends, sendBuffers).map { ($0.peer, UnsafeBufferPointer($1)) }
+        ghostReceiveMessages = zip(ghostReceives, receiveBuffers).map { ($0.peer, $1) }
     }
 
     /// Full Verlet lists (both i–j and j–i) of pairs within cutoff + skin, each list sorted by the
@@ -229,8 +231,7 @@ extension ParticleSystem {
                 }}
             }
         }
-        communicator.exchange(sends: zip(ghostSends, sendBuffers).map { ($0.peer, UnsafeBufferPointer($1)) },
-                              receives: zip(ghostReceives, receiveBuffers).map { ($0.peer, $1) }, tag: 8201)
+        communicator.exchange(sends: ghostSendMessages, receives: ghostReceiveMessages, tag: 8201)
         positions.withUnsafeMutableBufferPointer { x in
             for (r, receive) in ghostReceives.enumerated() {
                 (x.baseAddress! + receive.first * d).update(from: receiveBuffers[r].baseAddress!, count: receive.count * d)

@@ -79,6 +79,9 @@ public final class ParticleSystem {
     var ghostReceives: [(peer: Int, first: Int, count: Int)] = []
     var sendBuffers: [UnsafeMutableBufferPointer<Double>] = []
     var receiveBuffers: [UnsafeMutableBufferPointer<Double>] = []
+    /// The ghost refresh's messages (peers and the buffers above), made at each rebuild so that a step allocates nothing.
+    var ghostSendMessages: [(peer: Int, buffer: UnsafeBufferPointer<Double>)] = []
+    var ghostReceiveMessages: [(peer: Int, buffer: UnsafeMutableBufferPointer<Double>)] = []
 
     /// Components of a symmetric tensor: 3 in 2D, 6 in 3D.
     public var tensorComponents: Int { dimension == 2 ? 3 : 6 }
@@ -156,6 +159,8 @@ public final class ParticleSystem {
         (sendBuffers + receiveBuffers).forEach { $0.deallocate() }
         sendBuffers = []
         receiveBuffers = []
+        ghostSendMessages = []
+        ghostReceiveMessages = []
     }
 
     /// Appends an owned particle (before the ghosts, which are rebuilt afterwards).

@@ -27,6 +27,8 @@ struct InfoCommand: ParsableCommand {
         }
         let stressflux: String, swift: String, mpi: String, fftw: String, hdf5: String
         let ranks: Int
+        /// Pairs per step of the pair loop's vector (8 on AVX-512 builds, else 4).
+        let pairLanes: Int
         let grid: [Int]
         let box: [Double]
         let slabs: [Slab]
@@ -41,7 +43,7 @@ struct InfoCommand: ParsableCommand {
         let layout = decomposition.layout
         let report = Report(
             stressflux: BuildInfo.version, swift: BuildInfo.swiftVersion, mpi: Communicator.libraryVersion,
-            fftw: fftwVersion, hdf5: hdf5Version, ranks: communicator.size, grid: shape.extents,
+            fftw: fftwVersion, hdf5: hdf5Version, ranks: communicator.size, pairLanes: BuildInfo.pairLanes, grid: shape.extents,
             box: decomposition.box,
             slabs: (0..<layout.ranks).map { r in
                 let interval = decomposition.interval(ofRank: r)
@@ -58,6 +60,7 @@ struct InfoCommand: ParsableCommand {
         print("  FFTW    \(report.fftw)")
         print("  HDF5    \(report.hdf5) (parallel)")
         print("  ranks   \(report.ranks)")
+        print("  pairs   \(report.pairLanes) per vector in the pair loop")
         let boxText = report.box.map { "\($0)" }.joined(separator: " x ")
         print("Slab layout of grid \(shape) over box \(boxText) (FFTW-MPI, axis 0 split):")
         print("  rank  planes [start, end)  count  axis-0 interval [lower, upper)")

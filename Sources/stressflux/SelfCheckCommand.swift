@@ -8,7 +8,7 @@ import Study
 struct SelfCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selfcheck",
-        abstract: "Check halo exchange, collectives, FFTW-MPI and parallel HDF5 on this job's ranks.",
+        abstract: "Check halo exchange, collectives, FFTW-MPI, parallel HDF5 and the Gaussian noise on this job's ranks.",
         discussion: "Run it under mpirun with the rank count you plan to use; it exits non-zero if any check fails.")
 
     @Option(help: "2D grid for the halo, FFT and HDF5 checks.")
@@ -17,7 +17,7 @@ struct SelfCheckCommand: ParsableCommand {
     @Option(name: .customLong("grid3d"), help: "3D grid for the halo, FFT and HDF5 checks.")
     var grid3D = "32x32x32"
 
-    @Option(help: "Comma-separated checks to run, from: halo, collectives, fft, hdf5.")
+    @Option(help: "Comma-separated checks to run, from: halo, collectives, fft, hdf5, noise.")
     var checks = SelfCheck.Kind.allCases.map(\.rawValue).joined(separator: ",")
 
     @Option(help: "Folder for the HDF5 check's files, kept afterwards (default: a temporary folder in the working directory, removed).")
@@ -47,7 +47,7 @@ struct SelfCheckCommand: ParsableCommand {
         let kinds = try checks.split(separator: ",").map { name in
             guard let kind = SelfCheck.Kind(rawValue: String(name)) else {
                 throw StudyError.invalidOption(name: "--checks", value: checks,
-                                               expected: "unknown check '\(name)', choose from halo, collectives, fft, hdf5")
+                                               expected: "unknown check '\(name)', choose from \(SelfCheck.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return kind
         }

@@ -6,7 +6,8 @@ import TestSupport
 import Testing
 
 /// `stressflux selfcheck` under mpirun -np 1, 2, 4: halo exchange (widths 1, thinnest slab, wider:
-/// multi-hop, wider than the box), collectives, FFTW-MPI and parallel HDF5, all from the real binary.
+/// multi-hop, wider than the box), collectives, FFTW-MPI, parallel HDF5 and the Gaussian noise (moments, KS and
+/// exact tails of the vector Box–Muller as built for this machine), all from the real binary.
 @Suite(.serialized) struct SelfCheckIntegrationTests {
     static func scratch() throws -> URL { try Scratch.url("selfcheck") }
 
@@ -28,7 +29,8 @@ import Testing
         let names = (report["checks"] as! [[String: Any]]).map { $0["name"] as! String }
         for prefix in ["halo fill 2D", "halo fill 3D", "halo accumulate 2D", "halo accumulate sum 3D",
                        "collectives gather", "fft round trip 2D 128x96", "fft round trip 3D 32x32x32",
-                       "fft derivative", "hdf5 collective write"] {
+                       "fft derivative", "hdf5 collective write", "noise variance", "noise Kolmogorov-Smirnov",
+                       "noise tail P(|xi| > 6)"] {
             #expect(names.contains { $0.hasPrefix(prefix) }, "\(prefix) checked")
         }
         // Halos wider than a slab (2·thinnest + 1) and than the box (n0 + 1) are among the widths.
@@ -59,17 +61,20 @@ import Testing
     }
 
     /// Reductions and the gather of a distributed field agree across rank counts (to rounding: the
-    /// summation order changes with the slabs, so 1e-12 relative).
+    /// summation order changes with the slabs, so 1e-12 relative); the noise draws split over the ranks are the
+    /// same draws (their count beyond 4σ exactly).
     @Test func reductionsDoNotDependOnRankCount() throws {
         var values: [[String: Double]] = []
         for ranks in [1, 2, 4] {
             let dir = try Self.scratch()
             defer { try? FileManager.default.removeItem(at: dir) }
-            let run = try MPIRun.stressflux(["selfcheck", "--checks", "collectives", "--json", "r.json", "--quiet"],
+            let run = try MPIRun.stressflux(["selfcheck", "--checks", "collectives,noise", "--json", "r.json", "--quiet"],
                                             ranks: ranks, directory: dir)
             #expect(run.exitCode == 0, "\(run.stdout)\n\(run.stderr)")
             values.append(try Self.report(dir.appendingPathComponent("r.json"))["values"] as! [String: Double])
         }
+        let beyond = values.map { $0["noise_draws_beyond_4"] }
+        #expect(beyond[0] != nil && beyond.allSatisfy { $0 == beyond[0] }, "\(beyond)")
         for key in ["field_sum", "field_max", "field_checksum"] {
             let reference = try #require(values[0][key])
             for v in values.dropFirst() {

@@ -44,12 +44,12 @@ import Testing
         var state: UInt64 = 12345, mismatches = 0
         for _ in 0..<25_000 {
             var lanes = PairLanes()
-            for l in 0..<4 {
+            for l in 0..<PairLanes.scalarCount {
                 state = state &* 6364136223846793005 &+ 1442695040888963407
                 lanes[l] = pow(2, Double(state >> 40) / Double(1 << 24) * 40 - 20)
             }
             let root = lanes.laneSquareRoot
-            for l in 0..<4 where root[l] != lanes[l].squareRoot() { mismatches += 1 }
+            for l in 0..<PairLanes.scalarCount where root[l] != lanes[l].squareRoot() { mismatches += 1 }
         }
         #expect(mismatches == 0)
     }

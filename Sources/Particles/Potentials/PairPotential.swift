@@ -15,14 +15,30 @@ public protocol PairPotential: Sendable {
     func evaluate(r2: PairLanes, sigma: PairLanes) -> (energy: PairLanes, forceOverR: PairLanes)
 }
 
+#if STRESSFLUX_WIDE_PAIRS
+/// The pairs one evaluation handles: eight doubles, an AVX-512 register. The Makefile defines
+/// `STRESSFLUX_WIDE_PAIRS` when `ARCH` has AVX-512 (scripts/arch-flags.sh); elsewhere four lanes.
+public typealias PairLanes = SIMD8<Double>
+/// One integer per pair lane (the contact counts).
+typealias PairLaneCounts = SIMD8<Int64>
+#else
 /// The pairs one evaluation handles: four doubles, an AVX register (two SSE2 ones on a baseline build).
 public typealias PairLanes = SIMD4<Double>
+/// One integer per pair lane (the contact counts).
+typealias PairLaneCounts = SIMD4<Int64>
+#endif
 
 extension PairLanes {
     /// √ of each lane in one vector instruction, correctly rounded (`squareRoot()` of the standard
     /// library takes the lanes one at a time, four times slower in the pair loop).
     @inlinable @inline(__always)
-    public var laneSquareRoot: PairLanes { sf_sqrt4(self) }
+    public var laneSquareRoot: PairLanes {
+        #if STRESSFLUX_WIDE_PAIRS
+        sf_sqrt8(self)
+        #else
+        sf_sqrt4(self)
+        #endif
+    }
 }
 
 extension PairPotential {

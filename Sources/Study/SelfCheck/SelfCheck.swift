@@ -3,14 +3,15 @@ import Foundation
 import Parallel
 
 /// The built-in parallel self-check (`stressflux selfcheck`): identities of the foundation layers that
-/// must hold on any number of ranks — halo exchange, collectives, FFTW-MPI, parallel HDF5.
+/// must hold on any number of ranks — halo exchange, collectives, FFTW-MPI, parallel HDF5 — and the Gaussian noise
+/// of this build against the normal distribution.
 ///
 /// Every check compares a measured error with a stated tolerance; errors are reduced (max) over ranks,
 /// so every rank holds the same verdicts. `values` are rank-count-independent quantities that runs
 /// on different rank counts can compare.
 public enum SelfCheck {
     public enum Kind: String, CaseIterable, Sendable, Codable {
-        case halo, collectives, fft, hdf5
+        case halo, collectives, fft, hdf5, noise
     }
 
     /// One identity checked.
@@ -83,6 +84,10 @@ public enum SelfCheck {
                 for d in [d2, d3] { FFTSelfCheck.run(d).forEach(record) }
             case .hdf5:
                 try HDF5SelfCheck.run([d2, d3], folder: output).forEach(record)
+            case .noise:
+                let (results, values) = NoiseSelfCheck.run(communicator)
+                results.forEach(record)
+                report.values.merge(values) { $1 }
             }
         }
         return report
