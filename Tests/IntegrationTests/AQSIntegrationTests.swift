@@ -23,7 +23,7 @@ import Testing
     }
 
     /// Up to γ = 0.1 (1000 steps, each relaxed to max|F| < 1e-11):
-    /// - the same curve and the same events on 1, 2 and 4 ranks, bit for bit: FIRE's global sums and the thermo
+    /// - the same curve and the same events on 1, 2 and 4 ranks (4 to γ = 0.05), bit for bit: FIRE's global sums and the thermo
     ///   sums are order-independent (``ReproducibleSum``), so every relaxation ends on the same bits (the issue
     ///   asks for the same event strains and centroids within 1e-8 of the box; they are identical);
     /// - stress drops: at least 10 events up to γ = 0.1;
@@ -36,16 +36,18 @@ import Testing
         let prepared = try P.run(P.config(particles: 1024, steps: 0, minimize: true), in: dir, name: "prep", ranks: 1)
         let input = prepared.appendingPathComponent("minimized.h5").path
         var curves: [[[String]]] = [], events: [[[String]]] = []
+        // 4 oversubscribed ranks to γ = 0.05 only (half the steps; the whole run was the suite's second-slowest part)
         for ranks in [1, 2, 4] {
-            let out = try P.run(Self.aqs(input, step: 1e-4, maxStrain: 0.1), in: dir, name: "aqs\(ranks)", ranks: ranks)
+            let out = try P.run(Self.aqs(input, step: 1e-4, maxStrain: ranks == 4 ? 0.05 : 0.1), in: dir, name: "aqs\(ranks)", ranks: ranks)
             curves.append(try Self.table(out.appendingPathComponent("aqs.csv")))
             events.append(try Self.table(out.appendingPathComponent("events.csv")))
         }
         let curve = curves[0]
         #expect(curve.count == 1000 && curve.allSatisfy { $0[6] == "1" }, "1000 steps, each relaxed to the tolerance")
         #expect(events[0].count >= 10, "stress drops up to γ = 0.1: \(events[0].count) events")
-        #expect(curves[1] == curve && curves[2] == curve, "aqs.csv bitwise the same on 1, 2, 4 ranks")
-        #expect(events[1] == events[0] && events[2] == events[0], "events.csv bitwise the same on 1, 2, 4 ranks")
+        #expect(curves[1] == curve && curves[2] == Array(curve.prefix(500)), "aqs.csv bitwise the same on 1, 2, 4 ranks")
+        let early = events[0].filter { Int($0[0])! <= 500 }
+        #expect(events[1] == events[0] && events[2] == early && !early.isEmpty, "events.csv bitwise the same on 1, 2, 4 ranks")
         let part = try P.run(Self.aqs(input, step: 1e-4, maxStrain: 0.05), in: dir, name: "part", ranks: 2)
         _ = try P.run(Self.aqs(input, step: 1e-4, maxStrain: 0.1), in: dir, name: "part", ranks: 2, extra: ["--restart"])
         #expect(try Self.table(part.appendingPathComponent("aqs.csv")) == curves[1], "aqs.csv continues bit for bit")
