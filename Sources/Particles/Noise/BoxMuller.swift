@@ -8,8 +8,9 @@ import Parallel
 /// with ln and sin/cos written here as polynomials rather than taken from libm lane by lane (eight scalar calls
 /// cost 2.5× the pair loop). Each lane is a fixed function of its two words, the same whatever the other lanes
 /// hold, so the noise stays a pure function of (seed, id, step, component) for one build (builds with and without
-/// FMA differ in the last bits). Accuracy: ln within 2 ulp of libm (1 ulp measured), sin and cos within 2e-15 (7e-16 measured) (``BoxMullerTests``);
-/// the tails are those of the 32-bit uniforms, |ξ| ≤ 6.8 (`stressflux selfcheck --checks noise`).
+/// FMA differ in the last bits). Accuracy: ln within 2 ulp of libm (1 ulp measured), sin and cos within 2e-15
+/// (7e-16 measured) (``BoxMullerTests``); the tails are those of the 32-bit uniforms, |ξ| ≤ 6.8
+/// (`stressflux selfcheck --checks noise`).
 enum BoxMuller {
     typealias Lanes = SIMD8<Double>
 
